@@ -1,0 +1,94 @@
+// `npm run demo`: runs the bundled action end to end against local stand-ins for Retab and GitHub
+// and prints the pull-request comment it posted. No key, no network.
+import { existsSync } from 'node:fs';
+import { relative } from 'node:path';
+import { startFakeGitHub } from '../test/fakes/github.ts';
+import { startFakeRetab } from '../test/fakes/retab.ts';
+import { DEMO, demoGitHubScenario, demoScenario } from '../test/fakes/scenarios.ts';
+import { DEFAULT_ENTRY, runAction } from '../test/harness/run-action.ts';
+
+const OUTPUTS = [
+  'verdict',
+  'score',
+  'previous-score',
+  'delta',
+  'regressed-documents',
+  'comment-url',
+];
+const verbose = process.argv.includes('--verbose');
+
+async function main(): Promise<number> {
+  if (!existsSync(DEFAULT_ENTRY)) {
+    console.log(
+      `${relative(process.cwd(), DEFAULT_ENTRY)} does not exist: run \`npm run build\` first.`,
+    );
+    return 1;
+  }
+
+  const retab = await startFakeRetab(demoScenario());
+  const github = await startFakeGitHub(demoGitHubScenario());
+  try {
+    console.log(
+      `Running the action against a local Retab (${retab.url}) and GitHub (${github.url})...\n`,
+    );
+    const run = await runAction({
+      inputs: {
+        'api-key': DEMO.apiKey,
+        'workflow-id': DEMO.workflowId,
+        'experiment-id': DEMO.experimentId,
+        'api-base-url': retab.url,
+        'github-token': DEMO.githubToken,
+        'max-drop': '0.02',
+      },
+      eventName: 'pull_request',
+      githubApiUrl: github.url,
+      repository: DEMO.repository,
+    });
+
+    const verdict = run.outputs.verdict;
+    const crashed = verdict === undefined || verdict === '';
+    if (verbose || crashed) {
+      console.log('--- action log ---');
+      const log = `${run.stdout.trimEnd()}\n${run.stderr.trimEnd()}`.trim();
+      console.log(log === '' ? '(the action printed nothing)' : log);
+      console.log('');
+    }
+
+    const comment = github.lastWrittenComment();
+    console.log(
+      comment === undefined
+        ? `(no comment was written on PR #${DEMO.pullRequest})`
+        : `Comment on PR #${DEMO.pullRequest} (${comment.html_url}):\n\n${comment.body}`,
+    );
+    console.log(`\n${'─'.repeat(72)}\n`);
+    console.log('Outputs:');
+    for (const name of OUTPUTS) console.log(`  ${name.padEnd(20)} ${run.outputs[name] ?? ''}`);
+    console.log(
+      `\nExit code: ${run.code ?? `none (signal ${run.signal ?? '?'})`}` +
+        (run.code !== 0 && verdict === 'regression' ? ' (the check fails on a regression)' : ''),
+    );
+    console.log(
+      `Retab requests: ${retab.requests.length}, GitHub requests: ${github.requests.length}`,
+    );
+
+    if (crashed) {
+      console.log('\nThe action ended without a verdict output: see the log above.');
+      return 1;
+    }
+    return 0;
+  } finally {
+    await Promise.all([retab.close(), github.close()]);
+  }
+}
+
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    console.log(
+      `demo failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+    );
+    process.exitCode = 1;
+  },
+);

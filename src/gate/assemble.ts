@@ -1,0 +1,121 @@
+import type { Settings } from '../inputs.js';
+import type { Evidence } from '../retab/evidence.js';
+import type { DocumentName, Report, RunReference } from '../report/model.js';
+import { judge, type DocumentScore, type ReferenceRun } from './verdict.js';
+
+export interface AssembleInput {
+  settings: Settings;
+  evidence: Evidence;
+  /** Set when the evidence could not be gathered or trusted: the verdict is `error`. */
+  error: string | undefined;
+  pullRequest: number | undefined;
+}
+
+/** Turns what was learned into the one report every rendering uses. Pure. */
+export function assembleReport({ settings, evidence, error, pullRequest }: AssembleInput): Report {
+  const { trigger, run, metrics, baseline } = evidence;
+  const previous: RunReference | undefined = trigger?.previous_run
+    ? {
+        id: trigger.previous_run.run_id,
+        score: trigger.previous_run.score ?? null,
+        definitionFingerprint: trigger.previous_run.definition_fingerprint ?? undefined,
+        documentsFingerprint: evidence.previousDocumentsFingerprint,
+      }
+    : undefined;
+  const baselineRef: RunReference | undefined = baseline
+    ? {
+        id: baseline.id,
+        score: baseline.score ?? null,
+        definitionFingerprint: baseline.definition_fingerprint ?? undefined,
+        documentsFingerprint: baseline.documents_fingerprint ?? undefined,
+      }
+    : undefined;
+  const referenceRun = baselineRef ?? previous;
+  const reference: ReferenceRun | undefined = referenceRun
+    ? { kind: baselineRef ? 'baseline' : 'previous', runId: referenceRun.id, score: referenceRun.score }
+    : undefined;
+
+  const referenceIds = evidence.referenceDocuments
+    ? new Set(evidence.referenceDocuments.map((d) => d.id))
+    : undefined;
+  const documents: DocumentScore[] = (metrics?.documents ?? []).map((doc) => {
+    const inReference = reference !== undefined && (referenceIds?.has(doc.id) ?? true);
+    return {
+      id: doc.id,
+      filename: doc.filename ?? doc.id,
+      score: doc.score ?? null,
+      inReference,
+      referenceScore: inReference ? (doc.prior_score ?? null) : null,
+    };
+  });
+  const currentIds = new Set(documents.map((d) => d.id));
+  const documentSets = referenceIds
+    ? {
+        added: documents.filter((d) => !referenceIds.has(d.id)).map(name),
+        removed: (evidence.referenceDocuments ?? [])
+          .filter((d) => !currentIds.has(d.id))
+          .map((d) => name({ id: d.id, filename: d.filename ?? d.id })),
+      }
+    : undefined;
+  const fingerprintsDiffer =
+    referenceRun?.documentsFingerprint !== undefined &&
+    run?.documents_fingerprint != null &&
+    referenceRun.documentsFingerprint !== run.documents_fingerprint;
+  const documentSetsDiffer =
+    fingerprintsDiffer ||
+    (documentSets !== undefined && (documentSets.added.length > 0 || documentSets.removed.length > 0));
+
+  const judgement =
+    error === undefined && metrics
+      ? judge({
+          runScore: run?.score ?? metrics.score ?? null,
+          reference,
+          documentSetsDiffer,
+          documents,
+          thresholds: settings,
+        })
+      : undefined;
+
+  return {
+    schema: 'retab-experiment-gate/report@1',
+    verdict: judgement?.verdict ?? 'error',
+    blocking: settings.failOnRegression,
+    header: settings.commentHeader,
+    workflowId: settings.workflowId,
+    workflowName: run?.workflow?.name_at_run_time ?? undefined,
+    experimentId: settings.experimentId,
+    run: trigger
+      ? {
+          id: trigger.run_id,
+          jobId: trigger.job_id,
+          status: evidence.wait?.status ?? 'started',
+          score: run?.score ?? metrics?.score ?? null,
+          documentCount: run?.total_document_count ?? trigger.document_count,
+          completedDocuments: run?.completed_document_count ?? evidence.wait?.progress?.completed,
+          nConsensus: run?.n_consensus ?? trigger.n_consensus,
+          durationMs: run?.timing?.duration_ms ?? undefined,
+          definitionFingerprint: run?.definition_fingerprint ?? trigger.definition_fingerprint ?? undefined,
+          documentsFingerprint: run?.documents_fingerprint ?? undefined,
+        }
+      : undefined,
+    previous,
+    baseline: baselineRef,
+    referenceKind: reference?.kind,
+    comparison: judgement?.comparison,
+    thresholds: {
+      maxDrop: settings.maxDrop.text,
+      minScore: settings.minScore,
+      maxDocumentDrop: settings.maxDocumentDrop?.text,
+    },
+    reasons: judgement?.reasons ?? [],
+    error: error ?? (judgement ? undefined : 'The run has no metrics.'),
+    documents: judgement?.rows ?? [],
+    regressedCount: judgement?.regressedCount ?? 0,
+    documentSets,
+    pullRequest,
+  };
+}
+
+function name(doc: { id: string; filename: string }): DocumentName {
+  return { id: doc.id, filename: doc.filename };
+}

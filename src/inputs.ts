@@ -1,0 +1,196 @@
+import { DEFAULTS, INPUT } from './names.js';
+
+/** An allowed drop: absolute points on the 0–1 scale, or a percentage of the reference score. */
+export type Threshold =
+  | { kind: 'points'; value: number; text: string }
+  | { kind: 'percent'; value: number; text: string };
+
+export interface Settings {
+  apiKey: string;
+  workflowId: string;
+  experimentId: string;
+  apiBaseUrl: string;
+  nConsensus: 3 | 5 | 7 | undefined;
+  retryFailedOnly: boolean;
+  baselineFingerprint: string | undefined;
+  maxDrop: Threshold;
+  minScore: number | undefined;
+  maxDocumentDrop: Threshold | undefined;
+  failOnRegression: boolean;
+  comment: boolean;
+  commentHeader: string;
+  githubToken: string | undefined;
+  timeoutMs: number;
+}
+
+export class InputError extends Error {
+  override name = 'InputError';
+}
+
+/** Reads one input; an absent input is ''. */
+export type InputReader = (name: string) => string;
+
+const ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/;
+const HEADER = /^[A-Za-z0-9_.:/@ -]{1,100}$/;
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
+const TIMEOUT_MIN_MS = 10_000;
+const TIMEOUT_MAX_MS = 6 * 3_600_000; // GitHub stops a job after 6 hours anyway
+
+/**
+ * Reads and validates every input before anything touches the network.
+ * Every problem is reported, each naming the input and the form it accepts.
+ */
+export function readSettings(read: InputReader): Settings {
+  const problems: string[] = [];
+  const get = (name: string): string => read(name).trim();
+  function check<T>(name: string, parse: (raw: string) => T): T {
+    try {
+      return parse(get(name));
+    } catch (error) {
+      problems.push(`Input '${name}' ${(error as Error).message}.`);
+      return undefined as T;
+    }
+  }
+
+  const apiKey = check(INPUT.apiKey, (raw) => required(raw, 'the Retab API key, e.g. ${{ secrets.RETAB_API_KEY }}'));
+  const workflowId = check(INPUT.workflowId, (raw) => parseId(raw, 'wf_abc123'));
+  const experimentId = check(INPUT.experimentId, (raw) => parseId(raw, 'exp_abc'));
+  const apiBaseUrl = check(INPUT.apiBaseUrl, (raw) => parseBaseUrl(raw || DEFAULTS.apiBaseUrl));
+  const nConsensus = check(INPUT.nConsensus, parseConsensus);
+  const retryFailedOnly = check(INPUT.retryFailedOnly, (raw) => parseBoolean(raw, false));
+  const baselineFingerprint = check(INPUT.baselineFingerprint, (raw) =>
+    raw === '' ? undefined : parseFingerprint(raw),
+  );
+  const maxDrop = check(INPUT.maxDrop, (raw) => parseThreshold(raw || DEFAULTS.maxDrop));
+  const minScore = check(INPUT.minScore, (raw) => (raw === '' ? undefined : parseScore(raw)));
+  const maxDocumentDrop = check(INPUT.maxDocumentDrop, (raw) =>
+    raw === '' ? undefined : parseThreshold(raw),
+  );
+  const failOnRegression = check(INPUT.failOnRegression, (raw) => parseBoolean(raw, true));
+  const comment = check(INPUT.comment, (raw) => parseBoolean(raw, true));
+  const commentHeader = check(INPUT.commentHeader, (raw) => (raw === '' ? '' : parseHeader(raw)));
+  const githubToken = check(INPUT.githubToken, (raw) => raw || undefined);
+  const timeoutMs = check(INPUT.timeout, (raw) => parseDuration(raw || DEFAULTS.timeout));
+
+  if (problems.length > 0) throw new InputError(problems.join('\n'));
+  return {
+    apiKey,
+    workflowId,
+    experimentId,
+    apiBaseUrl,
+    nConsensus,
+    retryFailedOnly,
+    baselineFingerprint,
+    maxDrop,
+    minScore,
+    maxDocumentDrop,
+    failOnRegression,
+    comment,
+    commentHeader: commentHeader || experimentId,
+    githubToken,
+    timeoutMs,
+  };
+}
+
+function required(raw: string, form: string): string {
+  if (raw === '') throw new Error(`is required: ${form}`);
+  return raw;
+}
+
+function parseId(raw: string, example: string): string {
+  required(raw, `an id such as ${example}`);
+  if (!ID.test(raw)) {
+    throw new Error(`must be an id such as ${example} (letters, digits, '_' and '-'), got '${raw}'`);
+  }
+  return raw;
+}
+
+function parseFingerprint(raw: string): string {
+  if (!ID.test(raw)) {
+    throw new Error(
+      `must be a definition_fingerprint such as 0ff93ddc7cefcb42 (letters, digits, '_' and '-'), got '${raw}'`,
+    );
+  }
+  return raw;
+}
+
+function parseBaseUrl(raw: string): string {
+  const form = `must be an https URL such as ${DEFAULTS.apiBaseUrl} (http only for 127.0.0.1, localhost or [::1])`;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new Error(`${form}, got '${raw}'`);
+  }
+  const loopback = LOOPBACK.has(url.hostname);
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback)) {
+    throw new Error(`${form}, got '${raw}'`);
+  }
+  if (url.username || url.password || url.search || url.hash) {
+    throw new Error(`${form} without credentials, query or fragment`);
+  }
+  return url.toString().replace(/\/+$/, '');
+}
+
+function parseConsensus(raw: string): 3 | 5 | 7 | undefined {
+  if (raw === '') return undefined;
+  if (raw === '3' || raw === '5' || raw === '7') return Number(raw) as 3 | 5 | 7;
+  throw new Error(`must be 3, 5 or 7 (or empty for the experiment's own), got '${raw}'`);
+}
+
+const TRUE = ['true', 'True', 'TRUE'];
+const FALSE = ['false', 'False', 'FALSE'];
+
+function parseBoolean(raw: string, fallback: boolean): boolean {
+  if (raw === '') return fallback;
+  if (TRUE.includes(raw)) return true;
+  if (FALSE.includes(raw)) return false;
+  throw new Error(`must be true or false, got '${raw}'`);
+}
+
+const DECIMAL = /^(?:\d+(?:\.\d*)?|\.\d+)$/;
+
+export function parseThreshold(raw: string): Threshold {
+  const form = `must be a drop on the 0–1 scale such as 0.02, or a percentage of the reference score such as 2%, got '${raw}'`;
+  if (raw.endsWith('%')) {
+    const number = raw.slice(0, -1).trim();
+    if (!DECIMAL.test(number)) throw new Error(form);
+    const value = Number(number);
+    if (value > 100) throw new Error(`must be at most 100%, got '${raw}'`);
+    return { kind: 'percent', value, text: raw };
+  }
+  if (!DECIMAL.test(raw)) throw new Error(form);
+  const value = Number(raw);
+  if (value > 1) {
+    throw new Error(`must be at most 1 on the 0–1 scale (write '${raw}%' for a percentage), got '${raw}'`);
+  }
+  return { kind: 'points', value, text: raw };
+}
+
+function parseScore(raw: string): number {
+  if (!DECIMAL.test(raw) || Number(raw) > 1) {
+    throw new Error(`must be a score between 0 and 1 such as 0.8, got '${raw}'`);
+  }
+  return Number(raw);
+}
+
+function parseHeader(raw: string): string {
+  if (!HEADER.test(raw) || raw.includes('--')) {
+    throw new Error(
+      `must be 1–100 letters, digits, spaces or '_ . : / @ -' without '--', got '${raw}'`,
+    );
+  }
+  return raw;
+}
+
+const UNIT_MS = { h: 3_600_000, m: 60_000, s: 1_000 } as const;
+
+export function parseDuration(raw: string): number {
+  const match = /^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$/.exec(raw);
+  const form = `must be a duration such as 90s, 45m, 2h or 1h30m, between 10s and 6h, got '${raw}'`;
+  if (!match || raw === '') throw new Error(form);
+  const [, h = '0', m = '0', s = '0'] = match;
+  const ms = Number(h) * UNIT_MS.h + Number(m) * UNIT_MS.m + Number(s) * UNIT_MS.s;
+  if (ms < TIMEOUT_MIN_MS || ms > TIMEOUT_MAX_MS) throw new Error(form);
+  return ms;
+}

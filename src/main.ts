@@ -1,0 +1,215 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as core from '@actions/core';
+import * as github from '@actions/github';
+import { assembleReport } from './gate/assemble.js';
+import { describeReason } from './report/markdown.js';
+import {
+  findStickyComment,
+  writeStickyComment,
+  type CommentTarget,
+  type StickyComment,
+} from './github/comment.js';
+import { INPUT, OUTPUT, commentMarker } from './names.js';
+import { InputError, readSettings, type Settings } from './inputs.js';
+import { renderComment, renderSummary } from './report/markdown.js';
+import type { Report } from './report/model.js';
+import { createRetabClient } from './retab/client.js';
+import { emptyEvidence, gatherEvidence, GateError } from './retab/evidence.js';
+
+const PULL_REQUEST_EVENTS = new Set(['pull_request', 'pull_request_target']);
+
+/** The action: read inputs, gather evidence from Retab, judge, report, set the step's result. */
+export async function run(): Promise<void> {
+  core.setOutput(OUTPUT.verdict, 'error');
+  // Mask the secrets before anything else can print them.
+  for (const secret of [INPUT.apiKey, INPUT.githubToken]) {
+    const value = core.getInput(secret);
+    if (value) core.setSecret(value);
+  }
+  const abort = new AbortController();
+  const onSignal = (signal: string) => {
+    core.warning(`Received ${signal}: cancelling the Retab run.`);
+    abort.abort();
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+
+  try {
+    const settings = readSettings((name) => core.getInput(name));
+    await gate(settings, abort.signal);
+  } catch (error) {
+    core.setOutput(OUTPUT.verdict, 'error');
+    core.setFailed(failureMessage(error));
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
+async function gate(settings: Settings, signal: AbortSignal): Promise<void> {
+  const { context } = github;
+  const client = createRetabClient({
+    baseUrl: settings.apiBaseUrl,
+    apiKey: settings.apiKey,
+    onRetry: (message) => core.info(message),
+  });
+  const pullRequest = PULL_REQUEST_EVENTS.has(context.eventName)
+    ? (context.payload.pull_request?.number as number | undefined)
+    : undefined;
+  const commentTarget =
+    pullRequest !== undefined ? commentTargetFor(settings, pullRequest) : undefined;
+  const octokit =
+    commentTarget && settings.githubToken ? github.getOctokit(settings.githubToken) : undefined;
+  // Looking for our comment costs nothing on Retab's side: start it now, use it at the end.
+  const existing: Promise<StickyComment | undefined> | undefined =
+    octokit && commentTarget
+      ? findStickyComment(octokit, commentTarget, commentMarker(settings.commentHeader))
+      : undefined;
+  existing?.catch(() => undefined); // reported where it is awaited
+
+  const evidence = emptyEvidence();
+  let error: string | undefined;
+  try {
+    await gatherEvidence(
+      settings,
+      {
+        client,
+        now: Date.now,
+        sleep: abortableSleep,
+        log: (message) => core.info(message),
+        signal,
+        attempt: process.env.GITHUB_RUN_ID
+          ? {
+              repository: process.env.GITHUB_REPOSITORY ?? '',
+              runId: process.env.GITHUB_RUN_ID,
+              runAttempt: process.env.GITHUB_RUN_ATTEMPT ?? '1',
+              job: process.env.GITHUB_JOB ?? '',
+            }
+          : undefined,
+      },
+      evidence,
+    );
+  } catch (thrown) {
+    // Without a started run there is nothing to report: fail as any other error.
+    if (!evidence.trigger || signal.aborted) throw thrown;
+    error = failureMessage(thrown);
+  }
+
+  const report = assembleReport({ settings, evidence, error, pullRequest });
+  const reportPath = await writeReportFile(report);
+  await writeSummary(report);
+
+  let commentUrl = '';
+  if (commentTarget && settings.comment) {
+    if (!octokit || !existing) {
+      core.warning(
+        `No PR comment: input '${INPUT.githubToken}' is empty. Leave it at its default (\${{ github.token }}).`,
+      );
+    } else {
+      commentUrl = await postComment(octokit, commentTarget, existing, renderComment(report));
+    }
+  } else if (!commentTarget) {
+    core.info(`Event '${context.eventName}' is not a pull request: report in the job summary, no comment.`);
+  }
+
+  setOutputs(report, reportPath, commentUrl);
+  conclude(report);
+}
+
+function commentTargetFor(_settings: Settings, issueNumber: number): CommentTarget {
+  const { owner, repo } = github.context.repo;
+  return { owner, repo, issueNumber };
+}
+
+async function postComment(
+  octokit: ReturnType<typeof github.getOctokit>,
+  target: CommentTarget,
+  existing: Promise<StickyComment | undefined>,
+  body: string,
+): Promise<string> {
+  try {
+    const result = await writeStickyComment(octokit, target, await existing, body);
+    core.info(`PR comment ${result.action}: ${result.url}`);
+    return result.url;
+  } catch (error) {
+    const status = (error as { status?: number }).status;
+    const fix =
+      status === 403 || status === 404
+        ? ` Give the job 'permissions: pull-requests: write'. On pull requests from forks the token cannot write: ` +
+          `use the two-phase workflow of the README ("Fork pull requests").`
+        : '';
+    core.warning(`The PR comment was not written: ${(error as Error).message}.${fix} The report is in the job summary.`);
+    return '';
+  }
+}
+
+async function writeReportFile(report: Report): Promise<string> {
+  const dir = join(process.env.RUNNER_TEMP || tmpdir(), 'experiment-gate');
+  await mkdir(dir, { recursive: true });
+  const slug = report.header.replace(/[^A-Za-z0-9_.-]+/g, '_');
+  const path = join(dir, `report-${slug}.json`);
+  await writeFile(path, JSON.stringify(report, null, 2) + '\n');
+  return path;
+}
+
+async function writeSummary(report: Report): Promise<void> {
+  if (!process.env.GITHUB_STEP_SUMMARY) return;
+  try {
+    await core.summary.addRaw(renderSummary(report)).write();
+  } catch (error) {
+    core.warning(`The job summary was not written: ${(error as Error).message}`);
+  }
+}
+
+function setOutputs(report: Report, reportPath: string, commentUrl: string): void {
+  const number = (value: number | null | undefined) =>
+    value === null || value === undefined ? '' : String(Number(value.toFixed(4)));
+  const delta = report.comparison?.delta;
+  core.setOutput(OUTPUT.runId, report.run?.id ?? '');
+  core.setOutput(OUTPUT.jobId, report.run?.jobId ?? '');
+  core.setOutput(OUTPUT.score, number(report.run?.score));
+  core.setOutput(OUTPUT.previousScore, number(report.previous?.score));
+  core.setOutput(OUTPUT.baselineScore, number(report.baseline?.score));
+  core.setOutput(OUTPUT.delta, number(delta));
+  core.setOutput(OUTPUT.verdict, report.verdict);
+  core.setOutput(OUTPUT.regressedDocuments, String(report.regressedCount));
+  core.setOutput(OUTPUT.reportPath, reportPath);
+  core.setOutput(OUTPUT.commentUrl, commentUrl);
+}
+
+function conclude(report: Report): void {
+  if (report.verdict === 'pass') {
+    core.info(`Verdict: pass (score ${report.run?.score ?? '—'}).`);
+    return;
+  }
+  if (report.verdict === 'error') {
+    const why =
+      report.error ?? report.reasons.map((reason) => describeReason(reason, report)).join(' ');
+    core.setFailed(`Verdict: error. ${why}`);
+    return;
+  }
+  const why = report.reasons.map((reason) => describeReason(reason, report)).join(' ');
+  if (report.blocking) core.setFailed(`Verdict: regression. ${why}`);
+  else core.warning(`Verdict: regression (not blocking: fail-on-regression is false). ${why}`);
+}
+
+function failureMessage(error: unknown): string {
+  if (error instanceof InputError || error instanceof GateError) return error.message;
+  if (error instanceof Error) return error.message;
+  return `Unexpected failure: ${String(error)}`;
+}
+
+function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve();
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    }
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}

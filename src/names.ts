@@ -1,0 +1,45 @@
+/** Public names of the action (product.md): defined once, used everywhere. */
+export const INPUT = {
+  apiKey: 'api-key',
+  workflowId: 'workflow-id',
+  experimentId: 'experiment-id',
+  apiBaseUrl: 'api-base-url',
+  nConsensus: 'n-consensus',
+  retryFailedOnly: 'retry-failed-only',
+  baselineFingerprint: 'baseline-fingerprint',
+  maxDrop: 'max-drop',
+  minScore: 'min-score',
+  maxDocumentDrop: 'max-document-drop',
+  failOnRegression: 'fail-on-regression',
+  comment: 'comment',
+  commentHeader: 'comment-header',
+  githubToken: 'github-token',
+  timeout: 'timeout',
+} as const;
+
+export const OUTPUT = {
+  runId: 'run-id',
+  jobId: 'job-id',
+  score: 'score',
+  previousScore: 'previous-score',
+  baselineScore: 'baseline-score',
+  delta: 'delta',
+  verdict: 'verdict',
+  regressedDocuments: 'regressed-documents',
+  reportPath: 'report-path',
+  commentUrl: 'comment-url',
+} as const;
+
+export const DEFAULTS = {
+  apiBaseUrl: 'https://api.retab.com',
+  maxDrop: '0.02',
+  timeout: '30m',
+} as const;
+
+/** The sticky comment's key. Exactly this form: other tools and older versions look for it. */
+export function commentMarker(header: string): string {
+  return `<!-- retab-experiment-gate:${header} -->`;
+}
+
+export const VERDICT = { pass: 'pass', regression: 'regression', error: 'error' } as const;
+export type Verdict = (typeof VERDICT)[keyof typeof VERDICT];

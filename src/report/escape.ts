@@ -1,0 +1,31 @@
+const ZWSP = '\u200b';
+
+/** Characters that are never markup, in Markdown or HTML. Everything else is encoded. */
+const PLAIN = /[\p{L}\p{M}\p{N} ,.()+=%/-]/u;
+const INVISIBLE = /[\p{Cc}\p{Cf}\u2028\u2029]/gu; // controls, bidi overrides, zero-width joiners
+
+/**
+ * Makes a string from outside (filename, id, error text) safe as Markdown text and as a
+ * GFM table cell: it renders as the same letters, never as markup, HTML, a link, a
+ * mention, an issue reference or a table delimiter, and it cannot forge our marker.
+ *
+ * GitHub autolinks and finds mentions on the rendered text, after entities are decoded,
+ * so those are broken with a zero-width space, not with an entity.
+ */
+export function escapeText(value: string, maxLength = 200): string {
+  let text = value.replace(/[\r\n\t]+/g, ' ').replace(INVISIBLE, '').trim();
+  if ([...text].length > maxLength) text = `${[...text].slice(0, maxLength - 1).join('')}…`;
+  let out = '';
+  for (const char of text) {
+    if (PLAIN.test(char)) out += char;
+    else if (char === '@' || char === '#' || char === ':') out += char + ZWSP;
+    else out += `&#${char.codePointAt(0)};`;
+  }
+  // www. autolinks need the literal "www.": keep the letters, break the pattern.
+  return out.replace(/(w{3})\./giu, `$1${ZWSP}.`);
+}
+
+/** An id as inline code when it is plainly an id; otherwise escaped text. */
+export function code(value: string): string {
+  return /^[A-Za-z0-9_.-]{1,128}$/.test(value) ? `\`${value}\`` : escapeText(value);
+}

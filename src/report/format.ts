@@ -1,0 +1,26 @@
+/** Number formats shared by every rendering of the report. */
+
+export function formatScore(score: number | null | undefined): string {
+  return score === null || score === undefined ? '—' : score.toFixed(3);
+}
+
+/** A change on the 0–1 scale, in points (hundredths): "−2.5 pts". */
+export function formatPoints(delta: number | null | undefined): string {
+  if (delta === null || delta === undefined) return '—';
+  const points = Math.round(delta * 1000) / 10;
+  if (points === 0) return '±0.0 pts';
+  return `${points > 0 ? '+' : '−'}${Math.abs(points).toFixed(1)} pts`;
+}
+
+export function formatDuration(ms: number | null | undefined): string {
+  if (ms === null || ms === undefined) return '—';
+  const seconds = Math.round(ms / 1000);
+  if (seconds < 60) return `${seconds} s`;
+  const minutes = Math.floor(seconds / 60);
+  if (minutes < 60) return `${minutes} min ${seconds % 60} s`;
+  return `${Math.floor(minutes / 60)} h ${minutes % 60} min`;
+}
+
+export function plural(count: number, one: string, many = `${one}s`): string {
+  return `${count} ${count === 1 ? one : many}`;
+}

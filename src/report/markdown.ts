@@ -1,0 +1,270 @@
+import { markdownTable } from 'markdown-table';
+import { commentMarker } from '../names.js';
+import type { DocumentRow, Reason } from '../gate/verdict.js';
+import { code, escapeText } from './escape.js';
+import { formatDuration, formatPoints, formatScore, plural } from './format.js';
+import { deltaTo, type Report } from './model.js';
+
+/** GitHub refuses comment bodies over 65,536 characters; keep a margin. */
+export const COMMENT_LIMIT = 65_000;
+/** GitHub refuses a step summary over 1 MiB. */
+export const SUMMARY_LIMIT_BYTES = 1_000_000;
+
+export interface RenderOptions {
+  /** Largest size of the result, measured by `measure`. */
+  limit: number;
+  measure: (text: string) => number;
+  /** Prefix the sticky comment's marker. */
+  marker: boolean;
+}
+
+const MARK = { pass: '✅', regression: '❌', error: '⚠️' } as const;
+const DOCUMENT_COLUMNS = ['Document', 'Reference', 'Current', 'Δ', 'Status'];
+const STATUS_LABEL = {
+  regressed: '🔻 regressed',
+  errored: '💥 errored',
+  new: '🆕 new',
+  improved: '🔺 improved',
+  unchanged: 'unchanged',
+} as const;
+
+export function renderComment(report: Report): string {
+  return renderMarkdown(report, { limit: COMMENT_LIMIT, measure: (t) => t.length, marker: true });
+}
+
+export function renderSummary(report: Report): string {
+  const encoder = new TextEncoder();
+  return renderMarkdown(report, {
+    limit: SUMMARY_LIMIT_BYTES,
+    measure: (t) => encoder.encode(t).length,
+    marker: false,
+  });
+}
+
+/**
+ * The report as Markdown, within `limit`: when the document rows do not all fit, rows are
+ * dropped from the end and one line says how many, and where to find them.
+ */
+export function renderMarkdown(report: Report, options: RenderOptions): string {
+  const head = [
+    ...(options.marker ? [commentMarker(report.header)] : []),
+    renderHeadline(report),
+    renderReasons(report),
+    renderScores(report),
+  ].filter(Boolean);
+  const foot = renderFooter(report);
+  const shown = report.documents.filter((row) => row.status !== 'unchanged');
+  const folded = report.documents.filter((row) => row.status === 'unchanged');
+  const shownRows = shown.map(documentCells);
+  const foldedRows = folded.map(documentCells);
+
+  const assemble = (keep: number): string => {
+    const main = shownRows.slice(0, keep);
+    const rest = foldedRows.slice(0, Math.max(0, keep - shownRows.length));
+    const omitted = shownRows.length + foldedRows.length - main.length - rest.length;
+    const parts = [...head];
+    if (report.documents.length > 0) parts.push('### Documents');
+    if (main.length > 0) parts.push(table([DOCUMENT_COLUMNS, ...main]));
+    if (rest.length > 0) {
+      parts.push(
+        `<details><summary>${plural(folded.length, 'unchanged document')}</summary>\n\n${table([DOCUMENT_COLUMNS, ...rest])}\n\n</details>`,
+      );
+    }
+    if (omitted > 0) {
+      parts.push(
+        `_…and ${plural(omitted, 'more document')}, left out to fit; the job summary and the JSON report (output \`report-path\`) list every document._`,
+      );
+    }
+    parts.push(foot);
+    return parts.join('\n\n') + '\n';
+  };
+
+  const all = shownRows.length + foldedRows.length;
+  const full = assemble(all);
+  if (options.measure(full) <= options.limit) return full;
+  // The most rows that fit: binary search, since each extra row only adds length.
+  let low = 0;
+  let high = all;
+  while (low < high) {
+    const mid = Math.ceil((low + high) / 2);
+    if (options.measure(assemble(mid)) <= options.limit) low = mid;
+    else high = mid - 1;
+  }
+  return assemble(low);
+}
+
+function renderHeadline(report: Report): string {
+  const title =
+    report.verdict === 'pass'
+      ? 'passed'
+      : report.verdict === 'regression'
+        ? report.blocking
+          ? 'regression'
+          : 'regression (not blocking: `fail-on-regression` is false)'
+        : 'error';
+  const counts = countStatuses(report.documents);
+  const lines = [`## ${MARK[report.verdict]} Experiment gate: ${title}`];
+  const bits: string[] = [];
+  const run = report.run;
+  if (run?.score !== undefined && run.score !== null) {
+    const delta = report.comparison
+      ? ` (${formatPoints(report.comparison.delta)} vs ${referenceName(report.referenceKind)})`
+      : '';
+    bits.push(`**Score ${formatScore(run.score)}**${delta}`);
+  }
+  if (report.documents.length > 0) {
+    bits.push(
+      `${counts.regressed} regressed`,
+      `${counts.improved} improved`,
+      `${counts.errored} errored`,
+    );
+  }
+  if (bits.length > 0) lines.push(bits.join(' · '));
+  const about = [
+    `Workflow ${report.workflowName ? `${escapeText(report.workflowName)} (${code(report.workflowId)})` : code(report.workflowId)}`,
+    `experiment ${code(report.experimentId)}`,
+  ];
+  if (run) {
+    about.push(`run ${code(run.id)}`);
+    if (run.documentCount !== undefined) about.push(plural(run.documentCount, 'document'));
+    if (run.nConsensus) about.push(`n_consensus ${run.nConsensus}`);
+    if (run.durationMs !== undefined) about.push(formatDuration(run.durationMs));
+  }
+  lines.push(about.join(' · '));
+  return lines.join('\n\n');
+}
+
+function renderReasons(report: Report): string {
+  if (report.verdict === 'error') {
+    return `**Why it could not be judged:** ${describeError(report)}`;
+  }
+  const lines = report.reasons.map((reason) => `- ${describeReason(reason, report)}`);
+  if (lines.length > 0) {
+    const title = report.blocking ? 'Why it failed' : 'Regressions (reported, not blocking)';
+    return `**${title}**\n\n${lines.join('\n')}`;
+  }
+  if (!report.referenceKind) {
+    const floor =
+      report.thresholds.minScore === undefined
+        ? 'no `min-score` was set, so nothing could fail it'
+        : `judged by \`min-score\` ${report.thresholds.minScore} alone`;
+    return `First run of this experiment: no earlier run to compare with; ${floor}.`;
+  }
+  return '';
+}
+
+/** The error of an `error` verdict, as escaped Markdown text. */
+export function describeError(report: Report): string {
+  if (report.error !== undefined) return escapeText(report.error, 1000);
+  return report.reasons.map((reason) => describeReason(reason, report)).join(' ');
+}
+
+export function describeReason(reason: Reason, report: Pick<Report, 'thresholds'>): string {
+  switch (reason.rule) {
+    case 'max-drop':
+      return (
+        `Score ${formatScore(reason.current)} is ${formatPoints(reason.current - reason.reference).replace('−', '')} below ` +
+        `the ${referenceName(reason.referenceKind)} (${formatScore(reason.reference)}); ` +
+        `\`max-drop\` ${report.thresholds.maxDrop} allows ${formatPoints(reason.allowed).replace('+', '')}.`
+      );
+    case 'min-score':
+      return `Score ${formatScore(reason.current)} is below \`min-score\` ${reason.minimum}.`;
+    case 'max-document-drop':
+      return `${plural(reason.documents, 'document')} dropped by more than \`max-document-drop\` ${report.thresholds.maxDocumentDrop}.`;
+    case 'errored-documents':
+      return `${plural(reason.documents, 'document')} had a score in the reference run and errored in this one.`;
+    case 'no-score':
+      return 'The run has no score: no document was scored.';
+    case 'nothing-comparable':
+      return 'No document was scored by both this run and the reference run.';
+  }
+}
+
+function referenceName(kind: 'baseline' | 'previous' | undefined): string {
+  return kind === 'baseline' ? 'baseline' : 'previous run';
+}
+
+function renderScores(report: Report): string {
+  const run = report.run;
+  if (!run) return '';
+  const rows: string[][] = [['', 'Run', 'Score', 'Δ']];
+  rows.push(['**This run**', code(run.id), formatScore(run.score), '']);
+  if (report.previous) {
+    const ref = report.referenceKind === 'previous' ? ' (reference)' : '';
+    rows.push([
+      `Previous run${ref}`,
+      code(report.previous.id),
+      formatScore(report.previous.score),
+      formatPoints(deltaTo(report, 'previous')),
+    ]);
+  }
+  if (report.baseline) {
+    const fp = report.baseline.definitionFingerprint;
+    rows.push([
+      `Baseline${fp ? ` ${code(fp)}` : ''} (reference)`,
+      code(report.baseline.id),
+      formatScore(report.baseline.score),
+      formatPoints(deltaTo(report, 'baseline')),
+    ]);
+  }
+  const lines = [table(rows)];
+  const t = report.thresholds;
+  const rules = [`\`max-drop\` ${t.maxDrop}`];
+  if (report.comparison) rules[0] += ` (${formatPoints(report.comparison.allowedDrop).replace('+', '')} here)`;
+  if (t.minScore !== undefined) rules.push(`\`min-score\` ${t.minScore}`);
+  if (t.maxDocumentDrop !== undefined) rules.push(`\`max-document-drop\` ${t.maxDocumentDrop}`);
+  lines.push(`Thresholds: ${rules.join(' · ')}`);
+  const c = report.comparison;
+  if (c?.likeForLike) {
+    lines.push(
+      `Like for like: the scores compared are means over the ${plural(c.sharedDocuments, 'document')} both runs scored ` +
+        `(${formatScore(c.current)} vs ${formatScore(c.reference)}), not the runs' overall scores.`,
+    );
+  }
+  return lines.join('\n\n');
+}
+
+function renderFooter(report: Report): string {
+  const lines: string[] = [];
+  const sets = report.documentSets;
+  if (sets && (sets.added.length > 0 || sets.removed.length > 0)) {
+    const names = (docs: { filename: string }[]) =>
+      docs.slice(0, 20).map((d) => escapeText(d.filename, 80)).join(', ') +
+      (docs.length > 20 ? `, and ${docs.length - 20} more` : '');
+    lines.push('**The document sets differ** from the reference run.');
+    if (sets.added.length > 0) lines.push(`- Added: ${names(sets.added)}`);
+    if (sets.removed.length > 0) lines.push(`- Removed: ${names(sets.removed)}`);
+  }
+  const fp = (label: string, r?: { definitionFingerprint?: string; documentsFingerprint?: string }) =>
+    r
+      ? `${label}: definition ${r.definitionFingerprint ? code(r.definitionFingerprint) : '—'}, documents ${r.documentsFingerprint ? code(r.documentsFingerprint) : '—'}`
+      : undefined;
+  const fps = [
+    fp('this run', report.run),
+    fp('previous', report.previous),
+    fp('baseline', report.baseline),
+  ].filter(Boolean);
+  if (fps.length > 0) lines.push(`<sub>Fingerprints · ${fps.join(' · ')}</sub>`);
+  return lines.join('\n');
+}
+
+function documentCells(row: DocumentRow): string[] {
+  return [
+    escapeText(row.filename, 120),
+    formatScore(row.inReference ? row.referenceScore : null),
+    formatScore(row.score),
+    formatPoints(row.delta),
+    STATUS_LABEL[row.status],
+  ];
+}
+
+/** A GFM table; the first row is the header. Cells must be escaped already. */
+function table(rows: string[][]): string {
+  return markdownTable(rows, { alignDelimiters: false });
+}
+
+function countStatuses(rows: readonly DocumentRow[]) {
+  const counts = { regressed: 0, errored: 0, new: 0, improved: 0, unchanged: 0 };
+  for (const row of rows) counts[row.status]++;
+  return counts;
+}

@@ -1,0 +1,358 @@
+import { Agent, request, type Dispatcher } from 'undici';
+import type { z } from 'zod';
+import {
+  AnyBody,
+  Content,
+  ErrorBody,
+  Job,
+  Metrics,
+  Run,
+  RunList,
+  TriggerResponse,
+} from './schemas.js';
+
+/** Every path of the Retab API that the action uses: a change of the API is one edit here. */
+const PATHS = {
+  trigger: (wf: string, exp: string) => `/v1/workflows/${seg(wf)}/experiments/${seg(exp)}/run`,
+  job: (job: string) => `/v1/jobs/${seg(job)}`,
+  cancelJob: (job: string) => `/v1/jobs/${seg(job)}/cancel`,
+  run: (run: string) => `/v1/workflows/experiments/runs/${seg(run)}`,
+  cancelRun: (run: string) => `/v1/workflows/experiments/runs/${seg(run)}/cancel`,
+  runs: (wf: string, exp: string) => `/v1/workflows/${seg(wf)}/experiments/${seg(exp)}/runs`,
+  metrics: (wf: string, exp: string) => `/v1/workflows/${seg(wf)}/experiments/${seg(exp)}/metrics`,
+  content: (wf: string, exp: string) => `/v1/workflows/${seg(wf)}/experiments/${seg(exp)}/content`,
+} as const;
+
+function seg(value: string): string {
+  return encodeURIComponent(value);
+}
+
+export interface RetryPolicy {
+  /** Tries in all, the first included. */
+  attempts: number;
+  baseDelayMs: number;
+  maxDelayMs: number;
+  /** No retry starts once this much time has gone by since the first try. */
+  budgetMs: number;
+}
+
+export const DEFAULT_RETRY: RetryPolicy = {
+  attempts: 5,
+  baseDelayMs: 500,
+  maxDelayMs: 15_000,
+  budgetMs: 90_000,
+};
+
+export interface RetabClientOptions {
+  baseUrl: string;
+  apiKey: string;
+  dispatcher?: Dispatcher;
+  retry?: Partial<RetryPolicy>;
+  requestTimeoutMs?: number;
+  sleep?: (ms: number) => Promise<void>;
+  random?: () => number;
+  now?: () => number;
+  /** Told of each retry, for the log. */
+  onRetry?: (message: string) => void;
+}
+
+/** A failed call: names the call, its status and its x-request-id, never the key. */
+export class RetabApiError extends Error {
+  override name = 'RetabApiError';
+  readonly call: string;
+  readonly status: number | undefined;
+  readonly requestId: string | undefined;
+  readonly kind: 'http' | 'network' | 'malformed';
+  constructor(
+    message: string,
+    call: string,
+    status: number | undefined,
+    requestId: string | undefined,
+    kind: 'http' | 'network' | 'malformed',
+  ) {
+    super(message);
+    this.call = call;
+    this.status = status;
+    this.requestId = requestId;
+    this.kind = kind;
+  }
+}
+
+export interface TriggerOptions {
+  nConsensus: number | undefined;
+  retryFailedOnly: boolean;
+  idempotencyKey: string;
+}
+
+export type RetabClient = ReturnType<typeof createRetabClient>;
+
+interface CallOptions<S extends z.ZodType> {
+  method: 'GET' | 'POST';
+  path: string;
+  query?: Record<string, string | undefined>;
+  body?: unknown;
+  headers?: Record<string, string>;
+  schema: S;
+  /** Statuses whose JSON body is an answer to parse, not a failure. */
+  acceptStatus?: (status: number) => boolean;
+  retry: boolean;
+}
+
+interface Answer<T> {
+  status: number;
+  requestId: string | undefined;
+  data: T;
+}
+
+const RETRYABLE = (status: number) => status === 408 || status === 429 || status >= 500;
+
+export function createRetabClient(options: RetabClientOptions) {
+  const policy: RetryPolicy = { ...DEFAULT_RETRY, ...options.retry };
+  const dispatcher =
+    options.dispatcher ?? new Agent({ connectTimeout: 10_000, keepAliveTimeout: 30_000 });
+  const timeoutMs = options.requestTimeoutMs ?? 30_000;
+  const sleep = options.sleep ?? ((ms: number) => new Promise((r) => setTimeout(r, ms)));
+  const random = options.random ?? Math.random;
+  const now = options.now ?? Date.now;
+  const baseHeaders = {
+    'api-key': options.apiKey,
+    accept: 'application/json',
+    'user-agent': 'retab-experiment-gate/1',
+  };
+
+  async function call<S extends z.ZodType>(o: CallOptions<S>): Promise<Answer<z.output<S>>> {
+    const name = `${o.method} ${o.path}`;
+    const url = new URL(options.baseUrl + o.path);
+    for (const [key, value] of Object.entries(o.query ?? {})) {
+      if (value !== undefined) url.searchParams.set(key, value);
+    }
+    const started = now();
+    for (let attempt = 1; ; attempt++) {
+      let status: number | undefined;
+      let requestId: string | undefined;
+      let text = '';
+      let retryAfter: string | undefined;
+      let failure: RetabApiError;
+      try {
+        const response = await request(url, {
+          method: o.method,
+          dispatcher,
+          headers: {
+            ...baseHeaders,
+            ...(o.body === undefined ? {} : { 'content-type': 'application/json' }),
+            ...o.headers,
+          },
+          body: o.body === undefined ? undefined : JSON.stringify(o.body),
+          headersTimeout: timeoutMs,
+          bodyTimeout: timeoutMs,
+        });
+        status = response.statusCode;
+        requestId = header(response.headers['x-request-id']);
+        retryAfter = header(response.headers['retry-after']);
+        text = await response.body.text();
+      } catch (error) {
+        failure = new RetabApiError(
+          `Retab ${name} failed: ${describeNetworkError(error)}`,
+          name,
+          undefined,
+          undefined,
+          'network',
+        );
+      }
+      if (status !== undefined) {
+        const ok = (status >= 200 && status < 300) || (o.acceptStatus?.(status) ?? false);
+        if (ok) return { status, requestId, data: parse(o.schema, text, name, status, requestId) };
+        failure = new RetabApiError(
+          `Retab ${name} failed: HTTP ${status} (x-request-id ${requestId ?? 'none'}): ${describeErrorBody(text)}`,
+          name,
+          status,
+          requestId,
+          'http',
+        );
+      }
+      const retryable = o.retry && (status === undefined || RETRYABLE(status));
+      const delay = retryable
+        ? retryDelayMs({ attempt, retryAfter, elapsedMs: now() - started, policy, random, now: now() })
+        : undefined;
+      if (delay === undefined) throw failure!;
+      options.onRetry?.(`${failure!.message}; retrying in ${(delay / 1000).toFixed(1)} s`);
+      await sleep(delay);
+    }
+  }
+
+  return {
+    async triggerRun(workflowId: string, experimentId: string, t: TriggerOptions) {
+      const body: Record<string, unknown> = {};
+      if (t.nConsensus !== undefined) body.n_consensus = t.nConsensus;
+      if (t.retryFailedOnly) body.retry_failed_only = true;
+      const answer = await call({
+        method: 'POST',
+        path: PATHS.trigger(workflowId, experimentId),
+        body,
+        headers: { 'idempotency-key': t.idempotencyKey },
+        schema: TriggerResponse,
+        // Safe to repeat: the Idempotency-Key makes the API return the first result.
+        retry: true,
+      });
+      return answer.data;
+    },
+
+    /** The job, or 'gone' when the API no longer serves it (newer APIs: wait on the run). */
+    async getJob(jobId: string) {
+      try {
+        const answer = await call({
+          method: 'GET',
+          path: PATHS.job(jobId),
+          query: { include_request: 'false', include_response: 'false' },
+          schema: Job,
+          retry: true,
+        });
+        return answer.data;
+      } catch (error) {
+        if (error instanceof RetabApiError && (error.status === 404 || error.status === 410)) {
+          return 'gone' as const;
+        }
+        throw error;
+      }
+    },
+
+    async getRun(runId: string) {
+      return (await call({ method: 'GET', path: PATHS.run(runId), schema: Run, retry: true })).data;
+    },
+
+    async listRuns(workflowId: string, experimentId: string, page: { after?: string; limit?: number } = {}) {
+      const answer = await call({
+        method: 'GET',
+        path: PATHS.runs(workflowId, experimentId),
+        query: {
+          after: page.after,
+          limit: page.limit === undefined ? undefined : String(page.limit),
+          order: page.after === undefined ? undefined : 'desc',
+        },
+        schema: RunList,
+        retry: true,
+      });
+      return answer.data;
+    },
+
+    /** Summary metrics; `no_metrics`/`stale_metrics` may come with a 4xx and are answers too. */
+    async getMetrics(workflowId: string, experimentId: string, runId: string, priorRunId?: string) {
+      const answer = await call({
+        method: 'GET',
+        path: PATHS.metrics(workflowId, experimentId),
+        query: { view: 'summary', run_id: runId, prior_run_id: priorRunId },
+        schema: Metrics,
+        acceptStatus: (status) => status === 404 || status === 409 || status === 422,
+        retry: true,
+      });
+      return answer.data;
+    },
+
+    async getContent(workflowId: string, experimentId: string, runId: string) {
+      const answer = await call({
+        method: 'GET',
+        path: PATHS.content(workflowId, experimentId),
+        query: { run_id: runId },
+        schema: Content,
+        retry: true,
+      });
+      return answer.data;
+    },
+
+    async cancelJob(jobId: string) {
+      await call({ method: 'POST', path: PATHS.cancelJob(jobId), schema: AnyBody, retry: true });
+    },
+
+    async cancelRun(runId: string) {
+      await call({ method: 'POST', path: PATHS.cancelRun(runId), schema: AnyBody, retry: true });
+    },
+  };
+}
+
+function parse<S extends z.ZodType>(
+  schema: S,
+  text: string,
+  name: string,
+  status: number,
+  requestId: string | undefined,
+): z.output<S> {
+  const where = `Retab ${name} answered HTTP ${status} (x-request-id ${requestId ?? 'none'})`;
+  let json: unknown;
+  try {
+    json = text === '' ? {} : JSON.parse(text);
+  } catch {
+    throw new RetabApiError(`${where} with a body that is not JSON`, name, status, requestId, 'malformed');
+  }
+  const result = schema.safeParse(json);
+  if (result.success) return result.data;
+  const paths = result.error.issues
+    .slice(0, 3)
+    .map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`)
+    .join('; ');
+  throw new RetabApiError(`${where} with an unexpected body: ${paths}`, name, status, requestId, 'malformed');
+}
+
+function header(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}
+
+function describeErrorBody(text: string): string {
+  try {
+    const body = ErrorBody.safeParse(JSON.parse(text));
+    if (body.success) {
+      const { detail } = body.data;
+      if (typeof detail === 'string') return oneLine(detail);
+      return oneLine(
+        detail.map((d) => `${(d.loc ?? []).filter((p) => p !== 'body').join('.')}: ${d.msg}`).join('; '),
+      );
+    }
+  } catch {
+    // not JSON: fall through to the raw text
+  }
+  return oneLine(text) || '(empty body)';
+}
+
+function oneLine(text: string): string {
+  const line = text.replace(/\s+/g, ' ').trim();
+  return line.length > 300 ? `${line.slice(0, 300)}…` : line;
+}
+
+function describeNetworkError(error: unknown): string {
+  if (error instanceof Error) {
+    const code = (error as { code?: unknown }).code;
+    const cause = (error as { cause?: { code?: unknown } }).cause?.code;
+    const tag = [code, cause].find((c) => typeof c === 'string');
+    return `connection error${tag ? ` (${tag})` : ''}: ${error.message}`;
+  }
+  return `connection error: ${String(error)}`;
+}
+
+/**
+ * When to try again, or undefined to give up. Exponential back-off with full jitter,
+ * stretched to honour Retry-After (seconds or an HTTP date), within the policy's caps.
+ */
+export function retryDelayMs(input: {
+  attempt: number;
+  retryAfter: string | undefined;
+  elapsedMs: number;
+  policy: RetryPolicy;
+  random: () => number;
+  now: number;
+}): number | undefined {
+  const { attempt, policy } = input;
+  if (attempt >= policy.attempts) return undefined;
+  const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1));
+  let delay = Math.round(ceiling / 2 + (input.random() * ceiling) / 2);
+  const asked = parseRetryAfter(input.retryAfter, input.now);
+  if (asked !== undefined) delay = Math.max(delay, Math.min(asked, policy.maxDelayMs * 4));
+  if (input.elapsedMs + delay > policy.budgetMs) return undefined;
+  return delay;
+}
+
+export function parseRetryAfter(value: string | undefined, now: number): number | undefined {
+  if (value === undefined || value.trim() === '') return undefined;
+  const trimmed = value.trim();
+  if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000;
+  const date = Date.parse(trimmed);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}

@@ -1,0 +1,243 @@
+import { createHash, randomUUID } from 'node:crypto';
+import type { Settings } from '../inputs.js';
+import { forecastDurationMs, newestFingerprints, pickBaseline } from '../gate/history.js';
+import { RetabApiError, type RetabClient } from './client.js';
+import type { MetricsDocument, MetricsSummary, Run, RunRow, TriggerResponse } from './schemas.js';
+import { waitForRun, type WaitOutcome } from './wait.js';
+
+/** A verdict of `error`: the evidence is missing or cannot be trusted. */
+export class GateError extends Error {
+  override name = 'GateError';
+}
+
+/** What the action learned from Retab, filled in as it goes, so an error can still report it. */
+export interface Evidence {
+  history: RunRow[];
+  baseline: RunRow | undefined;
+  trigger: TriggerResponse | undefined;
+  wait: WaitOutcome | undefined;
+  run: Run | undefined;
+  metrics: MetricsSummary | undefined;
+  /** The reference run's own documents, read only when the document sets may differ. */
+  referenceDocuments: MetricsDocument[] | undefined;
+  /** Documents fingerprint of the previous run, when known. */
+  previousDocumentsFingerprint: string | undefined;
+}
+
+export function emptyEvidence(): Evidence {
+  return {
+    history: [],
+    baseline: undefined,
+    trigger: undefined,
+    wait: undefined,
+    run: undefined,
+    metrics: undefined,
+    referenceDocuments: undefined,
+    previousDocumentsFingerprint: undefined,
+  };
+}
+
+export interface GatherDeps {
+  client: RetabClient;
+  now: () => number;
+  sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
+  log: (message: string) => void;
+  signal?: AbortSignal;
+  /** Identifies this workflow attempt; a retried request reuses it, a re-run does not. */
+  attempt: { repository: string; runId: string; runAttempt: string; job: string } | undefined;
+}
+
+const HISTORY_PAGE = 100;
+const HISTORY_MAX_PAGES = 10;
+const METRICS_TRIES = 6;
+
+/** Everything Retab can tell about this gate, in as few round trips as it takes. */
+export async function gatherEvidence(
+  settings: Settings,
+  deps: GatherDeps,
+  evidence: Evidence,
+): Promise<void> {
+  const { client, log } = deps;
+  const { workflowId, experimentId } = settings;
+
+  // Before spending money: the baseline must exist, and past runs give the forecast.
+  await readHistory(settings, deps, evidence);
+  if (settings.baselineFingerprint && !evidence.baseline) {
+    const known = newestFingerprints(evidence.history);
+    throw new GateError(
+      `No completed run of experiment ${experimentId} has the definition_fingerprint '${settings.baselineFingerprint}' ` +
+        `(input 'baseline-fingerprint'). ` +
+        (known.length > 0
+          ? `Newest fingerprints of completed runs: ${known.join(', ')}.`
+          : 'The experiment has no completed run yet.'),
+    );
+  }
+
+  const startedAt = deps.now();
+  try {
+    evidence.trigger = await client.triggerRun(workflowId, experimentId, {
+      nConsensus: settings.nConsensus,
+      retryFailedOnly: settings.retryFailedOnly,
+      idempotencyKey: idempotencyKey(settings, deps.attempt),
+    });
+  } catch (error) {
+    if (error instanceof RetabApiError && error.status === 409 && settings.retryFailedOnly) {
+      throw new GateError(
+        `Nothing to retry: the latest run of ${experimentId} has no failed documents (input 'retry-failed-only' is true; ` +
+          `set it to false to run every document). ${error.message}`,
+      );
+    }
+    throw error;
+  }
+  const trigger = evidence.trigger;
+  const forecastMs = forecastDurationMs(evidence.history, trigger.document_count);
+  log(
+    `Started run ${trigger.run_id} (job ${trigger.job_id}): ${trigger.document_count ?? '?'} documents, ` +
+      `n_consensus ${trigger.n_consensus ?? '?'}` +
+      (forecastMs ? `; recent runs took about ${Math.round(forecastMs / 1000)} s.` : '.'),
+  );
+
+  evidence.wait = await waitForRun(deps, {
+    jobId: trigger.job_id,
+    runId: trigger.run_id,
+    startedAt,
+    timeoutMs: settings.timeoutMs,
+    forecastMs,
+  });
+  const outcome = evidence.wait;
+  if (outcome.status === 'timeout' || outcome.status === 'aborted') {
+    const cancelled = await cancelRemote(client, trigger, log);
+    const progress = outcome.progress
+      ? `${outcome.progress.completed}/${outcome.progress.total} documents were done`
+      : 'progress unknown';
+    const why =
+      outcome.status === 'timeout'
+        ? `Timed out after ${Math.round(settings.timeoutMs / 1000)} s (input 'timeout')`
+        : 'The workflow was cancelled';
+    throw new GateError(
+      `${why} while waiting for run ${trigger.run_id} (${progress}); ` +
+        (cancelled ? 'the run was cancelled on Retab.' : 'cancelling the run on Retab failed; cancel it by hand.'),
+    );
+  }
+  if (outcome.status !== 'completed') {
+    throw new GateError(
+      `Run ${trigger.run_id} ended '${outcome.status}'${outcome.message ? `: ${outcome.message}` : ''}.`,
+    );
+  }
+
+  // After completion: independent reads in parallel.
+  const referenceId = evidence.baseline?.id ?? trigger.previous_run?.run_id ?? undefined;
+  const previousRow = evidence.history.find((row) => row.id === trigger.previous_run?.run_id);
+  const [run, metrics, previous] = await Promise.all([
+    client.getRun(trigger.run_id),
+    readMetrics(settings, deps, trigger.run_id, referenceId),
+    trigger.previous_run && !previousRow ? client.getRun(trigger.previous_run.run_id) : undefined,
+  ]);
+  evidence.run = run;
+  evidence.metrics = metrics;
+  evidence.previousDocumentsFingerprint =
+    previousRow?.documents_fingerprint ?? previous?.documents_fingerprint ?? undefined;
+
+  // When the document sets may differ, the reference's own list names what was removed.
+  const referenceFingerprint = evidence.baseline
+    ? evidence.baseline.documents_fingerprint
+    : evidence.previousDocumentsFingerprint;
+  if (referenceId && referenceFingerprint !== run.documents_fingerprint) {
+    const reference = await readMetrics(settings, deps, referenceId, undefined);
+    evidence.referenceDocuments = reference.documents;
+  }
+}
+
+async function readHistory(settings: Settings, deps: GatherDeps, evidence: Evidence) {
+  let after: string | undefined;
+  for (let page = 0; page < HISTORY_MAX_PAGES; page++) {
+    const list = await deps.client.listRuns(settings.workflowId, settings.experimentId, {
+      after,
+      limit: HISTORY_PAGE,
+    });
+    evidence.history.push(...list.runs);
+    if (settings.baselineFingerprint) {
+      evidence.baseline = pickBaseline(evidence.history, settings.baselineFingerprint);
+    }
+    const done = !settings.baselineFingerprint || evidence.baseline !== undefined;
+    if (done || !list.after || list.runs.length === 0) return;
+    after = list.after;
+  }
+}
+
+async function readMetrics(
+  settings: Settings,
+  deps: GatherDeps,
+  runId: string,
+  priorRunId: string | undefined,
+): Promise<MetricsSummary> {
+  for (let attempt = 1; ; attempt++) {
+    const metrics = await deps.client.getMetrics(
+      settings.workflowId,
+      settings.experimentId,
+      runId,
+      priorRunId,
+    );
+    if (metrics.kind === 'summary') {
+      if (metrics.run_id !== runId || (priorRunId && metrics.prior_run_id && metrics.prior_run_id !== priorRunId)) {
+        throw new GateError(
+          `Metrics answered for run ${metrics.run_id} (prior ${metrics.prior_run_id ?? 'none'}) when run ${runId}` +
+            `${priorRunId ? ` with prior ${priorRunId}` : ''} was asked: stale metrics, not judged.`,
+        );
+      }
+      return metrics;
+    }
+    if (attempt >= METRICS_TRIES) {
+      throw new GateError(
+        `Metrics of run ${runId} are not usable (${metrics.kind}${metrics.message ? `: ${metrics.message}` : ''}) ` +
+          `after ${attempt} tries.`,
+      );
+    }
+    deps.log(`Metrics of run ${runId} not ready (${metrics.kind}); asking again.`);
+    await deps.sleep(1000 * attempt, deps.signal);
+  }
+}
+
+/** Cancels the job, or the run when the job cancel is refused. True when one was accepted. */
+export async function cancelRemote(
+  client: RetabClient,
+  trigger: Pick<TriggerResponse, 'job_id' | 'run_id'>,
+  log: (message: string) => void,
+): Promise<boolean> {
+  try {
+    await client.cancelJob(trigger.job_id);
+    log(`Cancelled job ${trigger.job_id}.`);
+    return true;
+  } catch (jobError) {
+    try {
+      await client.cancelRun(trigger.run_id);
+      log(`Cancelled run ${trigger.run_id}.`);
+      return true;
+    } catch (runError) {
+      log(`Could not cancel: ${(jobError as Error).message}; ${(runError as Error).message}`);
+      return false;
+    }
+  }
+}
+
+/**
+ * The trigger's Idempotency-Key: the same for every retry of this step's request, new for a
+ * re-run of the workflow (another attempt) or other run options. Outside a workflow, random.
+ */
+export function idempotencyKey(
+  settings: Pick<Settings, 'workflowId' | 'experimentId' | 'nConsensus' | 'retryFailedOnly'>,
+  attempt: GatherDeps['attempt'],
+): string {
+  if (!attempt) return `experiment-gate-${randomUUID()}`;
+  const parts = [
+    attempt.repository,
+    attempt.runId,
+    attempt.runAttempt,
+    attempt.job,
+    settings.workflowId,
+    settings.experimentId,
+    String(settings.nConsensus ?? ''),
+    String(settings.retryFailedOnly),
+  ];
+  return `experiment-gate-${createHash('sha256').update(parts.join('\n')).digest('hex').slice(0, 40)}`;
+}

@@ -1,0 +1,173 @@
+// Shared plumbing of the local fakes: listen on 127.0.0.1, record every request, answer JSON.
+// Node built-ins only, and nothing from src/: the fakes stand in for the real services.
+import { createServer } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+
+export interface RecordedRequest {
+  method: string;
+  path: string;
+  query: Record<string, string>;
+  headers: Record<string, string>;
+  body: unknown;
+  at: number;
+}
+
+/** What a handler sees: the recorded request plus the raw body and whether it parsed as JSON. */
+export interface IncomingRequest extends RecordedRequest {
+  rawBody: string;
+  /** false when a non-empty body was not valid JSON (then `body` holds the raw text). */
+  jsonOk: boolean;
+}
+
+export interface Reply {
+  status: number;
+  body: unknown;
+  headers?: Record<string, string>;
+}
+
+export interface FakeServerOptions {
+  /** Name and value of the per-response request id header. */
+  requestIdHeader: string;
+  requestId: (counter: number) => string;
+  /** Delay added before every answer. */
+  latencyMs?: number;
+  handle: (req: IncomingRequest, origin: string) => Reply | Promise<Reply>;
+}
+
+export interface FakeServer {
+  url: string;
+  requests: RecordedRequest[];
+  close(): Promise<void>;
+}
+
+export function json(status: number, body: unknown, headers?: Record<string, string>): Reply {
+  return headers === undefined ? { status, body } : { status, body, headers };
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+export function isoTime(ms: number): string {
+  return new Date(ms).toISOString();
+}
+
+/** Match `pattern` (with `:name` segments) against a path; returns the decoded params or null. */
+export function matchPath(pattern: string, path: string): Record<string, string> | null {
+  const want = pattern.split('/');
+  const got = path.split('/');
+  if (want.length !== got.length) return null;
+  const params: Record<string, string> = {};
+  for (let i = 0; i < want.length; i++) {
+    const w = want[i] ?? '';
+    const g = got[i] ?? '';
+    if (w.startsWith(':')) {
+      if (g === '') return null;
+      try {
+        params[w.slice(1)] = decodeURIComponent(g);
+      } catch {
+        return null;
+      }
+    } else if (w !== g) {
+      return null;
+    }
+  }
+  return params;
+}
+
+function flattenHeaders(req: IncomingMessage): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (value === undefined) continue;
+    out[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  return out;
+}
+
+async function readBody(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+export async function startFakeServer(options: FakeServerOptions): Promise<FakeServer> {
+  const requests: RecordedRequest[] = [];
+  let counter = 0;
+  let origin = '';
+
+  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    // A client that hangs up mid-answer must not take the test process down.
+    serve(req, res).catch(() => res.destroy());
+  });
+
+  async function serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const at = Date.now();
+    counter += 1;
+    const requestId = options.requestId(counter);
+    const url = new URL(req.url ?? '/', origin);
+    const query: Record<string, string> = {};
+    for (const [key, value] of url.searchParams) query[key] = value;
+    const rawBody = await readBody(req).catch(() => '');
+    let body: unknown = undefined;
+    let jsonOk = true;
+    if (rawBody.trim() !== '') {
+      try {
+        body = JSON.parse(rawBody);
+      } catch {
+        body = rawBody;
+        jsonOk = false;
+      }
+    }
+    const recorded: RecordedRequest = {
+      method: (req.method ?? 'GET').toUpperCase(),
+      path: url.pathname,
+      query,
+      headers: flattenHeaders(req),
+      body,
+      at,
+    };
+    requests.push(recorded);
+
+    let reply: Reply;
+    try {
+      reply = await options.handle({ ...recorded, rawBody, jsonOk }, origin);
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      reply = json(500, { detail: `fake server error: ${message}`, message });
+    }
+    if (options.latencyMs !== undefined && options.latencyMs > 0) await sleep(options.latencyMs);
+    const text = JSON.stringify(reply.body);
+    res.writeHead(reply.status, {
+      'content-type': 'application/json; charset=utf-8',
+      'content-length': String(Buffer.byteLength(text)),
+      [options.requestIdHeader]: requestId,
+      ...reply.headers,
+    });
+    res.end(text);
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address();
+  if (address === null || typeof address === 'string') throw new Error('fake server: no port');
+  origin = `http://127.0.0.1:${address.port}`;
+
+  let closing: Promise<void> | undefined;
+  return {
+    url: origin,
+    requests,
+    close() {
+      closing ??= new Promise<void>((resolve, reject) => {
+        server.close((error) => (error ? reject(error) : resolve()));
+        // Keep-alive sockets of fetch/undici would otherwise hold close() open.
+        server.closeAllConnections();
+      });
+      return closing;
+    },
+  };
+}
