@@ -38143,9 +38143,10 @@ function escapeText(value, maxLength = 200) {
     let text = value.replace(/[\r\n\t]+/g, ' ').replace(INVISIBLE, '').trim();
     if ([...text].length > maxLength)
         text = `${[...text].slice(0, maxLength - 1).join('')}…`;
+    const chars = [...text];
     let out = '';
-    for (const char of text) {
-        if (PLAIN.test(char))
+    for (const [i, char] of chars.entries()) {
+        if (PLAIN.test(char) || (char === '_' && intraword(chars, i)))
             out += char;
         else if (char === '@' || char === '#' || char === ':')
             out += char + ZWSP;
@@ -38154,6 +38155,11 @@ function escapeText(value, maxLength = 200) {
     }
     // www. autolinks need the literal "www.": keep the letters, break the pattern.
     return out.replace(/(w{3})\./giu, `$1${ZWSP}.`);
+}
+/** GFM never reads an underscore between two letters or digits as emphasis. */
+function intraword(chars, i) {
+    const word = /[\p{L}\p{N}]/u;
+    return word.test(chars[i - 1] ?? '') && word.test(chars[i + 1] ?? '');
 }
 /** An id as inline code when it is plainly an id; otherwise escaped text. */
 function code(value) {

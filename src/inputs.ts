@@ -52,7 +52,9 @@ export function readSettings(read: InputReader): Settings {
     }
   }
 
-  const apiKey = check(INPUT.apiKey, (raw) => required(raw, 'the Retab API key, e.g. ${{ secrets.RETAB_API_KEY }}'));
+  const apiKey = check(INPUT.apiKey, (raw) =>
+    required(raw, 'the Retab API key, e.g. ${{ secrets.RETAB_API_KEY }}'),
+  );
   const workflowId = check(INPUT.workflowId, (raw) => parseId(raw, 'wf_abc123'));
   const experimentId = check(INPUT.experimentId, (raw) => parseId(raw, 'exp_abc'));
   const apiBaseUrl = check(INPUT.apiBaseUrl, (raw) => parseBaseUrl(raw || DEFAULTS.apiBaseUrl));
@@ -72,7 +74,12 @@ export function readSettings(read: InputReader): Settings {
   const githubToken = check(INPUT.githubToken, (raw) => raw || undefined);
   const timeoutMs = check(INPUT.timeout, (raw) => parseDuration(raw || DEFAULTS.timeout));
 
-  if (problems.length > 0) throw new InputError(problems.join('\n'));
+  if (problems.length > 0) {
+    // A key pasted into the wrong input must not come back in the message.
+    const key = get(INPUT.apiKey);
+    const text = problems.join('\n');
+    throw new InputError(key.length >= 4 ? text.split(key).join('***') : text);
+  }
   return {
     apiKey,
     workflowId,
@@ -100,7 +107,9 @@ function required(raw: string, form: string): string {
 function parseId(raw: string, example: string): string {
   required(raw, `an id such as ${example}`);
   if (!ID.test(raw)) {
-    throw new Error(`must be an id such as ${example} (letters, digits, '_' and '-'), got '${raw}'`);
+    throw new Error(
+      `must be an id such as ${example} (letters, digits, '_' and '-'), got '${raw}'`,
+    );
   }
   return raw;
 }
@@ -162,7 +171,9 @@ export function parseThreshold(raw: string): Threshold {
   if (!DECIMAL.test(raw)) throw new Error(form);
   const value = Number(raw);
   if (value > 1) {
-    throw new Error(`must be at most 1 on the 0–1 scale (write '${raw}%' for a percentage), got '${raw}'`);
+    throw new Error(
+      `must be at most 1 on the 0–1 scale (write '${raw}%' for a percentage), got '${raw}'`,
+    );
   }
   return { kind: 'points', value, text: raw };
 }

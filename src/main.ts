@@ -111,7 +111,9 @@ async function gate(settings: Settings, signal: AbortSignal): Promise<void> {
       commentUrl = await postComment(octokit, commentTarget, existing, renderComment(report));
     }
   } else if (!commentTarget) {
-    core.info(`Event '${context.eventName}' is not a pull request: report in the job summary, no comment.`);
+    core.info(
+      `Event '${context.eventName}' is not a pull request: report in the job summary, no comment.`,
+    );
   }
 
   setOutputs(report, reportPath, commentUrl);
@@ -140,7 +142,9 @@ async function postComment(
         ? ` Give the job 'permissions: pull-requests: write'. On pull requests from forks the token cannot write: ` +
           `use the two-phase workflow of the README ("Fork pull requests").`
         : '';
-    core.warning(`The PR comment was not written: ${(error as Error).message}.${fix} The report is in the job summary.`);
+    core.warning(
+      `The PR comment was not written: ${(error as Error).message}.${fix} The report is in the job summary.`,
+    );
     return '';
   }
 }

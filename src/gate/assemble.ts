@@ -32,7 +32,11 @@ export function assembleReport({ settings, evidence, error, pullRequest }: Assem
     : undefined;
   const referenceRun = baselineRef ?? previous;
   const reference: ReferenceRun | undefined = referenceRun
-    ? { kind: baselineRef ? 'baseline' : 'previous', runId: referenceRun.id, score: referenceRun.score }
+    ? {
+        kind: baselineRef ? 'baseline' : 'previous',
+        runId: referenceRun.id,
+        score: referenceRun.score,
+      }
     : undefined;
 
   const referenceIds = evidence.referenceDocuments
@@ -63,7 +67,8 @@ export function assembleReport({ settings, evidence, error, pullRequest }: Assem
     referenceRun.documentsFingerprint !== run.documents_fingerprint;
   const documentSetsDiffer =
     fingerprintsDiffer ||
-    (documentSets !== undefined && (documentSets.added.length > 0 || documentSets.removed.length > 0));
+    (documentSets !== undefined &&
+      (documentSets.added.length > 0 || documentSets.removed.length > 0));
 
   const judgement =
     error === undefined && metrics
@@ -94,7 +99,8 @@ export function assembleReport({ settings, evidence, error, pullRequest }: Assem
           completedDocuments: run?.completed_document_count ?? evidence.wait?.progress?.completed,
           nConsensus: run?.n_consensus ?? trigger.n_consensus,
           durationMs: run?.timing?.duration_ms ?? undefined,
-          definitionFingerprint: run?.definition_fingerprint ?? trigger.definition_fingerprint ?? undefined,
+          definitionFingerprint:
+            run?.definition_fingerprint ?? trigger.definition_fingerprint ?? undefined,
           documentsFingerprint: run?.documents_fingerprint ?? undefined,
         }
       : undefined,

@@ -2,7 +2,9 @@ import type { RunRow } from '../retab/schemas.js';
 
 /** The newest completed run with this definition fingerprint (rows are newest first). */
 export function pickBaseline(rows: readonly RunRow[], fingerprint: string): RunRow | undefined {
-  return rows.find((row) => row.status === 'completed' && row.definition_fingerprint === fingerprint);
+  return rows.find(
+    (row) => row.status === 'completed' && row.definition_fingerprint === fingerprint,
+  );
 }
 
 /** Distinct fingerprints of completed runs, newest first: what a user could have meant. */
@@ -35,7 +37,6 @@ export function forecastDurationMs(
     .sort((a, b) => a - b);
   if (samples.length === 0) return undefined;
   const mid = Math.floor(samples.length / 2);
-  const median =
-    samples.length % 2 === 1 ? samples[mid]! : (samples[mid - 1]! + samples[mid]!) / 2;
+  const median = samples.length % 2 === 1 ? samples[mid]! : (samples[mid - 1]! + samples[mid]!) / 2;
   return Math.round(median);
 }

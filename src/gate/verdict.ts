@@ -44,7 +44,13 @@ export interface DocumentRow extends DocumentScore {
 }
 
 export type Reason =
-  | { rule: 'max-drop'; current: number; reference: number; allowed: number; referenceKind: ReferenceRun['kind'] }
+  | {
+      rule: 'max-drop';
+      current: number;
+      reference: number;
+      allowed: number;
+      referenceKind: ReferenceRun['kind'];
+    }
   | { rule: 'min-score'; current: number; minimum: number }
   | { rule: 'max-document-drop'; documents: number }
   | { rule: 'errored-documents'; documents: number }
@@ -79,7 +85,13 @@ export function judge(input: JudgeInput): Judgement {
   ).length;
 
   if (input.runScore === null) {
-    return { verdict: 'error', reasons: [{ rule: 'no-score' }], comparison: undefined, rows, regressedCount };
+    return {
+      verdict: 'error',
+      reasons: [{ rule: 'no-score' }],
+      comparison: undefined,
+      rows,
+      regressedCount,
+    };
   }
 
   const reasons: Reason[] = [];
@@ -122,7 +134,11 @@ export function judge(input: JudgeInput): Judgement {
   };
 }
 
-function compare(input: JudgeInput, runScore: number, reference: ReferenceRun): Comparison | undefined {
+function compare(
+  input: JudgeInput,
+  runScore: number,
+  reference: ReferenceRun,
+): Comparison | undefined {
   const shared = input.documents.filter(
     (doc): doc is DocumentScore & { score: number; referenceScore: number } =>
       doc.inReference && doc.score !== null && doc.referenceScore !== null,

@@ -1,7 +1,7 @@
 const ZWSP = '\u200b';
 
 /** Characters that are never markup, in Markdown or HTML. Everything else is encoded. */
-const PLAIN = /[\p{L}\p{M}\p{N} ,.()+=%/-]/u;
+const PLAIN = /[\p{L}\p{M}\p{N} ,.()+=%/…-]/u;
 const INVISIBLE = /[\p{Cc}\p{Cf}\u2028\u2029]/gu; // controls, bidi overrides, zero-width joiners
 
 /**
@@ -13,16 +13,26 @@ const INVISIBLE = /[\p{Cc}\p{Cf}\u2028\u2029]/gu; // controls, bidi overrides, z
  * so those are broken with a zero-width space, not with an entity.
  */
 export function escapeText(value: string, maxLength = 200): string {
-  let text = value.replace(/[\r\n\t]+/g, ' ').replace(INVISIBLE, '').trim();
+  let text = value
+    .replace(/[\r\n\t]+/g, ' ')
+    .replace(INVISIBLE, '')
+    .trim();
   if ([...text].length > maxLength) text = `${[...text].slice(0, maxLength - 1).join('')}…`;
+  const chars = [...text];
   let out = '';
-  for (const char of text) {
-    if (PLAIN.test(char)) out += char;
+  for (const [i, char] of chars.entries()) {
+    if (PLAIN.test(char) || (char === '_' && intraword(chars, i))) out += char;
     else if (char === '@' || char === '#' || char === ':') out += char + ZWSP;
     else out += `&#${char.codePointAt(0)};`;
   }
   // www. autolinks need the literal "www.": keep the letters, break the pattern.
   return out.replace(/(w{3})\./giu, `$1${ZWSP}.`);
+}
+
+/** GFM never reads an underscore between two letters or digits as emphasis. */
+function intraword(chars: string[], i: number): boolean {
+  const word = /[\p{L}\p{N}]/u;
+  return word.test(chars[i - 1] ?? '') && word.test(chars[i + 1] ?? '');
 }
 
 /** An id as inline code when it is plainly an id; otherwise escaped text. */

@@ -210,7 +210,8 @@ function renderScores(report: Report): string {
   const lines = [table(rows)];
   const t = report.thresholds;
   const rules = [`\`max-drop\` ${t.maxDrop}`];
-  if (report.comparison) rules[0] += ` (${formatPoints(report.comparison.allowedDrop).replace('+', '')} here)`;
+  if (report.comparison)
+    rules[0] += ` (${formatPoints(report.comparison.allowedDrop).replace('+', '')} here)`;
   if (t.minScore !== undefined) rules.push(`\`min-score\` ${t.minScore}`);
   if (t.maxDocumentDrop !== undefined) rules.push(`\`max-document-drop\` ${t.maxDocumentDrop}`);
   lines.push(`Thresholds: ${rules.join(' · ')}`);
@@ -229,13 +230,18 @@ function renderFooter(report: Report): string {
   const sets = report.documentSets;
   if (sets && (sets.added.length > 0 || sets.removed.length > 0)) {
     const names = (docs: { filename: string }[]) =>
-      docs.slice(0, 20).map((d) => escapeText(d.filename, 80)).join(', ') +
-      (docs.length > 20 ? `, and ${docs.length - 20} more` : '');
+      docs
+        .slice(0, 20)
+        .map((d) => escapeText(d.filename, 80))
+        .join(', ') + (docs.length > 20 ? `, and ${docs.length - 20} more` : '');
     lines.push('**The document sets differ** from the reference run.');
     if (sets.added.length > 0) lines.push(`- Added: ${names(sets.added)}`);
     if (sets.removed.length > 0) lines.push(`- Removed: ${names(sets.removed)}`);
   }
-  const fp = (label: string, r?: { definitionFingerprint?: string; documentsFingerprint?: string }) =>
+  const fp = (
+    label: string,
+    r?: { definitionFingerprint?: string; documentsFingerprint?: string },
+  ) =>
     r
       ? `${label}: definition ${r.definitionFingerprint ? code(r.definitionFingerprint) : '—'}, documents ${r.documentsFingerprint ? code(r.documentsFingerprint) : '—'}`
       : undefined;

@@ -17,7 +17,11 @@ export interface Report {
   /** Which run the verdict compares against. */
   referenceKind: 'baseline' | 'previous' | undefined;
   comparison: Comparison | undefined;
-  thresholds: { maxDrop: string; minScore: number | undefined; maxDocumentDrop: string | undefined };
+  thresholds: {
+    maxDrop: string;
+    minScore: number | undefined;
+    maxDocumentDrop: string | undefined;
+  };
   reasons: Reason[];
   /** Why the verdict is `error`. */
   error: string | undefined;

@@ -172,7 +172,14 @@ export function createRetabClient(options: RetabClientOptions) {
       }
       const retryable = o.retry && (status === undefined || RETRYABLE(status));
       const delay = retryable
-        ? retryDelayMs({ attempt, retryAfter, elapsedMs: now() - started, policy, random, now: now() })
+        ? retryDelayMs({
+            attempt,
+            retryAfter,
+            elapsedMs: now() - started,
+            policy,
+            random,
+            now: now(),
+          })
         : undefined;
       if (delay === undefined) throw failure!;
       options.onRetry?.(`${failure!.message}; retrying in ${(delay / 1000).toFixed(1)} s`);
@@ -220,7 +227,11 @@ export function createRetabClient(options: RetabClientOptions) {
       return (await call({ method: 'GET', path: PATHS.run(runId), schema: Run, retry: true })).data;
     },
 
-    async listRuns(workflowId: string, experimentId: string, page: { after?: string; limit?: number } = {}) {
+    async listRuns(
+      workflowId: string,
+      experimentId: string,
+      page: { after?: string; limit?: number } = {},
+    ) {
       const answer = await call({
         method: 'GET',
         path: PATHS.runs(workflowId, experimentId),
@@ -281,7 +292,13 @@ function parse<S extends z.ZodType>(
   try {
     json = text === '' ? {} : JSON.parse(text);
   } catch {
-    throw new RetabApiError(`${where} with a body that is not JSON`, name, status, requestId, 'malformed');
+    throw new RetabApiError(
+      `${where} with a body that is not JSON`,
+      name,
+      status,
+      requestId,
+      'malformed',
+    );
   }
   const result = schema.safeParse(json);
   if (result.success) return result.data;
@@ -289,7 +306,13 @@ function parse<S extends z.ZodType>(
     .slice(0, 3)
     .map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`)
     .join('; ');
-  throw new RetabApiError(`${where} with an unexpected body: ${paths}`, name, status, requestId, 'malformed');
+  throw new RetabApiError(
+    `${where} with an unexpected body: ${paths}`,
+    name,
+    status,
+    requestId,
+    'malformed',
+  );
 }
 
 function header(value: string | string[] | undefined): string | undefined {
@@ -303,7 +326,9 @@ function describeErrorBody(text: string): string {
       const { detail } = body.data;
       if (typeof detail === 'string') return oneLine(detail);
       return oneLine(
-        detail.map((d) => `${(d.loc ?? []).filter((p) => p !== 'body').join('.')}: ${d.msg}`).join('; '),
+        detail
+          .map((d) => `${(d.loc ?? []).filter((p) => p !== 'body').join('.')}: ${d.msg}`)
+          .join('; '),
       );
     }
   } catch {

@@ -116,7 +116,9 @@ export async function gatherEvidence(
         : 'The workflow was cancelled';
     throw new GateError(
       `${why} while waiting for run ${trigger.run_id} (${progress}); ` +
-        (cancelled ? 'the run was cancelled on Retab.' : 'cancelling the run on Retab failed; cancel it by hand.'),
+        (cancelled
+          ? 'the run was cancelled on Retab.'
+          : 'cancelling the run on Retab failed; cancel it by hand.'),
     );
   }
   if (outcome.status !== 'completed') {
@@ -179,7 +181,10 @@ async function readMetrics(
       priorRunId,
     );
     if (metrics.kind === 'summary') {
-      if (metrics.run_id !== runId || (priorRunId && metrics.prior_run_id && metrics.prior_run_id !== priorRunId)) {
+      if (
+        metrics.run_id !== runId ||
+        (priorRunId && metrics.prior_run_id && metrics.prior_run_id !== priorRunId)
+      ) {
         throw new GateError(
           `Metrics answered for run ${metrics.run_id} (prior ${metrics.prior_run_id ?? 'none'}) when run ${runId}` +
             `${priorRunId ? ` with prior ${priorRunId}` : ''} was asked: stale metrics, not judged.`,

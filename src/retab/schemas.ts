@@ -14,7 +14,8 @@ function withFingerprint<T extends z.ZodRawShape>(shape: T) {
 }
 
 function renameFingerprint(value: unknown): unknown {
-  if (typeof value !== 'object' || value === null || 'definition_fingerprint' in value) return value;
+  if (typeof value !== 'object' || value === null || 'definition_fingerprint' in value)
+    return value;
   const newer = (value as { block_execution_fingerprint?: unknown }).block_execution_fingerprint;
   return newer === undefined ? value : { ...value, definition_fingerprint: newer };
 }
@@ -138,7 +139,9 @@ export type Content = z.output<typeof Content>;
 export const ErrorBody = z.object({
   detail: z.union([
     z.string(),
-    z.array(z.object({ loc: z.array(z.union([z.string(), z.number()])).optional(), msg: z.string() })),
+    z.array(
+      z.object({ loc: z.array(z.union([z.string(), z.number()])).optional(), msg: z.string() }),
+    ),
   ]),
 });
 

@@ -1,0 +1,169 @@
+import { describe, expect, test } from 'vitest';
+import { parseThreshold } from '../../src/inputs.js';
+import { judge, type DocumentScore, type JudgeInput } from '../../src/gate/verdict.js';
+
+function doc(
+  id: string,
+  referenceScore: number | null,
+  score: number | null,
+  inReference = true,
+): DocumentScore {
+  return { id, filename: `${id}.pdf`, score, referenceScore, inReference };
+}
+
+function input(overrides: Partial<JudgeInput> = {}): JudgeInput {
+  const documents = overrides.documents ?? [doc('a', 0.9, 0.9), doc('b', 0.8, 0.8)];
+  return {
+    runScore: 0.85,
+    reference: { kind: 'previous', runId: 'r1', score: 0.85 },
+    documentSetsDiffer: false,
+    documents,
+    thresholds: {
+      maxDrop: parseThreshold('0.02'),
+      minScore: undefined,
+      maxDocumentDrop: undefined,
+    },
+    ...overrides,
+  };
+}
+
+describe('judge', () => {
+  test.each([
+    // [run score, reference score, max-drop, verdict]
+    [0.85, 0.85, '0.02', 'pass'],
+    [0.83, 0.85, '0.02', 'pass'], // exactly the allowed drop is not "more than"
+    [0.8299, 0.85, '0.02', 'regression'],
+    [0.9, 0.85, '0.02', 'pass'],
+    [0.84, 0.85, '1%', 'regression'], // 1% of 0.85 = 0.0085 allowed; 0.01 is more
+    [0.843, 0.85, '1%', 'pass'], // 0.007 is less
+    [0.8, 0.85, '5%', 'regression'], // 5% of 0.85 = 0.0425 < 0.05
+    [0.81, 0.85, '5%', 'pass'], // 0.04 < 0.0425
+    [0.5, 0.85, '0', 'regression'],
+    [0.85, 0.85, '0', 'pass'],
+  ])('score %d against %d with max-drop %s → %s', (runScore, refScore, maxDrop, verdict) => {
+    const result = judge(
+      input({
+        runScore,
+        reference: { kind: 'previous', runId: 'r1', score: refScore },
+        thresholds: {
+          maxDrop: parseThreshold(maxDrop),
+          minScore: undefined,
+          maxDocumentDrop: undefined,
+        },
+      }),
+    );
+    expect(result.verdict).toBe(verdict);
+    expect(result.comparison?.delta).toBeCloseTo(runScore - refScore, 10);
+  });
+
+  test('a drop reports the rule, both scores and the allowance', () => {
+    const result = judge(input({ runScore: 0.8 }));
+    expect(result.reasons).toEqual([
+      { rule: 'max-drop', current: 0.8, reference: 0.85, allowed: 0.02, referenceKind: 'previous' },
+    ]);
+  });
+
+  test('first run: judged by min-score alone', () => {
+    const docs = [doc('a', null, 0.7, false)];
+    expect(judge(input({ reference: undefined, documents: docs, runScore: 0.7 })).verdict).toBe(
+      'pass',
+    );
+    const floored = judge(
+      input({
+        reference: undefined,
+        documents: docs,
+        runScore: 0.7,
+        thresholds: { maxDrop: parseThreshold('0.02'), minScore: 0.8, maxDocumentDrop: undefined },
+      }),
+    );
+    expect(floored.verdict).toBe('regression');
+    expect(floored.reasons).toEqual([{ rule: 'min-score', current: 0.7, minimum: 0.8 }]);
+    expect(floored.rows[0]?.status).toBe('new');
+  });
+
+  test('a document that had a score and has none now is a regression, even without max-document-drop', () => {
+    const result = judge(input({ documents: [doc('a', 0.9, null), doc('b', 0.8, 0.8)] }));
+    expect(result.verdict).toBe('regression');
+    expect(result.reasons).toContainEqual({ rule: 'errored-documents', documents: 1 });
+    expect(result.rows[0]).toMatchObject({ id: 'a', status: 'errored', counts: true });
+    expect(result.regressedCount).toBe(1);
+  });
+
+  test('a document that errored in both runs is shown but does not fail the gate', () => {
+    const result = judge(input({ documents: [doc('a', null, null), doc('b', 0.8, 0.8)] }));
+    expect(result.verdict).toBe('pass');
+    expect(result.rows.find((r) => r.id === 'a')).toMatchObject({
+      status: 'errored',
+      counts: false,
+    });
+  });
+
+  test('max-document-drop fails on one document even when the mean holds', () => {
+    const documents = [doc('a', 0.9, 0.7), doc('b', 0.5, 0.7)];
+    const plain = judge(input({ documents }));
+    expect(plain.verdict).toBe('pass');
+    expect(plain.rows[0]).toMatchObject({ id: 'a', status: 'regressed', counts: false });
+    const strict = judge(
+      input({
+        documents,
+        thresholds: {
+          maxDrop: parseThreshold('0.02'),
+          minScore: undefined,
+          maxDocumentDrop: parseThreshold('0.1'),
+        },
+      }),
+    );
+    expect(strict.verdict).toBe('regression');
+    expect(strict.reasons).toEqual([{ rule: 'max-document-drop', documents: 1 }]);
+  });
+
+  test('rows: regressions first, worst first; unchanged last', () => {
+    const result = judge(
+      input({
+        documents: [
+          doc('same', 0.8, 0.8),
+          doc('up', 0.5, 0.9),
+          doc('down-a-bit', 0.9, 0.85),
+          doc('down-a-lot', 0.9, 0.3),
+          doc('new', null, 0.9, false),
+          doc('broken', 0.9, null),
+        ],
+      }),
+    );
+    expect(result.rows.map((r) => r.id)).toEqual([
+      'down-a-lot',
+      'down-a-bit',
+      'broken',
+      'new',
+      'up',
+      'same',
+    ]);
+  });
+
+  test('like for like: different document sets compare the means over shared documents', () => {
+    const result = judge(
+      input({
+        runScore: 0.6, // dragged down by a new, hard document
+        reference: { kind: 'baseline', runId: 'b', score: 0.85 },
+        documentSetsDiffer: true,
+        documents: [doc('a', 0.9, 0.9), doc('b', 0.8, 0.8), doc('hard', null, 0.1, false)],
+      }),
+    );
+    expect(result.verdict).toBe('pass');
+    expect(result.comparison).toMatchObject({ likeForLike: true, sharedDocuments: 2, delta: 0 });
+    expect(result.comparison?.current).toBeCloseTo(0.85, 10);
+  });
+
+  test('no score at all is an error, never a pass', () => {
+    const result = judge(input({ runScore: null, documents: [doc('a', 0.9, null)] }));
+    expect(result.verdict).toBe('error');
+  });
+
+  test('like for like with nothing in common is an error', () => {
+    const result = judge(
+      input({ documentSetsDiffer: true, documents: [doc('x', null, 0.9, false)] }),
+    );
+    expect(result.verdict).toBe('error');
+    expect(result.reasons).toEqual([{ rule: 'nothing-comparable' }]);
+  });
+});

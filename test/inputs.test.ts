@@ -1,0 +1,154 @@
+import { describe, expect, test } from 'vitest';
+import { InputError, parseDuration, parseThreshold, readSettings } from '../src/inputs.js';
+
+const REQUIRED = { 'api-key': 'key', 'workflow-id': 'wf_abc123', 'experiment-id': 'exp_abc' };
+
+function settingsFrom(inputs: Record<string, string>) {
+  return readSettings((name) => inputs[name] ?? '');
+}
+
+function problemWith(inputs: Record<string, string>): string {
+  try {
+    settingsFrom(inputs);
+  } catch (error) {
+    expect(error).toBeInstanceOf(InputError);
+    return (error as Error).message;
+  }
+  throw new Error('expected an input error');
+}
+
+describe('readSettings', () => {
+  test('empty optional inputs take the documented defaults', () => {
+    const s = settingsFrom(REQUIRED);
+    expect(s).toMatchObject({
+      apiBaseUrl: 'https://api.retab.com',
+      nConsensus: undefined,
+      retryFailedOnly: false,
+      baselineFingerprint: undefined,
+      maxDrop: { kind: 'points', value: 0.02 },
+      minScore: undefined,
+      maxDocumentDrop: undefined,
+      failOnRegression: true,
+      comment: true,
+      commentHeader: 'exp_abc',
+      githubToken: undefined,
+      timeoutMs: 30 * 60_000,
+    });
+  });
+
+  test('every input is read and typed', () => {
+    const s = settingsFrom({
+      ...REQUIRED,
+      'api-base-url': 'http://127.0.0.1:8080/',
+      'n-consensus': '7',
+      'retry-failed-only': 'TRUE',
+      'baseline-fingerprint': '0ff93ddc7cefcb42',
+      'max-drop': '2%',
+      'min-score': '0.8',
+      'max-document-drop': '0.1',
+      'fail-on-regression': 'false',
+      comment: 'False',
+      'comment-header': 'invoices gate',
+      'github-token': 'ghs_x',
+      timeout: '1h30m',
+    });
+    expect(s).toMatchObject({
+      apiBaseUrl: 'http://127.0.0.1:8080',
+      nConsensus: 7,
+      retryFailedOnly: true,
+      baselineFingerprint: '0ff93ddc7cefcb42',
+      maxDrop: { kind: 'percent', value: 2 },
+      minScore: 0.8,
+      maxDocumentDrop: { kind: 'points', value: 0.1 },
+      failOnRegression: false,
+      comment: false,
+      commentHeader: 'invoices gate',
+      githubToken: 'ghs_x',
+      timeoutMs: 90 * 60_000,
+    });
+  });
+
+  // One bad value each: the message names the input and says what it accepts.
+  test.each([
+    [{ 'api-key': '' }, "'api-key' is required"],
+    [{ 'workflow-id': '' }, "'workflow-id' is required"],
+    [{ 'experiment-id': 'exp abc' }, "'experiment-id' must be an id such as exp_abc"],
+    [{ 'workflow-id': '../../admin' }, "'workflow-id' must be an id"],
+    [{ 'n-consensus': '4' }, "'n-consensus' must be 3, 5 or 7"],
+    [
+      { 'max-drop': 'abc' },
+      "'max-drop' must be a drop on the 0–1 scale such as 0.02, or a percentage",
+    ],
+    [{ 'max-drop': '-0.1' }, "'max-drop' must be a drop"],
+    [{ 'max-drop': '2' }, "'max-drop' must be at most 1 on the 0–1 scale (write '2%'"],
+    [{ 'max-drop': '150%' }, "'max-drop' must be at most 100%"],
+    [{ 'max-document-drop': 'lots' }, "'max-document-drop' must be a drop"],
+    [{ 'min-score': '2' }, "'min-score' must be a score between 0 and 1"],
+    [{ timeout: 'forever' }, "'timeout' must be a duration such as 90s, 45m, 2h"],
+    [{ timeout: '5s' }, "'timeout' must be a duration"],
+    [{ 'api-base-url': 'http://api.retab.com' }, "'api-base-url' must be an https URL"],
+    [{ 'api-base-url': 'not a url' }, "'api-base-url' must be an https URL"],
+    [{ 'api-base-url': 'https://user:pw@api.retab.com' }, "'api-base-url' must be an https URL"],
+    [{ 'fail-on-regression': 'yes' }, "'fail-on-regression' must be true or false"],
+    [{ comment: 'on' }, "'comment' must be true or false"],
+    [{ 'retry-failed-only': '1' }, "'retry-failed-only' must be true or false"],
+    [
+      { 'baseline-fingerprint': 'abc def' },
+      "'baseline-fingerprint' must be a definition_fingerprint",
+    ],
+    [{ 'comment-header': 'x --> <script>' }, "'comment-header' must be"],
+  ])('%o is refused', (bad, message) => {
+    const text = problemWith({ ...REQUIRED, ...bad });
+    expect(text).toContain(`Input ${message}`);
+    expect(text.split('\n')).toHaveLength(1);
+  });
+
+  test('several bad inputs are all reported, one line each', () => {
+    const text = problemWith({ ...REQUIRED, 'max-drop': 'x', timeout: 'y' });
+    expect(text.split('\n')).toEqual([
+      expect.stringContaining("'max-drop'"),
+      expect.stringContaining("'timeout'"),
+    ]);
+  });
+
+  test('the key never appears in an input error', () => {
+    const text = problemWith({ ...REQUIRED, 'api-key': 'sk-secret', 'max-drop': 'sk-secret' });
+    expect(text).not.toContain('sk-secret');
+  });
+
+  test('loopback hosts may use http', () => {
+    for (const host of ['127.0.0.1:9', 'localhost', '[::1]:3000']) {
+      expect(settingsFrom({ ...REQUIRED, 'api-base-url': `http://${host}` }).apiBaseUrl).toBe(
+        `http://${host}`,
+      );
+    }
+  });
+});
+
+describe('parseThreshold', () => {
+  test.each([
+    ['0.02', { kind: 'points', value: 0.02 }],
+    ['0', { kind: 'points', value: 0 }],
+    ['.5', { kind: 'points', value: 0.5 }],
+    ['2%', { kind: 'percent', value: 2 }],
+    ['2.5 %', { kind: 'percent', value: 2.5 }],
+  ])('%s', (raw, expected) => {
+    expect(parseThreshold(raw)).toMatchObject(expected);
+  });
+});
+
+describe('parseDuration', () => {
+  test.each([
+    ['90s', 90_000],
+    ['45m', 2_700_000],
+    ['2h', 7_200_000],
+    ['1h30m', 5_400_000],
+    ['6h', 21_600_000],
+  ])('%s', (raw, ms) => {
+    expect(parseDuration(raw)).toBe(ms);
+  });
+
+  test.each(['', '7h', '9s', '10', 'm', '1.5h'])('%j is refused', (raw) => {
+    expect(() => parseDuration(raw)).toThrow(/duration/);
+  });
+});

@@ -1,0 +1,85 @@
+import type { DocumentRow } from '../../src/gate/verdict.js';
+import type { Report } from '../../src/report/model.js';
+
+export function row(
+  i: number,
+  filename: string,
+  referenceScore: number,
+  score: number | null,
+): DocumentRow {
+  const delta = score === null ? null : score - referenceScore;
+  const status =
+    score === null
+      ? 'errored'
+      : delta! < -0.02
+        ? 'regressed'
+        : delta! > 0.02
+          ? 'improved'
+          : 'unchanged';
+  return {
+    id: `expdoc_${i}`,
+    filename,
+    inReference: true,
+    referenceScore,
+    score,
+    delta,
+    status,
+    counts: status === 'errored',
+  };
+}
+
+export function report(documents: DocumentRow[], overrides: Partial<Report> = {}): Report {
+  return {
+    schema: 'retab-experiment-gate/report@1',
+    verdict: 'regression',
+    blocking: true,
+    header: 'exp_abc',
+    workflowId: 'wf_abc123',
+    workflowName: 'Invoice workflow',
+    experimentId: 'exp_abc',
+    run: {
+      id: 'exprun_2',
+      jobId: 'job_99',
+      status: 'completed',
+      score: 0.845,
+      documentCount: documents.length,
+      completedDocuments: documents.length,
+      nConsensus: 5,
+      durationMs: 258_221,
+      definitionFingerprint: '0ff93ddc7cefcb42',
+      documentsFingerprint: 'ddd95baadce6045f',
+    },
+    previous: {
+      id: 'exprun_1',
+      score: 0.87,
+      definitionFingerprint: 'ddd95baadce6045f',
+      documentsFingerprint: 'ddd95baadce6045f',
+    },
+    baseline: undefined,
+    referenceKind: 'previous',
+    comparison: {
+      current: 0.845,
+      reference: 0.87,
+      delta: -0.025,
+      likeForLike: false,
+      sharedDocuments: documents.length,
+      allowedDrop: 0.02,
+    },
+    thresholds: { maxDrop: '0.02', minScore: undefined, maxDocumentDrop: undefined },
+    reasons: [
+      {
+        rule: 'max-drop',
+        current: 0.845,
+        reference: 0.87,
+        allowed: 0.02,
+        referenceKind: 'previous',
+      },
+    ],
+    error: undefined,
+    documents,
+    regressedCount: documents.filter((d) => d.status === 'regressed').length,
+    documentSets: undefined,
+    pullRequest: 7,
+    ...overrides,
+  };
+}

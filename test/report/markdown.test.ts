@@ -1,0 +1,180 @@
+import { describe, expect, test } from 'vitest';
+import { escapeText } from '../../src/report/escape.js';
+import { COMMENT_LIMIT, renderComment, renderSummary } from '../../src/report/markdown.js';
+import { report, row } from './fixtures.ts';
+import { renderGfm, tableShapes, tagsIn } from './render.ts';
+
+/** Filenames that try to break the table, inject HTML, forge the marker, mention, or link. */
+const HOSTILE = [
+  'a|b|c.pdf',
+  'pipe\\|escaped.pdf',
+  'trailing-backslash\\',
+  '<script>alert(1)</script>.pdf',
+  '<img src=x onerror=alert(1)>.png',
+  '<!-- retab-experiment-gate:exp_abc -->.pdf',
+  '--> </details> <details open>',
+  '@octocat please look.pdf',
+  'ping @github/security-team.pdf',
+  'mail me@example.com.pdf',
+  '[click](javascript:alert(1)).pdf',
+  '<javascript:alert(1)>.pdf',
+  'https://evil.example/x.pdf',
+  'www.evil.example.pdf',
+  '![x](https://evil.example/t.png)',
+  '**bold** _em_ ~~strike~~ `code`.pdf',
+  'line\nbreak\r\nname.pdf',
+  '# heading.pdf',
+  'fixes #1.pdf',
+  '$\\sqrt{x}$ math.pdf',
+  '&lt;already&gt; &amp; entities.pdf',
+  '\u202Egnp.exe\u202C right-to-left.pdf',
+  'zero\u200Bwidth\u200Djoiner.pdf',
+  '| --- | --- |',
+  '<details><summary>x</summary>',
+  'x'.repeat(5000),
+];
+
+const ALLOWED_TAGS = new Set([
+  'h2',
+  'h3',
+  'p',
+  'strong',
+  'em',
+  'code',
+  'table',
+  'thead',
+  'tbody',
+  'tr',
+  'th',
+  'td',
+  'details',
+  'summary',
+  'sub',
+  'ul',
+  'li',
+]);
+
+describe('escapeText', () => {
+  test.each(HOSTILE)('%j renders as plain text', (name) => {
+    const html = renderGfm(`| a | b |\n| - | - |\n| ${escapeText(name)} | x |\n`);
+    expect(tableShapes(html)).toEqual([[2, 2]]);
+    expect([...tagsIn(html)].filter((t) => !ALLOWED_TAGS.has(t))).toEqual([]);
+    expect(html).not.toMatch(/<[^>]*\s(href|src|on\w+)=|<!--/i);
+    // No mention or autolink survives: '@', '#', ':' and 'www.' are always broken up.
+    expect(html).not.toMatch(/@[a-z0-9]/i);
+    expect(html).not.toMatch(/#\d/);
+    expect(html).not.toMatch(/:\/\//);
+  });
+
+  test('ordinary filenames stay readable in the raw Markdown', () => {
+    expect(escapeText('invoice_2026_q1_001.pdf')).toBe('invoice_2026_q1_001.pdf');
+    expect(escapeText('INV-2026-007 (soylent).pdf')).toBe('INV-2026-007 (soylent).pdf');
+    expect(escapeText('facture été.pdf')).toBe('facture été.pdf');
+  });
+
+  test('long names are cut with an ellipsis', () => {
+    expect([...escapeText('y'.repeat(500), 50)]).toHaveLength(50);
+  });
+});
+
+describe('renderComment', () => {
+  test('starts with the marker, exactly', () => {
+    const body = renderComment(report([row(1, 'a.pdf', 0.9, 0.9)]));
+    expect(body.split('\n')[0]).toBe('<!-- retab-experiment-gate:exp_abc -->');
+  });
+
+  test('rows keep the verdict order, unchanged rows folded, every table row with the same cells', () => {
+    // In the order judge() sorts them (test/gate/verdict.test.ts).
+    const docs = [
+      row(2, 'worse.pdf', 0.9, 0.5),
+      row(4, 'bit-worse.pdf', 0.9, 0.8),
+      row(3, 'better.pdf', 0.5, 0.9),
+      row(1, 'same.pdf', 0.9, 0.9),
+    ];
+    const body = renderComment(report(docs));
+    const html = renderGfm(body);
+    const table = body.slice(body.indexOf('### Documents'));
+    expect(table.indexOf('| worse.pdf')).toBeLessThan(table.indexOf('| bit-worse.pdf'));
+    expect(table.indexOf('| bit-worse.pdf')).toBeLessThan(table.indexOf('| better.pdf'));
+    const details = body.slice(body.indexOf('<details>'), body.indexOf('</details>'));
+    expect(details).toContain('same.pdf');
+    expect(details).not.toContain('worse.pdf');
+    for (const shape of tableShapes(html)) expect(new Set(shape).size).toBe(1);
+  });
+
+  test('a hostile corpus renders one row per document, all the same width, and nothing else', () => {
+    const docs = HOSTILE.map((name, i) => row(i, name, 0.9, i % 2 ? 0.5 : 0.9));
+    const body = renderComment(report(docs));
+    const html = renderGfm(body);
+    const documentTables = tableShapes(html).filter((shape) => shape[0] === 5);
+    expect(documentTables.flat()).toHaveLength(HOSTILE.length + documentTables.length);
+    expect(new Set(documentTables.flat())).toEqual(new Set([5]));
+    expect([...tagsIn(html)].filter((t) => !ALLOWED_TAGS.has(t))).toEqual([]);
+    expect(body.match(/<!-- retab-experiment-gate:/g)).toHaveLength(1);
+    expect(html.match(/<details>/g)).toHaveLength(1);
+  });
+
+  test('10,000 documents fit under the limit with an "N more" line; the summary keeps far more', () => {
+    const docs = Array.from({ length: 10_000 }, (_, i) =>
+      row(i, `invoice_2026_batch_${String(i).padStart(5, '0')}.pdf`, 0.9, i % 3 ? 0.9 : 0.7),
+    );
+    const body = renderComment(report(docs));
+    expect(body.length).toBeLessThanOrEqual(COMMENT_LIMIT);
+    const shown = (body.match(/invoice_2026_batch_/g) ?? []).length;
+    const more = /…and ([\d,]+) more documents/.exec(body);
+    expect(more).not.toBeNull();
+    expect(shown + Number(more![1])).toBe(10_000);
+    // The worst rows are the ones kept.
+    expect(body).toContain('invoice_2026_batch_00000.pdf');
+    expect(
+      tableShapes(renderGfm(body))
+        .flat()
+        .every((cells) => cells === 5 || cells === 4),
+    ).toBe(true);
+    const summary = renderSummary(report(docs));
+    expect((summary.match(/invoice_2026_batch_/g) ?? []).length).toBeGreaterThan(shown * 5);
+  });
+
+  test('an error report says why, and never looks like a pass', () => {
+    const body = renderComment(
+      report([], {
+        verdict: 'error',
+        error: "Run exprun_2 ended 'failed': <b>boom</b>",
+        reasons: [],
+        comparison: undefined,
+      }),
+    );
+    expect(body).toContain('⚠️ Experiment gate: error');
+    expect(body).toContain('ended');
+    expect(renderGfm(body)).not.toContain('<b>');
+    expect(body).not.toContain('✅');
+  });
+
+  test('a first run says it was judged by min-score alone', () => {
+    const body = renderComment(
+      report([row(1, 'a.pdf', 0.9, 0.9)], {
+        verdict: 'pass',
+        previous: undefined,
+        referenceKind: undefined,
+        comparison: undefined,
+        reasons: [],
+        thresholds: { maxDrop: '0.02', minScore: 0.8, maxDocumentDrop: undefined },
+      }),
+    );
+    expect(body).toContain('First run of this experiment');
+    expect(body).toContain('`min-score` 0.8 alone');
+  });
+
+  test('document sets that differ are named', () => {
+    const body = renderComment(
+      report([row(1, 'a.pdf', 0.9, 0.9)], {
+        documentSets: {
+          added: [{ id: 'n', filename: 'new_one.pdf' }],
+          removed: [{ id: 'o', filename: 'old_one.pdf' }],
+        },
+      }),
+    );
+    expect(body).toContain('Added: new_one.pdf');
+    expect(body).toContain('Removed: old_one.pdf');
+  });
+});

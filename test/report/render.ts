@@ -1,0 +1,25 @@
+// Renders Markdown as GitHub does (CommonMark + GFM), with raw HTML passed through so
+// that anything our escaping lets slip would show up as an element.
+import { micromark } from 'micromark';
+import { gfm, gfmHtml } from 'micromark-extension-gfm';
+
+export function renderGfm(markdown: string): string {
+  return micromark(markdown, {
+    allowDangerousHtml: true,
+    extensions: [gfm()],
+    htmlExtensions: [gfmHtml()],
+  });
+}
+
+export function tagsIn(html: string): Set<string> {
+  return new Set([...html.matchAll(/<([a-zA-Z][a-zA-Z0-9-]*)/g)].map((m) => m[1]!.toLowerCase()));
+}
+
+/** Every table as rows of cell counts. */
+export function tableShapes(html: string): number[][] {
+  return [...html.matchAll(/<table>([\s\S]*?)<\/table>/g)].map((table) =>
+    [...table[1]!.matchAll(/<tr>([\s\S]*?)<\/tr>/g)].map(
+      (row) => [...row[1]!.matchAll(/<t[dh][ >]/g)].length,
+    ),
+  );
+}

@@ -1,0 +1,187 @@
+import { MockAgent } from 'undici';
+import { describe, expect, test } from 'vitest';
+import {
+  createRetabClient,
+  DEFAULT_RETRY,
+  parseRetryAfter,
+  RetabApiError,
+  retryDelayMs,
+} from '../../src/retab/client.js';
+
+const ORIGIN = 'https://api.retab.test';
+const KEY = 'sk-live-very-secret';
+
+function setup() {
+  const agent = new MockAgent();
+  agent.disableNetConnect();
+  const pool = agent.get(ORIGIN);
+  const sleeps: number[] = [];
+  const retries: string[] = [];
+  const client = createRetabClient({
+    baseUrl: ORIGIN,
+    apiKey: KEY,
+    dispatcher: agent,
+    sleep: async (ms) => void sleeps.push(ms),
+    random: () => 0.5,
+    onRetry: (m) => retries.push(m),
+  });
+  return { pool, client, sleeps, retries };
+}
+
+const JOB = { id: 'job_1', object: 'job', status: 'in_progress', error: null };
+
+describe('Retab client', () => {
+  test('sends the key in the Api-Key header, never in the URL', async () => {
+    const { pool, client } = setup();
+    let seen: Record<string, string> = {};
+    pool
+      .intercept({ path: (p) => p.startsWith('/v1/jobs/job_1') && !p.includes(KEY), method: 'GET' })
+      .reply(200, (opts) => {
+        seen = opts.headers as Record<string, string>;
+        return JOB;
+      });
+    await client.getJob('job_1');
+    expect(seen['api-key']).toBe(KEY);
+  });
+
+  test('a failure names the call, the status and the x-request-id, never the key', async () => {
+    const { pool, client } = setup();
+    pool
+      .intercept({ path: '/v1/workflows/experiments/runs/exprun_2', method: 'GET' })
+      .reply(403, { detail: 'Forbidden for this key' }, { headers: { 'x-request-id': 'req_42' } });
+    const error = await client.getRun('exprun_2').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(RetabApiError);
+    const message = (error as Error).message;
+    expect(message).toBe(
+      'Retab GET /v1/workflows/experiments/runs/exprun_2 failed: HTTP 403 (x-request-id req_42): Forbidden for this key',
+    );
+    expect(message).not.toContain(KEY);
+  });
+
+  test('422 validation problems are listed by field', async () => {
+    const { pool, client } = setup();
+    pool
+      .intercept({ path: '/v1/workflows/wf/experiments/exp/run', method: 'POST' })
+      .reply(
+        422,
+        {
+          detail: [{ loc: ['body', 'n_consensus'], msg: 'must be 3, 5 or 7', type: 'value_error' }],
+        },
+        { headers: { 'x-request-id': 'req_9' } },
+      );
+    const error = await client
+      .triggerRun('wf', 'exp', { nConsensus: 4, retryFailedOnly: false, idempotencyKey: 'k' })
+      .catch((e: unknown) => e as RetabApiError);
+    expect(error.status).toBe(422);
+    expect(error.message).toContain('n_consensus: must be 3, 5 or 7');
+  });
+
+  test('reads retry 5xx and 429, honouring Retry-After, then succeed', async () => {
+    const { pool, client, sleeps, retries } = setup();
+    const path = (p: string) => p.startsWith('/v1/jobs/job_1');
+    pool.intercept({ path, method: 'GET' }).reply(503, { detail: 'busy' });
+    pool
+      .intercept({ path, method: 'GET' })
+      .reply(429, { detail: 'slow down' }, { headers: { 'retry-after': '7' } });
+    pool.intercept({ path, method: 'GET' }).reply(200, JOB);
+    expect(await client.getJob('job_1')).toMatchObject({ status: 'in_progress' });
+    expect(sleeps).toHaveLength(2);
+    expect(sleeps[1]).toBe(7000);
+    expect(retries[0]).toContain('HTTP 503');
+  });
+
+  test('other 4xx are not retried', async () => {
+    const { pool, client, sleeps } = setup();
+    pool
+      .intercept({ path: '/v1/workflows/experiments/runs/r', method: 'GET' })
+      .reply(400, { detail: 'bad' });
+    await expect(client.getRun('r')).rejects.toThrow(/HTTP 400/);
+    expect(sleeps).toEqual([]);
+  });
+
+  test("gives up after the policy's attempts", async () => {
+    const { pool, client, sleeps } = setup();
+    pool
+      .intercept({ path: '/v1/workflows/experiments/runs/r', method: 'GET' })
+      .reply(500, { detail: 'x' })
+      .times(10);
+    await expect(client.getRun('r')).rejects.toThrow(/HTTP 500/);
+    expect(sleeps).toHaveLength(DEFAULT_RETRY.attempts - 1);
+  });
+
+  test('a malformed answer names the endpoint and the fields at fault', async () => {
+    const { pool, client } = setup();
+    pool
+      .intercept({
+        path: (p) => p.startsWith('/v1/workflows/wf/experiments/exp/metrics'),
+        method: 'GET',
+      })
+      .reply(
+        200,
+        { kind: 'summary', run_id: 'r', documents: [{ id: 'd', score: 'high' }] },
+        { headers: { 'x-request-id': 'req_7' } },
+      );
+    const error = await client
+      .getMetrics('wf', 'exp', 'r')
+      .catch((e: unknown) => e as RetabApiError);
+    expect(error.kind).toBe('malformed');
+    expect(error.message).toContain('/v1/workflows/wf/experiments/exp/metrics');
+    expect(error.message).toContain('req_7');
+    expect(error.message).toContain('documents.0.score');
+  });
+
+  test('no_metrics answered with a 4xx is an answer, not a failure', async () => {
+    const { pool, client } = setup();
+    pool
+      .intercept({
+        path: (p) => p.startsWith('/v1/workflows/wf/experiments/exp/metrics'),
+        method: 'GET',
+      })
+      .reply(404, { kind: 'no_metrics', error: 'no_metrics', message: 'not yet' });
+    expect(await client.getMetrics('wf', 'exp', 'r')).toMatchObject({ kind: 'no_metrics' });
+  });
+
+  test('the newer fingerprint name is read as definition_fingerprint', async () => {
+    const { pool, client } = setup();
+    pool.intercept({ path: '/v1/workflows/wf/experiments/exp/runs', method: 'GET' }).reply(200, {
+      data: [{ id: 'r1', status: 'completed', block_execution_fingerprint: 'fp1' }],
+      list_metadata: { after: 'r1' },
+    });
+    const list = await client.listRuns('wf', 'exp');
+    expect(list.runs[0]?.definition_fingerprint).toBe('fp1');
+    expect(list.after).toBe('r1');
+  });
+
+  test('a job the API no longer serves is "gone", so the wait can switch to the run', async () => {
+    const { pool, client } = setup();
+    pool
+      .intercept({ path: (p) => p.startsWith('/v1/jobs/job_1'), method: 'GET' })
+      .reply(410, { detail: 'gone' });
+    expect(await client.getJob('job_1')).toBe('gone');
+  });
+});
+
+describe('retryDelayMs', () => {
+  const base = {
+    policy: DEFAULT_RETRY,
+    random: () => 1,
+    now: 0,
+    retryAfter: undefined,
+    elapsedMs: 0,
+  };
+  test('grows exponentially up to the ceiling', () => {
+    const delays = [1, 2, 3, 4].map((attempt) => retryDelayMs({ ...base, attempt }));
+    expect(delays).toEqual([500, 1000, 2000, 4000]);
+    expect(retryDelayMs({ ...base, attempt: 5 })).toBeUndefined();
+  });
+  test('stops when the time budget would be exceeded', () => {
+    expect(
+      retryDelayMs({ ...base, attempt: 1, elapsedMs: DEFAULT_RETRY.budgetMs - 100 }),
+    ).toBeUndefined();
+  });
+  test('Retry-After in seconds or as an HTTP date', () => {
+    expect(parseRetryAfter('3', 0)).toBe(3000);
+    expect(parseRetryAfter(new Date(10_000).toUTCString(), 4000)).toBe(6000);
+    expect(parseRetryAfter('soon', 0)).toBeUndefined();
+  });
+});
