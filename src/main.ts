@@ -11,6 +11,7 @@ import {
   type CommentTarget,
   type StickyComment,
 } from './github/comment.js';
+import { retryGitHubRequests } from './github/retry.js';
 import { INPUT, OUTPUT, commentMarker } from './names.js';
 import { InputError, readSettings, type Settings } from './inputs.js';
 import { renderComment, renderSummary } from './report/markdown.js';
@@ -59,9 +60,10 @@ async function gate(settings: Settings, signal: AbortSignal): Promise<void> {
     ? (context.payload.pull_request?.number as number | undefined)
     : undefined;
   const commentTarget =
-    pullRequest !== undefined ? commentTargetFor(settings, pullRequest) : undefined;
+    pullRequest !== undefined && settings.comment ? commentTargetFor(pullRequest) : undefined;
   const octokit =
     commentTarget && settings.githubToken ? github.getOctokit(settings.githubToken) : undefined;
+  if (octokit) retryGitHubRequests(octokit, { onRetry: (message) => core.info(message) });
   // Looking for our comment costs nothing on Retab's side: start it now, use it at the end.
   const existing: Promise<StickyComment | undefined> | undefined =
     octokit && commentTarget
@@ -92,8 +94,10 @@ async function gate(settings: Settings, signal: AbortSignal): Promise<void> {
       evidence,
     );
   } catch (thrown) {
-    // Without a started run there is nothing to report: fail as any other error.
-    if (!evidence.trigger || signal.aborted) throw thrown;
+    // Cancelled: exit within the runner's grace period, without writing to GitHub.
+    if (signal.aborted) throw thrown;
+    // Any other failure is reported where the passing report would have been, so an
+    // earlier "pass" comment never stands for a gate that could not judge.
     error = failureMessage(thrown);
   }
 
@@ -102,7 +106,7 @@ async function gate(settings: Settings, signal: AbortSignal): Promise<void> {
   await writeSummary(report);
 
   let commentUrl = '';
-  if (commentTarget && settings.comment) {
+  if (commentTarget) {
     if (!octokit || !existing) {
       core.warning(
         `No PR comment: input '${INPUT.githubToken}' is empty. Leave it at its default (\${{ github.token }}).`,
@@ -110,7 +114,7 @@ async function gate(settings: Settings, signal: AbortSignal): Promise<void> {
     } else {
       commentUrl = await postComment(octokit, commentTarget, existing, renderComment(report));
     }
-  } else if (!commentTarget) {
+  } else if (pullRequest === undefined) {
     core.info(
       `Event '${context.eventName}' is not a pull request: report in the job summary, no comment.`,
     );
@@ -120,7 +124,7 @@ async function gate(settings: Settings, signal: AbortSignal): Promise<void> {
   conclude(report);
 }
 
-function commentTargetFor(_settings: Settings, issueNumber: number): CommentTarget {
+function commentTargetFor(issueNumber: number): CommentTarget {
   const { owner, repo } = github.context.repo;
   return { owner, repo, issueNumber };
 }

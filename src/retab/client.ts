@@ -10,6 +10,7 @@ import {
   RunList,
   TriggerResponse,
 } from './schemas.js';
+import { DEFAULT_RETRY, retryDelayMs, type RetryPolicy } from '../retry.js';
 
 /** Every path of the Retab API that the action uses: a change of the API is one edit here. */
 const PATHS = {
@@ -26,22 +27,6 @@ const PATHS = {
 function seg(value: string): string {
   return encodeURIComponent(value);
 }
-
-export interface RetryPolicy {
-  /** Tries in all, the first included. */
-  attempts: number;
-  baseDelayMs: number;
-  maxDelayMs: number;
-  /** No retry starts once this much time has gone by since the first try. */
-  budgetMs: number;
-}
-
-export const DEFAULT_RETRY: RetryPolicy = {
-  attempts: 5,
-  baseDelayMs: 500,
-  maxDelayMs: 15_000,
-  budgetMs: 90_000,
-};
 
 export interface RetabClientOptions {
   baseUrl: string;
@@ -95,7 +80,8 @@ interface CallOptions<S extends z.ZodType> {
   schema: S;
   /** Statuses whose JSON body is an answer to parse, not a failure. */
   acceptStatus?: (status: number) => boolean;
-  retry: boolean;
+  /** Whether a failure may be retried; `undefined` status: no answer (connection error). */
+  retryOn: (status: number | undefined) => boolean;
 }
 
 interface Answer<T> {
@@ -104,7 +90,11 @@ interface Answer<T> {
   data: T;
 }
 
-const RETRYABLE = (status: number) => status === 408 || status === 429 || status >= 500;
+/** Reads are safe to repeat: retry throttling, server errors and lost connections. */
+const READ_RETRY = (status: number | undefined) =>
+  status === undefined || status === 408 || status === 429 || status >= 500;
+/** A trigger is retried only when the API says it did nothing (429); see startRun for the rest. */
+const TRIGGER_RETRY = (status: number | undefined) => status === 429;
 
 export function createRetabClient(options: RetabClientOptions) {
   const policy: RetryPolicy = { ...DEFAULT_RETRY, ...options.retry };
@@ -170,7 +160,7 @@ export function createRetabClient(options: RetabClientOptions) {
           'http',
         );
       }
-      const retryable = o.retry && (status === undefined || RETRYABLE(status));
+      const retryable = o.retryOn(status);
       const delay = retryable
         ? retryDelayMs({
             attempt,
@@ -198,8 +188,7 @@ export function createRetabClient(options: RetabClientOptions) {
         body,
         headers: { 'idempotency-key': t.idempotencyKey },
         schema: TriggerResponse,
-        // Safe to repeat: the Idempotency-Key makes the API return the first result.
-        retry: true,
+        retryOn: TRIGGER_RETRY,
       });
       return answer.data;
     },
@@ -212,7 +201,7 @@ export function createRetabClient(options: RetabClientOptions) {
           path: PATHS.job(jobId),
           query: { include_request: 'false', include_response: 'false' },
           schema: Job,
-          retry: true,
+          retryOn: READ_RETRY,
         });
         return answer.data;
       } catch (error) {
@@ -224,7 +213,9 @@ export function createRetabClient(options: RetabClientOptions) {
     },
 
     async getRun(runId: string) {
-      return (await call({ method: 'GET', path: PATHS.run(runId), schema: Run, retry: true })).data;
+      return (
+        await call({ method: 'GET', path: PATHS.run(runId), schema: Run, retryOn: READ_RETRY })
+      ).data;
     },
 
     async listRuns(
@@ -241,7 +232,7 @@ export function createRetabClient(options: RetabClientOptions) {
           order: page.after === undefined ? undefined : 'desc',
         },
         schema: RunList,
-        retry: true,
+        retryOn: READ_RETRY,
       });
       return answer.data;
     },
@@ -254,7 +245,7 @@ export function createRetabClient(options: RetabClientOptions) {
         query: { view: 'summary', run_id: runId, prior_run_id: priorRunId },
         schema: Metrics,
         acceptStatus: (status) => status === 404 || status === 409 || status === 422,
-        retry: true,
+        retryOn: READ_RETRY,
       });
       return answer.data;
     },
@@ -265,17 +256,27 @@ export function createRetabClient(options: RetabClientOptions) {
         path: PATHS.content(workflowId, experimentId),
         query: { run_id: runId },
         schema: Content,
-        retry: true,
+        retryOn: READ_RETRY,
       });
       return answer.data;
     },
 
     async cancelJob(jobId: string) {
-      await call({ method: 'POST', path: PATHS.cancelJob(jobId), schema: AnyBody, retry: true });
+      await call({
+        method: 'POST',
+        path: PATHS.cancelJob(jobId),
+        schema: AnyBody,
+        retryOn: READ_RETRY,
+      });
     },
 
     async cancelRun(runId: string) {
-      await call({ method: 'POST', path: PATHS.cancelRun(runId), schema: AnyBody, retry: true });
+      await call({
+        method: 'POST',
+        path: PATHS.cancelRun(runId),
+        schema: AnyBody,
+        retryOn: READ_RETRY,
+      });
     },
   };
 }
@@ -350,34 +351,4 @@ function describeNetworkError(error: unknown): string {
     return `connection error${tag ? ` (${tag})` : ''}: ${error.message}`;
   }
   return `connection error: ${String(error)}`;
-}
-
-/**
- * When to try again, or undefined to give up. Exponential back-off with full jitter,
- * stretched to honour Retry-After (seconds or an HTTP date), within the policy's caps.
- */
-export function retryDelayMs(input: {
-  attempt: number;
-  retryAfter: string | undefined;
-  elapsedMs: number;
-  policy: RetryPolicy;
-  random: () => number;
-  now: number;
-}): number | undefined {
-  const { attempt, policy } = input;
-  if (attempt >= policy.attempts) return undefined;
-  const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1));
-  let delay = Math.round(ceiling / 2 + (input.random() * ceiling) / 2);
-  const asked = parseRetryAfter(input.retryAfter, input.now);
-  if (asked !== undefined) delay = Math.max(delay, Math.min(asked, policy.maxDelayMs * 4));
-  if (input.elapsedMs + delay > policy.budgetMs) return undefined;
-  return delay;
-}
-
-export function parseRetryAfter(value: string | undefined, now: number): number | undefined {
-  if (value === undefined || value.trim() === '') return undefined;
-  const trimmed = value.trim();
-  if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000;
-  const date = Date.parse(trimmed);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
 }

@@ -49,7 +49,8 @@ export interface GatherDeps {
 
 const HISTORY_PAGE = 100;
 const HISTORY_MAX_PAGES = 10;
-const METRICS_TRIES = 6;
+const METRICS_TRIES = 5;
+const METRICS_RETRY_MS = 500;
 
 /** Everything Retab can tell about this gate, in as few round trips as it takes. */
 export async function gatherEvidence(
@@ -73,22 +74,9 @@ export async function gatherEvidence(
     );
   }
 
+  if (deps.signal?.aborted) throw new GateError('The workflow was cancelled before the run started.');
   const startedAt = deps.now();
-  try {
-    evidence.trigger = await client.triggerRun(workflowId, experimentId, {
-      nConsensus: settings.nConsensus,
-      retryFailedOnly: settings.retryFailedOnly,
-      idempotencyKey: idempotencyKey(settings, deps.attempt),
-    });
-  } catch (error) {
-    if (error instanceof RetabApiError && error.status === 409 && settings.retryFailedOnly) {
-      throw new GateError(
-        `Nothing to retry: the latest run of ${experimentId} has no failed documents (input 'retry-failed-only' is true; ` +
-          `set it to false to run every document). ${error.message}`,
-      );
-    }
-    throw error;
-  }
+  evidence.trigger = await startRun(settings, deps, evidence.history);
   const trigger = evidence.trigger;
   const forecastMs = forecastDurationMs(evidence.history, trigger.document_count);
   log(
@@ -97,13 +85,22 @@ export async function gatherEvidence(
       (forecastMs ? `; recent runs took about ${Math.round(forecastMs / 1000)} s.` : '.'),
   );
 
-  evidence.wait = await waitForRun(deps, {
-    jobId: trigger.job_id,
-    runId: trigger.run_id,
-    startedAt,
-    timeoutMs: settings.timeoutMs,
-    forecastMs,
-  });
+  try {
+    evidence.wait = await waitForRun(deps, {
+      jobId: trigger.job_id,
+      runId: trigger.run_id,
+      startedAt,
+      timeoutMs: settings.timeoutMs,
+      forecastMs,
+    });
+  } catch (error) {
+    // We can no longer follow the run: stop it rather than let it cost money unseen.
+    const cancelled = await cancelRemote(client, trigger, log);
+    throw new GateError(
+      `${(error as Error).message}. Lost track of run ${trigger.run_id}; ` +
+        (cancelled ? 'it was cancelled on Retab.' : 'cancelling it failed; cancel it by hand.'),
+    );
+  }
   const outcome = evidence.wait;
   if (outcome.status === 'timeout' || outcome.status === 'aborted') {
     const cancelled = await cancelRemote(client, trigger, log);
@@ -148,6 +145,93 @@ export async function gatherEvidence(
     const reference = await readMetrics(settings, deps, referenceId, undefined);
     evidence.referenceDocuments = reference.documents;
   }
+}
+
+const TRIGGER_TRIES = 3;
+
+/**
+ * Starts the run once, whatever the network does. A trigger whose outcome is unknown (no
+ * answer, or a server error that may have come after the work was done) is not simply sent
+ * again: first the experiment's runs are searched for one that did not exist before, and
+ * that run is adopted. Only when there is none is the trigger sent again, with the same
+ * Idempotency-Key, so an API that honours the key returns the first result anyway.
+ */
+async function startRun(
+  settings: Settings,
+  deps: GatherDeps,
+  history: readonly RunRow[],
+): Promise<TriggerResponse> {
+  const { client, log } = deps;
+  const { workflowId, experimentId } = settings;
+  const key = idempotencyKey(settings, deps.attempt);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await client.triggerRun(workflowId, experimentId, {
+        nConsensus: settings.nConsensus,
+        retryFailedOnly: settings.retryFailedOnly,
+        idempotencyKey: key,
+      });
+    } catch (error) {
+      if (error instanceof RetabApiError && error.status === 409 && settings.retryFailedOnly) {
+        throw new GateError(
+          `Nothing to retry: the latest run of ${experimentId} has no failed documents (input 'retry-failed-only' is true; ` +
+            `set it to false to run every document). ${error.message}`,
+        );
+      }
+      if (!outcomeUnknown(error) || attempt >= TRIGGER_TRIES) throw error;
+      log(
+        `${(error as Error).message}. The run may have started: looking for it before trying again.`,
+      );
+      const adopted = await findStartedRun(settings, deps, history);
+      if (adopted) {
+        log(`Found run ${adopted.run_id}, started by this trigger; waiting on it.`);
+        return adopted;
+      }
+      await deps.sleep(1000 * attempt, deps.signal);
+    }
+  }
+}
+
+/** No answer, or a server error: the API may or may not have started the run. */
+function outcomeUnknown(error: unknown): boolean {
+  if (!(error instanceof RetabApiError)) return false;
+  return error.kind === 'network' || (error.status !== undefined && error.status >= 500);
+}
+
+/**
+ * A run of the experiment that was not in the list read just before the trigger: the one the
+ * trigger started. Its previous run is its parent, or else the newest completed run before it.
+ */
+async function findStartedRun(
+  settings: Settings,
+  deps: GatherDeps,
+  history: readonly RunRow[],
+): Promise<TriggerResponse | undefined> {
+  const known = new Set(history.map((row) => row.id));
+  const list = await deps.client.listRuns(settings.workflowId, settings.experimentId, {
+    limit: 20,
+  });
+  const row = list.runs.find((r) => !known.has(r.id));
+  if (!row) return undefined;
+  const previous =
+    history.find((r) => r.id === row.parent_run_id) ??
+    history.find((r) => r.status === 'completed');
+  return {
+    run_id: row.id,
+    // Without a job id the wait polls the run itself (the job is then "gone").
+    job_id: row.job_id ?? row.id,
+    status: row.status,
+    definition_fingerprint: row.definition_fingerprint,
+    document_count: row.document_count ?? undefined,
+    n_consensus: row.n_consensus ?? undefined,
+    previous_run: previous
+      ? {
+          run_id: previous.id,
+          score: previous.score,
+          definition_fingerprint: previous.definition_fingerprint,
+        }
+      : null,
+  };
 }
 
 async function readHistory(settings: Settings, deps: GatherDeps, evidence: Evidence) {
@@ -199,7 +283,7 @@ async function readMetrics(
       );
     }
     deps.log(`Metrics of run ${runId} not ready (${metrics.kind}); asking again.`);
-    await deps.sleep(1000 * attempt, deps.signal);
+    await deps.sleep(METRICS_RETRY_MS * attempt, deps.signal);
   }
 }
 

@@ -76,6 +76,7 @@ export const RunRow = withFingerprint({
   completed_at: z.string().nullish(),
   duration_ms: z.number().nonnegative().nullish(),
   job_id: z.string().nullish(),
+  parent_run_id: z.string().nullish(),
 });
 export type RunRow = z.output<typeof RunRow>;
 

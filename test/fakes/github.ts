@@ -24,6 +24,10 @@ export interface GitHubScenario {
   comments?: Array<{ issue: number; body: string; login: string }>;
   /** POST/PATCH of comments answer 403 "Resource not accessible by integration". */
   refuseWrites?: boolean;
+  /** The first N REST requests answer 502. */
+  serverErrors?: number;
+  /** The first N REST requests (after any server errors) hit the secondary rate limit (403 + Retry-After: 1). */
+  secondaryRateLimits?: number;
 }
 
 export interface FakeGitHub {
@@ -57,6 +61,7 @@ function message(status: number, text: string, extra?: Record<string, unknown>):
 }
 
 export async function startFakeGitHub(scenario: GitHubScenario): Promise<FakeGitHub> {
+  let restRequests = 0;
   const login = scenario.login ?? 'github-actions[bot]';
   const repository = scenario.repository ?? 'acme/invoices';
   const [owner = '', repo = ''] = repository.split('/');
@@ -210,6 +215,24 @@ export async function startFakeGitHub(scenario: GitHubScenario): Promise<FakeGit
     handle: (req, origin) => {
       if (!authorized(req)) return message(401, 'Bad credentials');
       let params: Record<string, string> | null;
+
+      if (req.path !== '/graphql') {
+        restRequests += 1;
+        const errors = scenario.serverErrors ?? 0;
+        if (restRequests <= errors) return message(502, 'Server Error');
+        if (restRequests <= errors + (scenario.secondaryRateLimits ?? 0)) {
+          return json(
+            403,
+            {
+              message:
+                'You have exceeded a secondary rate limit. Please wait a few minutes before you try again.',
+              documentation_url:
+                'https://docs.github.com/rest/overview/rate-limits-for-the-rest-api',
+            },
+            { 'retry-after': '1' },
+          );
+        }
+      }
 
       if (req.path === '/graphql') {
         if (req.method !== 'POST') return message(404, 'Not Found');

@@ -21,8 +21,13 @@ export interface IncomingRequest extends RecordedRequest {
 
 export interface Reply {
   status: number;
+  /** JSON-encoded, except a string, which is sent as it is (malformed bodies). */
   body: unknown;
   headers?: Record<string, string>;
+  /** Extra delay before this answer. */
+  delayMs?: number;
+  /** Destroy the connection instead of answering. */
+  reset?: boolean;
 }
 
 export interface FakeServerOptions {
@@ -136,7 +141,13 @@ export async function startFakeServer(options: FakeServerOptions): Promise<FakeS
       reply = json(500, { detail: `fake server error: ${message}`, message });
     }
     if (options.latencyMs !== undefined && options.latencyMs > 0) await sleep(options.latencyMs);
-    const text = JSON.stringify(reply.body);
+    if (reply.delayMs !== undefined && reply.delayMs > 0) await sleep(reply.delayMs);
+    if (reply.reset) {
+      // The connection dies with no answer: the client cannot know what happened.
+      req.socket.destroy();
+      return;
+    }
+    const text = typeof reply.body === 'string' ? reply.body : JSON.stringify(reply.body);
     res.writeHead(reply.status, {
       'content-type': 'application/json; charset=utf-8',
       'content-length': String(Buffer.byteLength(text)),

@@ -38,6 +38,11 @@ export interface FakeNextRun {
   nConsensus?: number;
   /** Wall time from the trigger until the terminal status. */
   jobDurationMs: number;
+  /**
+   * When each document finishes, in ms after the trigger, ascending: an uneven pace (progress is
+   * `completed_document_count`). Default: documents finish at a steady pace over the duration.
+   */
+  documentDoneAtMs?: number[];
   /** Default 'completed'. */
   terminalStatus?: 'completed' | 'failed' | 'cancelled' | 'expired';
   /** Reported on 'failed'. */
@@ -68,7 +73,51 @@ export interface RetabScenario {
   newFingerprintName?: boolean;
   /** Delay added to every response (default 0). */
   latencyMs?: number;
+  /** Seeded failures, for the failure-handling tests. */
+  faults?: RetabFaults;
 }
+
+export type RetabEndpoint = 'trigger' | 'job' | 'run' | 'runs' | 'metrics' | 'content';
+
+export interface RetabFaults {
+  /** Seed of the fault dice (default 1): the same seed fails the same requests. */
+  seed?: number;
+  /** Share of GET requests answered 500, 502 or 503. */
+  serverErrorRate?: number;
+  /** Share of GET requests answered 429 with `Retry-After: 1`. */
+  rateLimitRate?: number;
+  /** The first trigger's connection is reset before the run is created, or after. */
+  triggerReset?: 'before' | 'after';
+  /** The first trigger creates the run, then answers 502 (a gateway lost the answer). */
+  triggerLostAnswer?: boolean;
+  /** The API ignores Idempotency-Key: every trigger creates a run. */
+  ignoreIdempotencyKey?: boolean;
+  /** Answers of this endpoint fail their schema. */
+  malformed?: RetabEndpoint;
+  /** Extra delay on every answer. */
+  slowMs?: number;
+}
+
+/** A small seeded PRNG (mulberry32): the fault dice. */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const MALFORMED: Record<RetabEndpoint, unknown> = {
+  trigger: { run_id: 42, job_id: null },
+  job: { id: 'job', status: 7 },
+  run: { id: 'run', lifecycle: 'completed' },
+  runs: { runs: 'none' },
+  metrics: { kind: 'summary', run_id: 'x', documents: [{ id: 'd', score: 'high' }] },
+  content: { content: { jobs: 'none' } },
+};
 
 export interface FakeRetab {
   /** http://127.0.0.1:PORT */
@@ -127,6 +176,13 @@ export function meanScore(scores: Record<string, number | null>): number | null 
   const values = Object.values(scores).filter((v): v is number => v !== null);
   if (values.length === 0) return null;
   return round4(values.reduce((sum, v) => sum + v, 0) / values.length);
+}
+
+/** How many of the ascending `times` are at or before `at`. */
+function countUpTo(times: readonly number[], at: number): number {
+  let count = 0;
+  while (count < times.length && (times[count] ?? Infinity) <= at) count++;
+  return count;
 }
 
 function notFound(what = 'Not Found'): Reply {
@@ -215,7 +271,9 @@ export async function startFakeRetab(scenario: RetabScenario): Promise<FakeRetab
     const completedDocuments =
       jobStatus === 'completed' || duration === 0
         ? total
-        : Math.min(total, Math.floor((total * (progressAt - run.createdAt)) / duration));
+        : run.next.documentDoneAtMs !== undefined
+          ? Math.min(total, countUpTo(run.next.documentDoneAtMs, progressAt - run.createdAt))
+          : Math.min(total, Math.floor((total * (progressAt - run.createdAt)) / duration));
     const startCandidate = Math.min(run.createdAt + QUEUED_MS, naturalEnd);
     return {
       id: run.id,
@@ -350,7 +408,7 @@ export async function startFakeRetab(scenario: RetabScenario): Promise<FakeRetab
   // ---- handlers ----
 
   function trigger(req: IncomingRequest, now: number): Reply {
-    const key = req.headers['idempotency-key'];
+    const key = scenario.faults?.ignoreIdempotencyKey ? undefined : req.headers['idempotency-key'];
     if (key !== undefined) {
       const first = idempotent.get(key);
       if (first !== undefined) {
@@ -626,15 +684,22 @@ export async function startFakeRetab(scenario: RetabScenario): Promise<FakeRetab
   // ---- routing ----
 
   type Handler = (req: IncomingRequest, params: Record<string, string>, now: number) => Reply;
-  const routes: Array<{ method: string; pattern: string; handler: Handler }> = [
+  const routes: Array<{
+    method: string;
+    pattern: string;
+    endpoint?: RetabEndpoint;
+    handler: Handler;
+  }> = [
     {
       method: 'POST',
       pattern: '/v1/workflows/:wf/experiments/:exp/run',
+      endpoint: 'trigger',
       handler: (req, p, now) => checkExperiment(p) ?? trigger(req, now),
     },
     {
       method: 'GET',
       pattern: '/v1/jobs/:job',
+      endpoint: 'job',
       handler: (_req, p, now) => {
         if (scenario.jobNotFound) return notFound('Job not found');
         const run = allRuns(now).find((r) => r.jobId === p.job);
@@ -654,6 +719,7 @@ export async function startFakeRetab(scenario: RetabScenario): Promise<FakeRetab
     {
       method: 'GET',
       pattern: '/v1/workflows/experiments/runs/:run',
+      endpoint: 'run',
       handler: (_req, p, now) => {
         const run = findRun(p.run ?? '', now);
         return run === undefined ? notFound('Experiment run not found') : json(200, runBody(run));
@@ -667,11 +733,13 @@ export async function startFakeRetab(scenario: RetabScenario): Promise<FakeRetab
     {
       method: 'GET',
       pattern: '/v1/workflows/:wf/experiments/:exp/runs',
+      endpoint: 'runs',
       handler: (req, p, now) => checkExperiment(p) ?? listRuns(req, now),
     },
     {
       method: 'GET',
       pattern: '/v1/workflows/:wf/experiments/:exp/metrics',
+      endpoint: 'metrics',
       handler: (req, p, now) => checkExperiment(p) ?? metrics(req, now),
     },
     {
@@ -686,9 +754,56 @@ export async function startFakeRetab(scenario: RetabScenario): Promise<FakeRetab
     {
       method: 'GET',
       pattern: '/v1/workflows/:wf/experiments/:exp/content',
+      endpoint: 'content',
       handler: (req, p, now) => checkExperiment(p) ?? content(req, now),
     },
   ];
+
+  // ---- faults ----
+
+  const faults = scenario.faults ?? {};
+  const dice = seededRandom(faults.seed ?? 1);
+  let triggersSeen = 0;
+
+  function withFaults(
+    endpoint: RetabEndpoint | undefined,
+    req: IncomingRequest,
+    answer: () => Reply,
+  ): Reply {
+    const delay = faults.slowMs === undefined ? {} : { delayMs: faults.slowMs };
+    if (req.method === 'GET') {
+      const roll = dice();
+      const errorRate = faults.serverErrorRate ?? 0;
+      if (roll < errorRate) {
+        const status = [500, 502, 503][Math.floor(dice() * 3)] ?? 500;
+        return { ...json(status, { detail: 'Injected server error' }), ...delay };
+      }
+      if (roll < errorRate + (faults.rateLimitRate ?? 0)) {
+        return {
+          ...json(429, { detail: 'Too many requests' }, { 'retry-after': '1' }),
+          ...delay,
+        };
+      }
+    }
+    if (endpoint === 'trigger') {
+      triggersSeen += 1;
+      if (triggersSeen === 1 && faults.triggerReset === 'before')
+        return { ...json(0, null), reset: true };
+      const reply = answer();
+      if (triggersSeen === 1 && faults.triggerReset === 'after') return { ...reply, reset: true };
+      if (triggersSeen === 1 && faults.triggerLostAnswer) {
+        return json(502, { detail: 'Bad gateway' });
+      }
+      return endpoint === faults.malformed
+        ? { ...reply, body: MALFORMED.trigger }
+        : { ...reply, ...delay };
+    }
+    const reply = answer();
+    if (endpoint !== undefined && endpoint === faults.malformed && reply.status < 300) {
+      return { ...reply, body: MALFORMED[endpoint], ...delay };
+    }
+    return { ...reply, ...delay };
+  }
 
   const server = await startFakeServer({
     requestIdHeader: 'x-request-id',
@@ -702,7 +817,8 @@ export async function startFakeRetab(scenario: RetabScenario): Promise<FakeRetab
         const params = matchPath(route.pattern, req.path);
         if (params === null) continue;
         pathMatched = true;
-        if (route.method === req.method) return route.handler(req, params, now);
+        if (route.method === req.method)
+          return withFaults(route.endpoint, req, () => route.handler(req, params, now));
       }
       return pathMatched ? json(405, { detail: 'Method Not Allowed' }) : notFound();
     },

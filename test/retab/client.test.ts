@@ -1,12 +1,7 @@
 import { MockAgent } from 'undici';
 import { describe, expect, test } from 'vitest';
-import {
-  createRetabClient,
-  DEFAULT_RETRY,
-  parseRetryAfter,
-  RetabApiError,
-  retryDelayMs,
-} from '../../src/retab/client.js';
+import { createRetabClient, RetabApiError } from '../../src/retab/client.js';
+import { DEFAULT_RETRY, parseRetryAfter, retryDelayMs } from '../../src/retry.js';
 
 const ORIGIN = 'https://api.retab.test';
 const KEY = 'sk-live-very-secret';
@@ -26,6 +21,17 @@ function setup() {
     onRetry: (m) => retries.push(m),
   });
   return { pool, client, sleeps, retries };
+}
+
+/** The RetabApiError a call fails with (and proof that it failed). */
+async function failure(call: Promise<unknown>): Promise<RetabApiError> {
+  try {
+    await call;
+  } catch (error) {
+    expect(error).toBeInstanceOf(RetabApiError);
+    return error as RetabApiError;
+  }
+  throw new Error('expected the call to fail');
 }
 
 const JOB = { id: 'job_1', object: 'job', status: 'in_progress', error: null };
@@ -49,7 +55,7 @@ describe('Retab client', () => {
     pool
       .intercept({ path: '/v1/workflows/experiments/runs/exprun_2', method: 'GET' })
       .reply(403, { detail: 'Forbidden for this key' }, { headers: { 'x-request-id': 'req_42' } });
-    const error = await client.getRun('exprun_2').catch((e: unknown) => e);
+    const error = await failure(client.getRun('exprun_2'));
     expect(error).toBeInstanceOf(RetabApiError);
     const message = (error as Error).message;
     expect(message).toBe(
@@ -60,18 +66,20 @@ describe('Retab client', () => {
 
   test('422 validation problems are listed by field', async () => {
     const { pool, client } = setup();
-    pool
-      .intercept({ path: '/v1/workflows/wf/experiments/exp/run', method: 'POST' })
-      .reply(
-        422,
-        {
-          detail: [{ loc: ['body', 'n_consensus'], msg: 'must be 3, 5 or 7', type: 'value_error' }],
-        },
-        { headers: { 'x-request-id': 'req_9' } },
-      );
-    const error = await client
-      .triggerRun('wf', 'exp', { nConsensus: 4, retryFailedOnly: false, idempotencyKey: 'k' })
-      .catch((e: unknown) => e as RetabApiError);
+    pool.intercept({ path: '/v1/workflows/wf/experiments/exp/run', method: 'POST' }).reply(
+      422,
+      {
+        detail: [{ loc: ['body', 'n_consensus'], msg: 'must be 3, 5 or 7', type: 'value_error' }],
+      },
+      { headers: { 'x-request-id': 'req_9' } },
+    );
+    const error = await failure(
+      client.triggerRun('wf', 'exp', {
+        nConsensus: 4,
+        retryFailedOnly: false,
+        idempotencyKey: 'k',
+      }),
+    );
     expect(error.status).toBe(422);
     expect(error.message).toContain('n_consensus: must be 3, 5 or 7');
   });
@@ -121,9 +129,7 @@ describe('Retab client', () => {
         { kind: 'summary', run_id: 'r', documents: [{ id: 'd', score: 'high' }] },
         { headers: { 'x-request-id': 'req_7' } },
       );
-    const error = await client
-      .getMetrics('wf', 'exp', 'r')
-      .catch((e: unknown) => e as RetabApiError);
+    const error = await failure(client.getMetrics('wf', 'exp', 'r'));
     expect(error.kind).toBe('malformed');
     expect(error.message).toContain('/v1/workflows/wf/experiments/exp/metrics');
     expect(error.message).toContain('req_7');
