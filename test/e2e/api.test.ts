@@ -187,7 +187,9 @@ describe.concurrent('Retab API', () => {
     expect(errors[0]).toContain('Nothing to retry');
     expect(errors[0]).toContain('retry-failed-only');
     expect(fakes.retab.createdRuns()).toBe(0);
-    expect(commentWrites(fakes.github)).toEqual({ posts: [], patches: [] });
+    // The PR is told why the gate could not run.
+    expect(commentWrites(fakes.github).posts).toHaveLength(1);
+    expect(markedComments(fakes.github)[0]?.body).toContain('Nothing to retry');
   });
 
   test('a bad input: one error naming it, and no request to either service', async (ctx) => {
