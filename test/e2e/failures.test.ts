@@ -5,6 +5,7 @@ import { afterEach, describe, expect, test } from 'vitest';
 import type { ChildProcess } from 'node:child_process';
 import type { RetabEndpoint } from '../fakes/retab.ts';
 import { runAction } from '../harness/run-action.ts';
+import { renderGfm, tableShapes, tagsIn } from '../report/render.ts';
 import {
   API_KEY,
   BASE,
@@ -239,4 +240,47 @@ test('history runs keep a verdict after a retried trigger: the previous run is f
   expect(fakes.retab.createdRuns()).toBe(1);
   expect(run.outputs['previous-score']).toBe('0.88');
   expect(run.outputs.verdict).toBe('regression');
+});
+
+test('hostile filenames from Retab cannot break the comment', async (ctx) => {
+  const names = [
+    'a|b.pdf',
+    '<img src=x onerror=alert(1)>.png',
+    '<!-- retab-experiment-gate:exp_test -->',
+    '@octocat.pdf',
+    '[x](javascript:alert(1))',
+  ];
+  const documents = names.map((filename, i) => ({ id: `expdoc_${i + 1}`, filename }));
+  const fakes = await startFakes(ctx, scenario({ documents }));
+  const run = await gate(ctx, fakes);
+  expect(run.outputs.verdict).toBe('pass');
+  const [comment] = markedComments(fakes.github);
+  const html = renderGfm(comment!.body);
+  const documentTables = tableShapes(html).filter((shape) => shape[0] === 5);
+  expect(documentTables.flat()).toEqual(Array(names.length + documentTables.length).fill(5));
+  expect(
+    [...tagsIn(html)].filter(
+      (t) =>
+        ![
+          'h2',
+          'h3',
+          'p',
+          'strong',
+          'code',
+          'table',
+          'thead',
+          'tbody',
+          'tr',
+          'th',
+          'td',
+          'ul',
+          'li',
+          'details',
+          'summary',
+          'sub',
+        ].includes(t),
+    ),
+  ).toEqual([]);
+  expect(comment!.body.match(/<!-- retab-experiment-gate:/g)).toHaveLength(1);
+  expect(html).not.toMatch(/@[a-z0-9]/i);
 });
