@@ -1,5 +1,6 @@
 // Writes the README's inputs and outputs tables from action.yml; `--check` fails when they differ.
 import { readFile, writeFile } from 'node:fs/promises';
+import { format, resolveConfig } from 'prettier';
 import { parse } from 'yaml';
 
 interface ActionYml {
@@ -46,11 +47,16 @@ function replaceBlock(text: string, name: string, body: string): string {
 const action = parse(await readFile(new URL('action.yml', ROOT), 'utf8')) as ActionYml;
 const tables = renderTables(action);
 const current = await readFile(README, 'utf8');
-const next = replaceBlock(
+const replaced = replaceBlock(
   replaceBlock(current, 'inputs', tables.inputs),
   'outputs',
   tables.outputs,
 );
+// Formatted as `npm run format` would, so the two never disagree.
+const next = await format(replaced, {
+  ...(await resolveConfig(README.pathname)),
+  filepath: README.pathname,
+});
 
 if (process.argv.includes('--check')) {
   if (next !== current) {

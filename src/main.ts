@@ -4,9 +4,9 @@ import { join } from 'node:path';
 import * as core from '@actions/core';
 import * as github from '@actions/github';
 import { assembleReport } from './gate/assemble.js';
-import { describeReason } from './report/markdown.js';
 import {
   findStickyComment,
+  readViewerLogin,
   writeStickyComment,
   type CommentTarget,
   type StickyComment,
@@ -14,7 +14,7 @@ import {
 import { retryGitHubRequests } from './github/retry.js';
 import { INPUT, OUTPUT, commentMarker } from './names.js';
 import { InputError, readSettings, type Settings } from './inputs.js';
-import { renderComment, renderSummary } from './report/markdown.js';
+import { explainVerdict, renderComment, renderSummary } from './report/markdown.js';
 import type { Report } from './report/model.js';
 import { createRetabClient } from './retab/client.js';
 import { emptyEvidence, gatherEvidence, GateError } from './retab/evidence.js';
@@ -64,12 +64,19 @@ async function gate(settings: Settings, signal: AbortSignal): Promise<void> {
   const octokit =
     commentTarget && settings.githubToken ? github.getOctokit(settings.githubToken) : undefined;
   if (octokit) retryGitHubRequests(octokit, { onRetry: (message) => core.info(message) });
-  // Looking for our comment costs nothing on Retab's side: start it now, use it at the end.
-  const existing: Promise<StickyComment | undefined> | undefined =
-    octokit && commentTarget
-      ? findStickyComment(octokit, commentTarget, commentMarker(settings.commentHeader))
-      : undefined;
-  existing?.catch(() => undefined); // reported where it is awaited
+  // The token's login cannot go stale: ask now. Our comment is looked up once the run
+  // completes, beside the reads of its results (or when the gate fails): early enough to
+  // cost no time, late enough not to be stale.
+  const login = octokit ? readViewerLogin(octokit) : undefined;
+  login?.catch(() => undefined); // reported where it is awaited
+  let lookup: Promise<StickyComment | undefined> | undefined;
+  const findExisting = (): Promise<StickyComment | undefined> | undefined => {
+    if (!octokit || !commentTarget || !login) return undefined;
+    const marker = commentMarker(settings.commentHeader);
+    lookup ??= login.then((me) => findStickyComment(octokit, commentTarget, marker, me));
+    lookup.catch(() => undefined);
+    return lookup;
+  };
 
   const evidence = emptyEvidence();
   let error: string | undefined;
@@ -82,6 +89,7 @@ async function gate(settings: Settings, signal: AbortSignal): Promise<void> {
         sleep: abortableSleep,
         log: (message) => core.info(message),
         signal,
+        onCompleted: () => void findExisting(),
         attempt: process.env.GITHUB_RUN_ID
           ? {
               repository: process.env.GITHUB_REPOSITORY ?? '',
@@ -106,6 +114,7 @@ async function gate(settings: Settings, signal: AbortSignal): Promise<void> {
   await writeSummary(report);
 
   let commentUrl = '';
+  const existing = findExisting();
   if (commentTarget) {
     if (!octokit || !existing) {
       core.warning(
@@ -188,18 +197,10 @@ function setOutputs(report: Report, reportPath: string, commentUrl: string): voi
 }
 
 function conclude(report: Report): void {
-  if (report.verdict === 'pass') {
-    core.info(`Verdict: pass (score ${report.run?.score ?? '—'}).`);
-    return;
-  }
-  if (report.verdict === 'error') {
-    const why =
-      report.error ?? report.reasons.map((reason) => describeReason(reason, report)).join(' ');
-    core.setFailed(`Verdict: error. ${why}`);
-    return;
-  }
-  const why = report.reasons.map((reason) => describeReason(reason, report)).join(' ');
-  if (report.blocking) core.setFailed(`Verdict: regression. ${why}`);
+  const why = explainVerdict(report);
+  if (report.verdict === 'pass') core.info(`Verdict: pass (score ${report.run?.score ?? '—'}).`);
+  else if (report.verdict === 'error') core.setFailed(`Verdict: error. ${why}`);
+  else if (report.blocking) core.setFailed(`Verdict: regression. ${why}`);
   else core.warning(`Verdict: regression (not blocking: fail-on-regression is false). ${why}`);
 }
 

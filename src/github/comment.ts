@@ -21,15 +21,15 @@ export async function readViewerLogin(octokit: Octokit): Promise<string> {
 }
 
 /**
- * Our comment: it starts with our marker and was written by this token's own user.
+ * Our comment: it starts with our marker and was written by this token's own user (`login`).
  * A comment with the marker by anyone else is never ours to edit.
  */
 export async function findStickyComment(
   octokit: Octokit,
   target: CommentTarget,
   marker: string,
+  login: string,
 ): Promise<StickyComment | undefined> {
-  const login = await readViewerLogin(octokit);
   const comments = await octokit.paginate(octokit.rest.issues.listComments, {
     owner: target.owner,
     repo: target.repo,

@@ -153,10 +153,14 @@ function renderReasons(report: Report): string {
   return '';
 }
 
-/** The error of an `error` verdict, as escaped Markdown text. */
-export function describeError(report: Report): string {
-  if (report.error !== undefined) return escapeText(report.error, 1000);
-  return report.reasons.map((reason) => describeReason(reason, report)).join(' ');
+/** Why the verdict is what it is, in one line of plain text (the log, the step's failure). */
+export function explainVerdict(report: Report): string {
+  return report.error ?? report.reasons.map((reason) => describeReason(reason, report)).join(' ');
+}
+
+/** The error of an `error` verdict, as Markdown: outside text escaped. */
+function describeError(report: Report): string {
+  return report.error !== undefined ? escapeText(report.error, 1000) : explainVerdict(report);
 }
 
 export function describeReason(reason: Reason, report: Pick<Report, 'thresholds'>): string {

@@ -43,6 +43,8 @@ export interface GatherDeps {
   sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
   log: (message: string) => void;
   signal?: AbortSignal;
+  /** Told when the run has completed, before its results are read. */
+  onCompleted?: () => void;
   /** Identifies this workflow attempt; a retried request reuses it, a re-run does not. */
   attempt: { repository: string; runId: string; runAttempt: string; job: string } | undefined;
 }
@@ -59,7 +61,7 @@ export async function gatherEvidence(
   evidence: Evidence,
 ): Promise<void> {
   const { client, log } = deps;
-  const { workflowId, experimentId } = settings;
+  const { experimentId } = settings;
 
   // Before spending money: the baseline must exist, and past runs give the forecast.
   await readHistory(settings, deps, evidence);
@@ -74,7 +76,8 @@ export async function gatherEvidence(
     );
   }
 
-  if (deps.signal?.aborted) throw new GateError('The workflow was cancelled before the run started.');
+  if (deps.signal?.aborted)
+    throw new GateError('The workflow was cancelled before the run started.');
   const startedAt = deps.now();
   evidence.trigger = await startRun(settings, deps, evidence.history);
   const trigger = evidence.trigger;
@@ -124,11 +127,12 @@ export async function gatherEvidence(
     );
   }
 
-  // After completion: independent reads in parallel.
+  // After completion: independent reads in parallel (and the caller's own, via onCompleted).
+  deps.onCompleted?.();
   const referenceId = evidence.baseline?.id ?? trigger.previous_run?.run_id ?? undefined;
   const previousRow = evidence.history.find((row) => row.id === trigger.previous_run?.run_id);
   const [run, metrics, previous] = await Promise.all([
-    client.getRun(trigger.run_id),
+    outcome.run ?? client.getRun(trigger.run_id),
     readMetrics(settings, deps, trigger.run_id, referenceId),
     trigger.previous_run && !previousRow ? client.getRun(trigger.previous_run.run_id) : undefined,
   ]);

@@ -1,12 +1,34 @@
-import type { RetabClient } from './client.js';
-import { JOB_TERMINAL, type JobTerminalStatus } from './schemas.js';
+import { RetabApiError, type RetabClient } from './client.js';
+import { JOB_TERMINAL, type JobTerminalStatus, type Run } from './schemas.js';
 
 /** Never poll more often than this. */
 export const POLL_FLOOR_MS = 500;
-/** The SDK's fixed interval: the reference we must beat, and our pace without a forecast. */
+/** The SDK's fixed interval: the reference we must beat, and our pace when nothing is known. */
 export const FIXED_POLL_MS = 2_000;
-const POLL_CEILING_MS = 30_000;
-const OVERRUN_CEILING_MS = 10_000;
+/** Never wait longer than this between two polls while the run's end is far. */
+export const POLL_CEILING_MS = 30_000;
+/** Once the run has clearly outlasted the estimate, back off up to this interval. */
+export const OVERRUN_CEILING_MS = 15_000;
+
+/** Spread of a forecast from recent runs, relative to it (±30 % uniform is a 17 % sd). */
+const FORECAST_SPREAD = 0.2;
+/** Spread left in a pace-based estimate for a pace that drifts as the run goes on. */
+const PACE_SPREAD = 0.15;
+/** How long after its last document a run is expected to be marked completed, and the spread. */
+const FINALIZE_MS = 1_000;
+/** What one poll is worth in milliseconds of detection latency: it sets the dense interval. */
+const POLL_COST_MS = 60;
+/** Half-width of the dense window around the expected end, in spreads. */
+const WINDOW_SPREADS = 1.5;
+/** Far from the window, each poll covers this share of the way to it. */
+const APPROACH_SHARE = 0.7;
+
+/** What one poll saw of the run's progress, `elapsedMs` after the trigger. */
+export interface ProgressSample {
+  elapsedMs: number;
+  completed: number;
+  total: number;
+}
 
 export interface ScheduleInput {
   /** Time since the run was triggered. */
@@ -15,33 +37,146 @@ export interface ScheduleInput {
   forecastMs: number | undefined;
   /** Time left before the wait gives up. */
   remainingMs: number;
+  /** What the polls so far saw of the run's progress, oldest first. */
+  progress?: readonly ProgressSample[];
+  /** Polls made so far: without a forecast, never more than the fixed 2 s poll would have made. */
+  polls?: number;
+}
+
+/** When the run should end (ms after the trigger) and how unsure that is (one spread, in ms). */
+export interface EndEstimate {
+  endMs: number;
+  spreadMs: number;
 }
 
 /**
  * The delay before the next status poll. Pure: same input, same answer.
- * Halves the gap to the forecast (sparse while the end is far, dense near it), then backs
- * off gently once the forecast is overrun; without a forecast, the SDK's fixed 2 s.
+ *
+ * The run's end is estimated from the forecast and, once documents finish, from their pace
+ * (see estimateEnd). Far from that end, each poll covers 70 % of the way to the dense window;
+ * inside the window (the end ± 1.5 spreads) polls come at the interval that balances one poll
+ * against the latency it saves, sqrt(2 · cost / hazard): short when the end is well known,
+ * never sparser than the SDK's 2 s. Past the window the estimate has failed: the delay grows
+ * with the overrun. With nothing known (first run, no progress yet): the SDK's fixed 2 s; and
+ * on a first run, never more polls than that fixed poll would have made by then: the dense
+ * polls at the end are paid for by sparse ones earlier, when the pace says the end is far.
+ * Never below POLL_FLOOR_MS, never past the timeout. Constants tuned with `npm run bench`.
  */
-export function nextPollDelay({ elapsedMs, forecastMs, remainingMs }: ScheduleInput): number {
+export function nextPollDelay({
+  elapsedMs,
+  forecastMs,
+  remainingMs,
+  progress = [],
+  polls,
+}: ScheduleInput): number {
+  const estimate = estimateEnd(forecastMs, progress);
   let delay: number;
-  if (forecastMs === undefined || forecastMs <= 0) {
+  if (estimate === undefined) {
     delay = FIXED_POLL_MS;
   } else {
-    const gap = forecastMs - elapsedMs;
-    delay =
-      gap > 0
-        ? clamp(gap / 2, POLL_FLOOR_MS, POLL_CEILING_MS)
-        : clamp(-gap / 8, POLL_FLOOR_MS, OVERRUN_CEILING_MS);
+    const { endMs, spreadMs } = estimate;
+    // Hazard of a normal end at its centre: 0.8 / spread.
+    const dense = Math.min(Math.sqrt(2.5 * POLL_COST_MS * spreadMs), FIXED_POLL_MS);
+    const windowStart = endMs - WINDOW_SPREADS * spreadMs;
+    const windowEnd = endMs + WINDOW_SPREADS * spreadMs;
+    if (elapsedMs < windowStart) {
+      const approach = (windowStart - elapsedMs) * APPROACH_SHARE;
+      delay = Math.min(Math.max(dense, approach), POLL_CEILING_MS);
+    } else if (elapsedMs <= windowEnd) {
+      delay = dense;
+    } else {
+      const overrun = elapsedMs - windowEnd;
+      delay = Math.min(dense + overrun / 4, OVERRUN_CEILING_MS);
+    }
   }
+  if (!hasForecast(forecastMs) && polls !== undefined) {
+    delay = Math.min(Math.max(delay, FIXED_POLL_MS * (polls + 1) - elapsedMs), POLL_CEILING_MS);
+  }
+  delay = Math.max(POLL_FLOOR_MS, Math.round(delay));
   return Math.max(0, Math.min(delay, remainingMs));
 }
 
-function clamp(value: number, low: number, high: number): number {
-  return Math.min(high, Math.max(low, Math.round(value)));
+/**
+ * Where the run should end, from the forecast and from the pace of its documents.
+ * Undefined when neither is known.
+ */
+export function estimateEnd(
+  forecastMs: number | undefined,
+  progress: readonly ProgressSample[],
+): EndEstimate | undefined {
+  const byPace = estimateFromPace(progress);
+  const byForecast = hasForecast(forecastMs)
+    ? { endMs: forecastMs, spreadMs: Math.max(FORECAST_SPREAD * forecastMs, POLL_FLOOR_MS) }
+    : undefined;
+  if (byPace === undefined) return byForecast;
+  if (byForecast === undefined) return byPace;
+  // A forecast the run has clearly outlasted has nothing more to say.
+  const seenAt = progress[progress.length - 1]?.elapsedMs ?? 0;
+  if (seenAt > byForecast.endMs + WINDOW_SPREADS * byForecast.spreadMs) return byPace;
+  // Two independent estimates: weigh each by its precision.
+  const wPace = 1 / byPace.spreadMs ** 2;
+  const wForecast = 1 / byForecast.spreadMs ** 2;
+  return {
+    endMs: (byPace.endMs * wPace + byForecast.endMs * wForecast) / (wPace + wForecast),
+    spreadMs: 1 / Math.sqrt(wPace + wForecast),
+  };
+}
+
+function hasForecast(forecastMs: number | undefined): forecastMs is number {
+  return forecastMs !== undefined && forecastMs > 0;
+}
+
+/**
+ * Remaining ≈ documents left ÷ recent pace. The pace is measured over the later half of the
+ * time so far: it leaves out the start (queueing, the first documents) and follows a pace that
+ * drifts. The spread counts the randomness of the documents still to finish (1/√left), of the
+ * pace measured (1/√done) and the drift.
+ */
+function estimateFromPace(progress: readonly ProgressSample[]): EndEstimate | undefined {
+  const last = progress[progress.length - 1];
+  if (last === undefined || last.total <= 0 || last.completed <= 0) return undefined;
+  if (last.completed >= last.total) {
+    const allDone = progress.find((s) => s.completed >= s.total) ?? last;
+    return { endMs: allDone.elapsedMs + FINALIZE_MS / 2, spreadMs: FINALIZE_MS };
+  }
+  let reference: Pick<ProgressSample, 'elapsedMs' | 'completed'> = { elapsedMs: 0, completed: 0 };
+  for (const sample of progress) {
+    if (sample.elapsedMs > last.elapsedMs / 2) break;
+    reference = sample;
+  }
+  const span = last.elapsedMs - reference.elapsedMs;
+  if (span <= 0) return undefined;
+  // No document in the later half: the pace is at most half a document per span.
+  const done = Math.max(last.completed - reference.completed, 0.5);
+  const left = last.total - last.completed;
+  const remainingMs = (left * span) / done;
+  const relative = Math.sqrt(1 / left + 1 / done + PACE_SPREAD ** 2);
+  return { endMs: last.elapsedMs + remainingMs, spreadMs: Math.max(remainingMs * relative, 1) };
+}
+
+/** Drops samples that estimateFromPace can no longer use, to keep a long wait's memory flat. */
+export function keepUsefulSamples(progress: ProgressSample[]): void {
+  const last = progress[progress.length - 1];
+  if (last === undefined) return;
+  let reference = -1;
+  for (let i = 0; i < progress.length; i++) {
+    if ((progress[i]?.elapsedMs ?? 0) > last.elapsedMs / 2) break;
+    reference = i;
+  }
+  // The first sample that saw every document done stays: the end is counted from it.
+  const allDone = progress.findIndex((s) => s.completed >= s.total);
+  const keepFrom = allDone >= 0 ? Math.min(reference, allDone) : reference;
+  if (keepFrom > 0) progress.splice(0, keepFrom);
 }
 
 export type WaitOutcome =
-  | { status: JobTerminalStatus; message: string | undefined; progress: Progress | undefined }
+  | {
+      status: JobTerminalStatus;
+      message: string | undefined;
+      progress: Progress | undefined;
+      /** The run as the last poll saw it (completed runs): no need to read it again. */
+      run?: Run;
+    }
   | { status: 'timeout'; message: undefined; progress: Progress | undefined }
   | { status: 'aborted'; message: undefined; progress: Progress | undefined };
 
@@ -76,44 +211,95 @@ const RUN_STATUS_TO_JOB: Record<string, JobTerminalStatus> = {
   cancelled: 'cancelled',
 };
 
-/** Polls the job (or the run, when the API no longer serves the job) until a terminal status. */
+/**
+ * Polls the run until a terminal status. The run, not the job: one request carries both the
+ * status and the progress that sharpens the schedule (newer SDKs poll the run too). The job is
+ * read once when the run fails, for its error message, and polled instead when the API does
+ * not serve the run.
+ */
 export async function waitForRun(deps: WaitDeps, target: WaitTarget): Promise<WaitOutcome> {
   const progressEvery = target.progressEveryMs ?? 15_000;
-  let lastProgressAt = target.startedAt;
+  let lastLogAt = target.startedAt;
+  const samples: ProgressSample[] = [];
   let progress: Progress | undefined;
-  let pollRun = false;
+  let pollJob = false;
+  let polls = 0;
 
   for (;;) {
     const elapsedMs = deps.now() - target.startedAt;
     const remainingMs = target.timeoutMs - elapsedMs;
     if (remainingMs <= 0) return { status: 'timeout', message: undefined, progress };
-    await deps.sleep(
-      nextPollDelay({ elapsedMs, forecastMs: target.forecastMs, remainingMs }),
-      deps.signal,
-    );
+    const delay = nextPollDelay({
+      elapsedMs,
+      forecastMs: target.forecastMs,
+      remainingMs,
+      progress: samples,
+      polls,
+    });
+    await deps.sleep(delay, deps.signal);
     if (deps.signal?.aborted) return { status: 'aborted', message: undefined, progress };
+    polls += 1;
 
-    if (!pollRun) {
+    if (pollJob) {
       const job = await deps.client.getJob(target.jobId);
       if (job === 'gone') {
-        deps.log(`Job ${target.jobId} is not served by the API; waiting on run ${target.runId}.`);
-        pollRun = true;
-      } else if (isTerminal(job.status)) {
+        throw new Error(
+          `Neither run ${target.runId} nor job ${target.jobId} is served by the API.`,
+        );
+      }
+      if (isTerminal(job.status)) {
         return { status: job.status, message: job.error?.message ?? undefined, progress };
       }
+      continue;
     }
-    const dueForProgress = deps.now() - lastProgressAt >= progressEvery;
-    if (pollRun || dueForProgress) {
-      const run = await deps.client.getRun(target.runId);
-      progress = readProgress(run) ?? progress;
-      const terminal = RUN_STATUS_TO_JOB[run.lifecycle.status];
-      if (pollRun && terminal) return { status: terminal, message: undefined, progress };
-      if (dueForProgress) {
-        lastProgressAt = deps.now();
-        deps.log(describeProgress(progress, deps.now() - target.startedAt, target.forecastMs));
-      }
+
+    const run = await readRun(deps.client, target.runId);
+    if (run === 'gone') {
+      deps.log(`Run ${target.runId} is not served by the API; waiting on job ${target.jobId}.`);
+      pollJob = true;
+      continue;
+    }
+    const seen = readProgress(run);
+    if (seen !== undefined) {
+      progress = seen;
+      samples.push({ elapsedMs: deps.now() - target.startedAt, ...seen });
+      keepUsefulSamples(samples);
+    }
+    const terminal = RUN_STATUS_TO_JOB[run.lifecycle.status];
+    if (terminal === 'completed') return { status: terminal, message: undefined, progress, run };
+    if (terminal !== undefined) return failedOutcome(deps, target.jobId, terminal, progress);
+
+    if (deps.now() - lastLogAt >= progressEvery) {
+      lastLogAt = deps.now();
+      const at = lastLogAt - target.startedAt;
+      deps.log(describeProgress(progress, at, estimateEnd(target.forecastMs, samples)));
     }
   }
+}
+
+async function readRun(client: WaitDeps['client'], runId: string): Promise<Run | 'gone'> {
+  try {
+    return await client.getRun(runId);
+  } catch (error) {
+    if (error instanceof RetabApiError && (error.status === 404 || error.status === 410)) {
+      return 'gone';
+    }
+    throw error;
+  }
+}
+
+/** The job names how the run failed; without it (unreadable, gone), the run's status alone. */
+async function failedOutcome(
+  deps: WaitDeps,
+  jobId: string,
+  fallback: JobTerminalStatus,
+  progress: Progress | undefined,
+): Promise<WaitOutcome> {
+  const job = await deps.client.getJob(jobId).catch(() => 'gone' as const);
+  if (job !== 'gone' && isTerminal(job.status) && job.status !== 'completed') {
+    return { status: job.status, message: job.error?.message ?? undefined, progress };
+  }
+  return { status: fallback, message: undefined, progress };
 }
 
 function isTerminal(status: string): status is JobTerminalStatus {
@@ -128,9 +314,14 @@ function readProgress(run: {
   return completed != null && total != null ? { completed, total } : undefined;
 }
 
-function describeProgress(p: Progress | undefined, elapsedMs: number, forecastMs: number | undefined) {
+function describeProgress(
+  p: Progress | undefined,
+  elapsedMs: number,
+  estimate: EndEstimate | undefined,
+): string {
   const seconds = Math.round(elapsedMs / 1000);
   const done = p ? `${p.completed}/${p.total} documents done` : 'running';
-  const expected = forecastMs ? ` (recent runs took about ${Math.round(forecastMs / 1000)} s)` : '';
+  const left = estimate ? Math.round((estimate.endMs - elapsedMs) / 1000) : undefined;
+  const expected = left !== undefined && left > 0 ? `; about ${left} s left` : '';
   return `Waiting: ${done} after ${seconds} s${expected}.`;
 }

@@ -105,7 +105,6 @@ describe.concurrent('Retab API', () => {
       score: '0.79',
       delta: '-0.09',
     });
-    expect(requestsTo(fakes.retab, 'GET', `/v1/jobs/${NEW_JOB}`).length).toBeGreaterThan(0);
     expect(
       requestsTo(fakes.retab, 'GET', `/v1/workflows/experiments/runs/${NEW_RUN}`).length,
     ).toBeGreaterThan(0);

@@ -112,7 +112,6 @@ describe.concurrent('the run is cancelled when the gate stops following it', () 
 describe.concurrent('malformed answers give an error naming the endpoint and the fields', () => {
   const CASES: Array<[RetabEndpoint, string, string]> = [
     ['runs', '/v1/workflows/wf_test/experiments/exp_test/runs', 'runs'],
-    ['job', '/v1/jobs/job_new', 'status'],
     ['run', '/v1/workflows/experiments/runs/exprun_new', 'lifecycle'],
     ['metrics', '/v1/workflows/wf_test/experiments/exp_test/metrics', 'documents.0.score'],
   ];
@@ -127,7 +126,7 @@ describe.concurrent('malformed answers give an error naming the endpoint and the
     expect(error).toContain('x-request-id req_');
     // Nothing is left running: a run we cannot follow is cancelled; none is started on a bad list.
     if (endpoint === 'runs') expect(fakes.retab.createdRuns()).toBe(0);
-    if (endpoint === 'job') expect(fakes.retab.cancelled()).toContain(NEW_JOB);
+    if (endpoint === 'run') expect(fakes.retab.cancelled()).toContain(NEW_JOB);
   });
 });
 

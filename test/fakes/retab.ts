@@ -203,8 +203,16 @@ export async function startFakeRetab(scenario: RetabScenario): Promise<FakeRetab
     ? 'block_execution_fingerprint'
     : 'definition_fingerprint';
 
+  // A lookup table, not a search per document: the benchmark asks for 10,000 documents at once.
+  let filenames: { source: FakeDocument[]; length: number; byId: Map<string, string> } | undefined;
   function filenameOf(documentId: string): string {
-    return scenario.documents.find((d) => d.id === documentId)?.filename ?? `${documentId}.pdf`;
+    const documents = scenario.documents;
+    if (filenames?.source !== documents || filenames.length !== documents.length) {
+      const byId = new Map<string, string>();
+      for (const d of documents) if (!byId.has(d.id)) byId.set(d.id, d.filename);
+      filenames = { source: documents, length: documents.length, byId };
+    }
+    return filenames.byId.get(documentId) ?? `${documentId}.pdf`;
   }
 
   function historySnapshot(index: number): RunSnapshot {
