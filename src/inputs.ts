@@ -74,12 +74,8 @@ export function readSettings(read: InputReader): Settings {
   const githubToken = check(INPUT.githubToken, (raw) => raw || undefined);
   const timeoutMs = check(INPUT.timeout, (raw) => parseDuration(raw || DEFAULTS.timeout));
 
-  if (problems.length > 0) {
-    // A key pasted into the wrong input must not come back in the message.
-    const key = get(INPUT.apiKey);
-    const text = problems.join('\n');
-    throw new InputError(key.length >= 4 ? text.split(key).join('***') : text);
-  }
+  // main.ts redacts the key from this message too: a key pasted into the wrong input stays hidden.
+  if (problems.length > 0) throw new InputError(problems.join('\n'));
   return {
     apiKey,
     workflowId,

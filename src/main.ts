@@ -1,4 +1,4 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as core from '@actions/core';
@@ -13,22 +13,26 @@ import {
 } from './github/comment.js';
 import { retryGitHubRequests } from './github/retry.js';
 import { INPUT, OUTPUT, commentMarker } from './names.js';
-import { InputError, readSettings, type Settings } from './inputs.js';
+import { readSettings, type Settings } from './inputs.js';
 import { explainVerdict, renderComment, renderSummary } from './report/markdown.js';
 import type { Report } from './report/model.js';
 import { createRetabClient } from './retab/client.js';
-import { emptyEvidence, gatherEvidence, GateError } from './retab/evidence.js';
+import { emptyEvidence, gatherEvidence } from './retab/evidence.js';
+import { abortableSleep } from './retry.js';
 
 const PULL_REQUEST_EVENTS = new Set(['pull_request', 'pull_request_target']);
 
 /** The action: read inputs, gather evidence from Retab, judge, report, set the step's result. */
 export async function run(): Promise<void> {
+  // Mask the secrets before anything else can print them. The mask covers the log only:
+  // whatever goes to the PR, the summary or the report file is redacted by `redact`.
+  const secrets = [INPUT.apiKey, INPUT.githubToken]
+    .map((name) => core.getInput(name).trim())
+    .filter((value) => value.length >= 4);
+  for (const secret of secrets) core.setSecret(secret);
+  const redact = (text: string) =>
+    secrets.reduce((out, secret) => out.split(secret).join('***'), text);
   core.setOutput(OUTPUT.verdict, 'error');
-  // Mask the secrets before anything else can print them.
-  for (const secret of [INPUT.apiKey, INPUT.githubToken]) {
-    const value = core.getInput(secret);
-    if (value) core.setSecret(value);
-  }
   const abort = new AbortController();
   const onSignal = (signal: string) => {
     core.warning(`Received ${signal}: cancelling the Retab run.`);
@@ -39,21 +43,27 @@ export async function run(): Promise<void> {
 
   try {
     const settings = readSettings((name) => core.getInput(name));
-    await gate(settings, abort.signal);
+    await gate(settings, abort.signal, redact);
   } catch (error) {
     core.setOutput(OUTPUT.verdict, 'error');
-    core.setFailed(failureMessage(error));
+    core.setFailed(redact(failureMessage(error)));
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
 }
 
-async function gate(settings: Settings, signal: AbortSignal): Promise<void> {
+async function gate(
+  settings: Settings,
+  signal: AbortSignal,
+  redact: (text: string) => string,
+): Promise<void> {
   const { context } = github;
   const client = createRetabClient({
     baseUrl: settings.apiBaseUrl,
     apiKey: settings.apiKey,
+    signal,
+    sleep: abortableSleep,
     onRetry: (message) => core.info(message),
   });
   const pullRequest = PULL_REQUEST_EVENTS.has(context.eventName)
@@ -110,8 +120,8 @@ async function gate(settings: Settings, signal: AbortSignal): Promise<void> {
   }
 
   const report = assembleReport({ settings, evidence, error, pullRequest });
-  const reportPath = await writeReportFile(report);
-  await writeSummary(report);
+  const reportPath = await writeReportFile(report, redact);
+  await writeSummary(redact(renderSummary(report)));
 
   let commentUrl = '';
   const existing = findExisting();
@@ -121,7 +131,12 @@ async function gate(settings: Settings, signal: AbortSignal): Promise<void> {
         `No PR comment: input '${INPUT.githubToken}' is empty. Leave it at its default (\${{ github.token }}).`,
       );
     } else {
-      commentUrl = await postComment(octokit, commentTarget, existing, renderComment(report));
+      commentUrl = await postComment(
+        octokit,
+        commentTarget,
+        existing,
+        redact(renderComment(report)),
+      );
     }
   } else if (pullRequest === undefined) {
     core.info(
@@ -130,7 +145,7 @@ async function gate(settings: Settings, signal: AbortSignal): Promise<void> {
   }
 
   setOutputs(report, reportPath, commentUrl);
-  conclude(report);
+  conclude(report, redact);
 }
 
 function commentTargetFor(issueNumber: number): CommentTarget {
@@ -162,19 +177,19 @@ async function postComment(
   }
 }
 
-async function writeReportFile(report: Report): Promise<string> {
-  const dir = join(process.env.RUNNER_TEMP || tmpdir(), 'experiment-gate');
-  await mkdir(dir, { recursive: true });
-  const slug = report.header.replace(/[^A-Za-z0-9_.-]+/g, '_');
-  const path = join(dir, `report-${slug}.json`);
-  await writeFile(path, JSON.stringify(report, null, 2) + '\n');
+/** The JSON report, in a directory of its own: two steps of one job never share a file. */
+async function writeReportFile(report: Report, redact: (text: string) => string): Promise<string> {
+  const parent = join(process.env.RUNNER_TEMP || tmpdir(), 'experiment-gate');
+  await mkdir(parent, { recursive: true });
+  const path = join(await mkdtemp(join(parent, 'report-')), 'report.json');
+  await writeFile(path, redact(JSON.stringify(report, null, 2)) + '\n');
   return path;
 }
 
-async function writeSummary(report: Report): Promise<void> {
+async function writeSummary(markdown: string): Promise<void> {
   if (!process.env.GITHUB_STEP_SUMMARY) return;
   try {
-    await core.summary.addRaw(renderSummary(report)).write();
+    await core.summary.addRaw(markdown).write();
   } catch (error) {
     core.warning(`The job summary was not written: ${(error as Error).message}`);
   }
@@ -196,8 +211,8 @@ function setOutputs(report: Report, reportPath: string, commentUrl: string): voi
   core.setOutput(OUTPUT.commentUrl, commentUrl);
 }
 
-function conclude(report: Report): void {
-  const why = explainVerdict(report);
+function conclude(report: Report, redact: (text: string) => string): void {
+  const why = redact(explainVerdict(report));
   if (report.verdict === 'pass') core.info(`Verdict: pass (score ${report.run?.score ?? '—'}).`);
   else if (report.verdict === 'error') core.setFailed(`Verdict: error. ${why}`);
   else if (report.blocking) core.setFailed(`Verdict: regression. ${why}`);
@@ -205,20 +220,5 @@ function conclude(report: Report): void {
 }
 
 function failureMessage(error: unknown): string {
-  if (error instanceof InputError || error instanceof GateError) return error.message;
-  if (error instanceof Error) return error.message;
-  return `Unexpected failure: ${String(error)}`;
-}
-
-function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal?.aborted) return resolve();
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    }
-    signal?.addEventListener('abort', done, { once: true });
-  });
+  return error instanceof Error ? error.message : `Unexpected failure: ${String(error)}`;
 }

@@ -111,11 +111,6 @@ describe('readSettings', () => {
     ]);
   });
 
-  test('the key never appears in an input error', () => {
-    const text = problemWith({ ...REQUIRED, 'api-key': 'sk-secret', 'max-drop': 'sk-secret' });
-    expect(text).not.toContain('sk-secret');
-  });
-
   test('loopback hosts may use http', () => {
     for (const host of ['127.0.0.1:9', 'localhost', '[::1]:3000']) {
       expect(settingsFrom({ ...REQUIRED, 'api-base-url': `http://${host}` }).apiBaseUrl).toBe(

@@ -37,7 +37,7 @@ export async function findStickyComment(
     per_page: 100,
   });
   const ours = comments.find(
-    (c) => c.user?.login === login && (c.body ?? '').split('\n', 1)[0] === marker,
+    (c) => c.user?.login === login && (c.body ?? '').split('\n', 1)[0]?.trimEnd() === marker,
   );
   return ours ? { id: ours.id, body: ours.body ?? '', url: ours.html_url } : undefined;
 }

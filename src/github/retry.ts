@@ -1,4 +1,4 @@
-import { DEFAULT_RETRY, retryDelayMs, type RetryPolicy } from '../retry.js';
+import { abortableSleep, DEFAULT_RETRY, retryDelayMs, type RetryPolicy } from '../retry.js';
 import type { Octokit } from './comment.js';
 
 export interface GitHubRetryOptions {
@@ -22,7 +22,7 @@ interface RequestFailure {
  */
 export function retryGitHubRequests(octokit: Octokit, options: GitHubRetryOptions = {}): void {
   const policy = options.policy ?? DEFAULT_RETRY;
-  const sleep = options.sleep ?? ((ms: number) => new Promise((r) => setTimeout(r, ms)));
+  const sleep = options.sleep ?? abortableSleep;
   const now = options.now ?? Date.now;
   octokit.hook.wrap('request', async (request, route) => {
     const started = now();

@@ -10,7 +10,7 @@ import {
   RunList,
   TriggerResponse,
 } from './schemas.js';
-import { DEFAULT_RETRY, retryDelayMs, type RetryPolicy } from '../retry.js';
+import { abortableSleep, DEFAULT_RETRY, retryDelayMs, type RetryPolicy } from '../retry.js';
 
 /** Every path of the Retab API that the action uses: a change of the API is one edit here. */
 const PATHS = {
@@ -34,7 +34,9 @@ export interface RetabClientOptions {
   dispatcher?: Dispatcher;
   retry?: Partial<RetryPolicy>;
   requestTimeoutMs?: number;
-  sleep?: (ms: number) => Promise<void>;
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  /** Cancels reads in flight and their retries (the workflow was cancelled). */
+  signal?: AbortSignal;
   random?: () => number;
   now?: () => number;
   /** Told of each retry, for the log. */
@@ -101,7 +103,7 @@ export function createRetabClient(options: RetabClientOptions) {
   const dispatcher =
     options.dispatcher ?? new Agent({ connectTimeout: 10_000, keepAliveTimeout: 30_000 });
   const timeoutMs = options.requestTimeoutMs ?? 30_000;
-  const sleep = options.sleep ?? ((ms: number) => new Promise((r) => setTimeout(r, ms)));
+  const sleep = options.sleep ?? abortableSleep;
   const random = options.random ?? Math.random;
   const now = options.now ?? Date.now;
   const baseHeaders = {
@@ -117,6 +119,8 @@ export function createRetabClient(options: RetabClientOptions) {
       if (value !== undefined) url.searchParams.set(key, value);
     }
     const started = now();
+    // Reads stop when the workflow is cancelled; writes (trigger, cancel) always finish.
+    const signal = o.method === 'GET' ? options.signal : undefined;
     for (let attempt = 1; ; attempt++) {
       let status: number | undefined;
       let requestId: string | undefined;
@@ -135,11 +139,13 @@ export function createRetabClient(options: RetabClientOptions) {
           body: o.body === undefined ? undefined : JSON.stringify(o.body),
           headersTimeout: timeoutMs,
           bodyTimeout: timeoutMs,
+          signal,
         });
-        status = response.statusCode;
         requestId = header(response.headers['x-request-id']);
         retryAfter = header(response.headers['retry-after']);
         text = await response.body.text();
+        // Only a whole answer counts: a body cut off mid-read is a lost connection.
+        status = response.statusCode;
       } catch (error) {
         failure = new RetabApiError(
           `Retab ${name} failed: ${describeNetworkError(error)}`,
@@ -150,8 +156,12 @@ export function createRetabClient(options: RetabClientOptions) {
         );
       }
       if (status !== undefined) {
-        const ok = (status >= 200 && status < 300) || (o.acceptStatus?.(status) ?? false);
-        if (ok) return { status, requestId, data: parse(o.schema, text, name, status, requestId) };
+        if (status >= 200 && status < 300) {
+          return { status, requestId, data: parse(o.schema, text, name, status, requestId) };
+        }
+        // Some error statuses carry an answer (no_metrics); any other body is a plain failure.
+        const answer = o.acceptStatus?.(status) ? o.schema.safeParse(safeJson(text)) : undefined;
+        if (answer?.success) return { status, requestId, data: answer.data };
         failure = new RetabApiError(
           `Retab ${name} failed: HTTP ${status} (x-request-id ${requestId ?? 'none'}): ${describeErrorBody(text)}`,
           name,
@@ -171,9 +181,10 @@ export function createRetabClient(options: RetabClientOptions) {
             now: now(),
           })
         : undefined;
-      if (delay === undefined) throw failure!;
+      if (delay === undefined || signal?.aborted) throw failure!;
       options.onRetry?.(`${failure!.message}; retrying in ${(delay / 1000).toFixed(1)} s`);
-      await sleep(delay);
+      await sleep(delay, signal);
+      if (signal?.aborted) throw failure!;
     }
   }
 
@@ -205,9 +216,7 @@ export function createRetabClient(options: RetabClientOptions) {
         });
         return answer.data;
       } catch (error) {
-        if (error instanceof RetabApiError && (error.status === 404 || error.status === 410)) {
-          return 'gone' as const;
-        }
+        if (isGone(error)) return 'gone' as const;
         throw error;
       }
     },
@@ -229,7 +238,7 @@ export function createRetabClient(options: RetabClientOptions) {
         query: {
           after: page.after,
           limit: page.limit === undefined ? undefined : String(page.limit),
-          order: page.after === undefined ? undefined : 'desc',
+          order: 'desc',
         },
         schema: RunList,
         retryOn: READ_RETRY,
@@ -314,6 +323,19 @@ function parse<S extends z.ZodType>(
     requestId,
     'malformed',
   );
+}
+
+/** The API no longer serves this job or run (newer APIs drop jobs; see retab-api.md §8). */
+export function isGone(error: unknown): boolean {
+  return error instanceof RetabApiError && (error.status === 404 || error.status === 410);
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
 }
 
 function header(value: string | string[] | undefined): string | undefined {

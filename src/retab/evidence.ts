@@ -51,8 +51,10 @@ export interface GatherDeps {
 
 const HISTORY_PAGE = 100;
 const HISTORY_MAX_PAGES = 10;
-const METRICS_TRIES = 5;
-const METRICS_RETRY_MS = 500;
+/** How long metrics may take to be ready after the run completed. */
+const METRICS_WAIT_MS = 30_000;
+/** A run created this long before our trigger (clocks differ) may still be ours. */
+const CLOCK_SKEW_MS = 60_000;
 
 /** Everything Retab can tell about this gate, in as few round trips as it takes. */
 export async function gatherEvidence(
@@ -168,6 +170,7 @@ async function startRun(
   const { client, log } = deps;
   const { workflowId, experimentId } = settings;
   const key = idempotencyKey(settings, deps.attempt);
+  const sentAt = deps.now();
   for (let attempt = 1; ; attempt++) {
     try {
       return await client.triggerRun(workflowId, experimentId, {
@@ -182,48 +185,70 @@ async function startRun(
             `set it to false to run every document). ${error.message}`,
         );
       }
-      if (!outcomeUnknown(error) || attempt >= TRIGGER_TRIES) throw error;
-      log(
-        `${(error as Error).message}. The run may have started: looking for it before trying again.`,
-      );
-      const adopted = await findStartedRun(settings, deps, history);
+      const outcome = triggerOutcome(error);
+      if (outcome === 'failed') throw error;
+      log(`${(error as Error).message}. The run may have started: looking for it.`);
+      const adopted = await findStartedRun(settings, deps, history, sentAt);
       if (adopted) {
         log(`Found run ${adopted.run_id}, started by this trigger; waiting on it.`);
         return adopted;
       }
+      // An unreadable answer means the work was done: never trigger again on it.
+      if (outcome === 'started' || attempt >= TRIGGER_TRIES) throw error;
       await deps.sleep(1000 * attempt, deps.signal);
+      if (deps.signal?.aborted) {
+        throw new GateError('The workflow was cancelled before the run started.');
+      }
     }
   }
 }
 
-/** No answer, or a server error: the API may or may not have started the run. */
-function outcomeUnknown(error: unknown): boolean {
-  if (!(error instanceof RetabApiError)) return false;
-  return error.kind === 'network' || (error.status !== undefined && error.status >= 500);
+/**
+ * What a failed trigger did: `unknown` (no answer, or a server error that may have come after
+ * the work), `started` (a success whose body we could not read), or `failed` (a clear refusal).
+ */
+function triggerOutcome(error: unknown): 'unknown' | 'started' | 'failed' {
+  if (!(error instanceof RetabApiError)) return 'failed';
+  if (error.kind === 'malformed') return 'started';
+  if (error.kind === 'network' || (error.status !== undefined && error.status >= 500)) {
+    return 'unknown';
+  }
+  return 'failed';
 }
 
 /**
- * A run of the experiment that was not in the list read just before the trigger: the one the
- * trigger started. Its previous run is its parent, or else the newest completed run before it.
+ * The run this trigger started: the one run of the experiment that was not in the list read
+ * just before the trigger and was not created before it. With two such runs (another workflow
+ * triggered the experiment at the same time) there is no telling which is ours: none is taken.
+ * Its previous run is its parent, or else the newest completed run before it.
  */
 async function findStartedRun(
   settings: Settings,
   deps: GatherDeps,
   history: readonly RunRow[],
+  sentAt: number,
 ): Promise<TriggerResponse | undefined> {
   const known = new Set(history.map((row) => row.id));
   const list = await deps.client.listRuns(settings.workflowId, settings.experimentId, {
     limit: 20,
   });
-  const row = list.runs.find((r) => !known.has(r.id));
-  if (!row) return undefined;
+  const fresh = list.runs.filter((r) => {
+    const created = r.created_at ? Date.parse(r.created_at) : NaN;
+    return !known.has(r.id) && !(created < sentAt - CLOCK_SKEW_MS);
+  });
+  const [row] = fresh;
+  if (!row || fresh.length > 1) {
+    if (fresh.length > 1)
+      deps.log(`${fresh.length} new runs of the experiment: none is taken as ours.`);
+    return undefined;
+  }
   const previous =
     history.find((r) => r.id === row.parent_run_id) ??
     history.find((r) => r.status === 'completed');
   return {
     run_id: row.id,
-    // Without a job id the wait polls the run itself (the job is then "gone").
-    job_id: row.job_id ?? row.id,
+    // The wait polls the run; the job is only read for a failed run's message.
+    job_id: row.job_id ?? '',
     status: row.status,
     definition_fingerprint: row.definition_fingerprint,
     document_count: row.document_count ?? undefined,
@@ -261,6 +286,7 @@ async function readMetrics(
   runId: string,
   priorRunId: string | undefined,
 ): Promise<MetricsSummary> {
+  const started = deps.now();
   for (let attempt = 1; ; attempt++) {
     const metrics = await deps.client.getMetrics(
       settings.workflowId,
@@ -269,10 +295,9 @@ async function readMetrics(
       priorRunId,
     );
     if (metrics.kind === 'summary') {
-      if (
-        metrics.run_id !== runId ||
-        (priorRunId && metrics.prior_run_id && metrics.prior_run_id !== priorRunId)
-      ) {
+      // Scores of another run, or against another prior, would judge the wrong thing.
+      const wrongPrior = priorRunId !== undefined && metrics.prior_run_id !== priorRunId;
+      if (metrics.run_id !== runId || wrongPrior) {
         throw new GateError(
           `Metrics answered for run ${metrics.run_id} (prior ${metrics.prior_run_id ?? 'none'}) when run ${runId}` +
             `${priorRunId ? ` with prior ${priorRunId}` : ''} was asked: stale metrics, not judged.`,
@@ -280,14 +305,15 @@ async function readMetrics(
       }
       return metrics;
     }
-    if (attempt >= METRICS_TRIES) {
+    const delay = Math.min(500 * 2 ** (attempt - 1), 8_000);
+    if (deps.now() - started + delay > METRICS_WAIT_MS || deps.signal?.aborted) {
       throw new GateError(
         `Metrics of run ${runId} are not usable (${metrics.kind}${metrics.message ? `: ${metrics.message}` : ''}) ` +
-          `after ${attempt} tries.`,
+          `after ${attempt} tries in ${Math.round((deps.now() - started) / 1000)} s.`,
       );
     }
     deps.log(`Metrics of run ${runId} not ready (${metrics.kind}); asking again.`);
-    await deps.sleep(METRICS_RETRY_MS * attempt, deps.signal);
+    await deps.sleep(delay, deps.signal);
   }
 }
 

@@ -1,4 +1,4 @@
-import { RetabApiError, type RetabClient } from './client.js';
+import { isGone, type RetabClient } from './client.js';
 import { JOB_TERMINAL, type JobTerminalStatus, type Run } from './schemas.js';
 
 /** Never poll more often than this. */
@@ -139,11 +139,7 @@ function estimateFromPace(progress: readonly ProgressSample[]): EndEstimate | un
     const allDone = progress.find((s) => s.completed >= s.total) ?? last;
     return { endMs: allDone.elapsedMs + FINALIZE_MS / 2, spreadMs: FINALIZE_MS };
   }
-  let reference: Pick<ProgressSample, 'elapsedMs' | 'completed'> = { elapsedMs: 0, completed: 0 };
-  for (const sample of progress) {
-    if (sample.elapsedMs > last.elapsedMs / 2) break;
-    reference = sample;
-  }
+  const reference = progress[referenceIndex(progress)] ?? { elapsedMs: 0, completed: 0 };
   const span = last.elapsedMs - reference.elapsedMs;
   if (span <= 0) return undefined;
   // No document in the later half: the pace is at most half a document per span.
@@ -154,15 +150,20 @@ function estimateFromPace(progress: readonly ProgressSample[]): EndEstimate | un
   return { endMs: last.elapsedMs + remainingMs, spreadMs: Math.max(remainingMs * relative, 1) };
 }
 
-/** Drops samples that estimateFromPace can no longer use, to keep a long wait's memory flat. */
-export function keepUsefulSamples(progress: ProgressSample[]): void {
+/** The newest sample in the first half of the time so far (-1: none): where the pace is measured from. */
+function referenceIndex(progress: readonly ProgressSample[]): number {
   const last = progress[progress.length - 1];
-  if (last === undefined) return;
   let reference = -1;
-  for (let i = 0; i < progress.length; i++) {
+  for (let i = 0; last !== undefined && i < progress.length; i++) {
     if ((progress[i]?.elapsedMs ?? 0) > last.elapsedMs / 2) break;
     reference = i;
   }
+  return reference;
+}
+
+/** Drops samples that estimateFromPace can no longer use, to keep a long wait's memory flat. */
+export function keepUsefulSamples(progress: ProgressSample[]): void {
+  const reference = referenceIndex(progress);
   // The first sample that saw every document done stays: the end is counted from it.
   const allDone = progress.findIndex((s) => s.completed >= s.total);
   const keepFrom = allDone >= 0 ? Math.min(reference, allDone) : reference;
@@ -281,9 +282,7 @@ async function readRun(client: WaitDeps['client'], runId: string): Promise<Run |
   try {
     return await client.getRun(runId);
   } catch (error) {
-    if (error instanceof RetabApiError && (error.status === 404 || error.status === 410)) {
-      return 'gone';
-    }
+    if (isGone(error)) return 'gone';
     throw error;
   }
 }

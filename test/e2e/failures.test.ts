@@ -145,7 +145,8 @@ describe.concurrent('metrics right after completion', () => {
     expect(run.outputs.verdict).toBe('error');
     expect(errorLines(run.stdout)[0]).toContain('no_metrics');
     const metricsCalls = fakes.retab.requests.filter((r) => r.path.endsWith('/metrics'));
-    expect(metricsCalls.length).toBeLessThanOrEqual(5);
+    // A bounded wait (30 s, back-off from 0.5 s): a handful of calls, then the error.
+    expect(metricsCalls.length).toBeLessThanOrEqual(8);
   });
 });
 
@@ -200,6 +201,8 @@ describe.concurrent('bad inputs: one error naming the input, before any request'
     [{ 'retry-failed-only': 'maybe' }, 'retry-failed-only'],
     [{ 'baseline-fingerprint': 'has space' }, 'baseline-fingerprint'],
     [{ 'comment-header': 'a --> b' }, 'comment-header'],
+    // The key pasted into the wrong input: named, refused, and not echoed back.
+    [{ 'max-drop': API_KEY }, 'max-drop'],
   ];
   test.for(CASES)('%o', async ([bad, name], ctx) => {
     const fakes = await startFakes(ctx);
@@ -282,4 +285,18 @@ test('hostile filenames from Retab cannot break the comment', async (ctx) => {
   ).toEqual([]);
   expect(comment!.body.match(/<!-- retab-experiment-gate:/g)).toHaveLength(1);
   expect(html).not.toMatch(/@[a-z0-9]/i);
+});
+
+test('an API error that echoes the key does not carry it to the PR, the summary or the report', async (ctx) => {
+  const fakes = await startFakes(
+    ctx,
+    scenario({ faults: { triggerRefusal: `Key ${API_KEY} may not run experiments` } }),
+  );
+  // gate() asserts that the key is in none of stdout, outputs, summary, report or comment.
+  const run = await gate(ctx, fakes);
+  expect(run.code).toBe(1);
+  expect(run.outputs.verdict).toBe('error');
+  const [comment] = markedComments(fakes.github);
+  expect(comment?.body).toContain('Key *** may not run experiments');
+  expect(errorLines(run.stdout)[0]).toContain('HTTP 400');
 });

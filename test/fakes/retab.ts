@@ -96,6 +96,8 @@ export interface RetabFaults {
   malformed?: RetabEndpoint;
   /** Extra delay on every answer. */
   slowMs?: number;
+  /** The trigger answers 400 with this detail (e.g. one that echoes the request). */
+  triggerRefusal?: string;
 }
 
 /** A small seeded PRNG (mulberry32): the fault dice. */
@@ -792,6 +794,9 @@ export async function startFakeRetab(scenario: RetabScenario): Promise<FakeRetab
           ...delay,
         };
       }
+    }
+    if (endpoint === 'trigger' && faults.triggerRefusal !== undefined) {
+      return json(400, { detail: faults.triggerRefusal });
     }
     if (endpoint === 'trigger') {
       triggersSeen += 1;

@@ -1,3 +1,4 @@
+import { createServer } from 'node:http';
 import { MockAgent } from 'undici';
 import { describe, expect, test } from 'vitest';
 import { createRetabClient, RetabApiError } from '../../src/retab/client.js';
@@ -149,10 +150,12 @@ describe('Retab client', () => {
 
   test('the newer fingerprint name is read as definition_fingerprint', async () => {
     const { pool, client } = setup();
-    pool.intercept({ path: '/v1/workflows/wf/experiments/exp/runs', method: 'GET' }).reply(200, {
-      data: [{ id: 'r1', status: 'completed', block_execution_fingerprint: 'fp1' }],
-      list_metadata: { after: 'r1' },
-    });
+    pool
+      .intercept({ path: '/v1/workflows/wf/experiments/exp/runs?order=desc', method: 'GET' })
+      .reply(200, {
+        data: [{ id: 'r1', status: 'completed', block_execution_fingerprint: 'fp1' }],
+        list_metadata: { after: 'r1' },
+      });
     const list = await client.listRuns('wf', 'exp');
     expect(list.runs[0]?.definition_fingerprint).toBe('fp1');
     expect(list.after).toBe('r1');
@@ -165,6 +168,30 @@ describe('Retab client', () => {
       .reply(410, { detail: 'gone' });
     expect(await client.getJob('job_1')).toBe('gone');
   });
+});
+
+test('a 200 whose body is cut off mid-read is a lost connection (retried), not a malformed answer', async () => {
+  let calls = 0;
+  const server = createServer((_req, res) => {
+    calls += 1;
+    res.writeHead(200, { 'content-type': 'application/json', 'content-length': '100' });
+    if (calls === 1) res.write('{"id": "exprun_2", "lifec', () => res.destroy());
+    else res.end(JSON.stringify({ id: 'r', lifecycle: { status: 'running' } }).padEnd(100));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  const client = createRetabClient({
+    baseUrl: `http://127.0.0.1:${port}`,
+    apiKey: KEY,
+    sleep: async () => undefined,
+  });
+  try {
+    expect(await client.getRun('r')).toMatchObject({ lifecycle: { status: 'running' } });
+    expect(calls).toBe(2);
+  } finally {
+    server.closeAllConnections();
+    server.close();
+  }
 });
 
 describe('retryDelayMs', () => {
