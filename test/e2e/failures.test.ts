@@ -300,3 +300,18 @@ test('an API error that echoes the key does not carry it to the PR, the summary 
   expect(comment?.body).toContain('Key *** may not run experiments');
   expect(errorLines(run.stdout)[0]).toContain('HTTP 400');
 });
+
+test('a lost trigger answer while another workflow started a run too: neither is guessed at', async (ctx) => {
+  const fakes = await startFakes(
+    ctx,
+    scenario({ faults: { triggerReset: 'after', concurrentTrigger: true } }),
+  );
+  const run = await gate(ctx, fakes);
+  // Two new runs: no telling which is ours, so the trigger is sent again with the same
+  // Idempotency-Key, and the API answers with our own run.
+  expect(run.outputs['run-id']).toBe(NEW_RUN);
+  expect(run.stdout).toContain('2 new runs of the experiment: none is taken as ours');
+  expect(fakes.retab.requests.filter((r) => r.path.endsWith('/run'))).toHaveLength(2);
+  expect(fakes.retab.createdRuns()).toBe(2); // ours and the other workflow's
+  expect(run.outputs.verdict).toBe('pass');
+});

@@ -98,6 +98,9 @@ export interface RetabFaults {
   slowMs?: number;
   /** The trigger answers 400 with this detail (e.g. one that echoes the request). */
   triggerRefusal?: string;
+  /** Another workflow triggers the experiment at the same moment as the first trigger: its
+   * run is `exprun_other` (counted by createdRuns()). */
+  concurrentTrigger?: boolean;
 }
 
 /** A small seeded PRNG (mulberry32): the fault dice. */
@@ -468,6 +471,9 @@ export async function startFakeRetab(scenario: RetabScenario): Promise<FakeRetab
       next: scenario.next,
     };
     newRuns.push(run);
+    if (scenario.faults?.concurrentTrigger && ordinal === 1) {
+      newRuns.push({ ...run, id: 'exprun_other', jobId: 'job_other' });
+    }
     const reply = json(200, {
       experiment_id: scenario.experimentId,
       run_id: run.id,
