@@ -21,6 +21,8 @@ export interface Settings {
   commentHeader: string;
   githubToken: string | undefined;
   timeoutMs: number;
+  /** Noise-aware gating level in (0.5, 1), e.g. 0.95; undefined: the plain threshold. */
+  confidence: number | undefined;
 }
 
 export class InputError extends Error {
@@ -73,6 +75,9 @@ export function readSettings(read: InputReader): Settings {
   const commentHeader = check(INPUT.commentHeader, (raw) => (raw === '' ? '' : parseHeader(raw)));
   const githubToken = check(INPUT.githubToken, (raw) => raw || undefined);
   const timeoutMs = check(INPUT.timeout, (raw) => parseDuration(raw || DEFAULTS.timeout));
+  const confidence = check(INPUT.confidence, (raw) =>
+    raw === '' ? undefined : parseConfidence(raw),
+  );
 
   // main.ts redacts the key from this message too: a key pasted into the wrong input stays hidden.
   if (problems.length > 0) throw new InputError(problems.join('\n'));
@@ -92,6 +97,7 @@ export function readSettings(read: InputReader): Settings {
     commentHeader: commentHeader || experimentId,
     githubToken,
     timeoutMs,
+    confidence,
   };
 }
 
@@ -188,6 +194,18 @@ function parseHeader(raw: string): string {
     );
   }
   return raw;
+}
+
+export function parseConfidence(raw: string): number {
+  const percent = raw.endsWith('%');
+  const number = percent ? raw.slice(0, -1).trim() : raw;
+  const value = DECIMAL.test(number) ? Number(number) / (percent ? 100 : 1) : NaN;
+  if (!(value > 0.5 && value < 1)) {
+    throw new Error(
+      `must be a level between 0.5 and 1 such as 0.9, 0.95 or 0.99 (or 95%), got '${raw}'`,
+    );
+  }
+  return value;
 }
 
 const UNIT_MS = { h: 3_600_000, m: 60_000, s: 1_000 } as const;

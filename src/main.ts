@@ -209,6 +209,8 @@ function setOutputs(report: Report, reportPath: string, commentUrl: string): voi
   core.setOutput(OUTPUT.regressedDocuments, String(report.regressedCount));
   core.setOutput(OUTPUT.reportPath, reportPath);
   core.setOutput(OUTPUT.commentUrl, commentUrl);
+  core.setOutput(OUTPUT.deltaLow, number(report.noise?.interval?.low));
+  core.setOutput(OUTPUT.deltaHigh, number(report.noise?.interval?.high));
 }
 
 function conclude(report: Report, redact: (text: string) => string): void {

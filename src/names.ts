@@ -15,6 +15,7 @@ export const INPUT = {
   commentHeader: 'comment-header',
   githubToken: 'github-token',
   timeout: 'timeout',
+  confidence: 'confidence',
 } as const;
 
 export const OUTPUT = {
@@ -28,6 +29,8 @@ export const OUTPUT = {
   regressedDocuments: 'regressed-documents',
   reportPath: 'report-path',
   commentUrl: 'comment-url',
+  deltaLow: 'delta-low',
+  deltaHigh: 'delta-high',
 } as const;
 
 export const DEFAULTS = {

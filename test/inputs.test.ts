@@ -1,5 +1,11 @@
 import { describe, expect, test } from 'vitest';
-import { InputError, parseDuration, parseThreshold, readSettings } from '../src/inputs.js';
+import {
+  InputError,
+  parseConfidence,
+  parseDuration,
+  parseThreshold,
+  readSettings,
+} from '../src/inputs.js';
 
 const REQUIRED = { 'api-key': 'key', 'workflow-id': 'wf_abc123', 'experiment-id': 'exp_abc' };
 
@@ -51,6 +57,7 @@ describe('readSettings', () => {
       'comment-header': 'invoices gate',
       'github-token': 'ghs_x',
       timeout: '1h30m',
+      confidence: '95%',
     });
     expect(s).toMatchObject({
       apiBaseUrl: 'http://127.0.0.1:8080',
@@ -65,6 +72,7 @@ describe('readSettings', () => {
       commentHeader: 'invoices gate',
       githubToken: 'ghs_x',
       timeoutMs: 90 * 60_000,
+      confidence: 0.95,
     });
   });
 
@@ -97,6 +105,13 @@ describe('readSettings', () => {
       "'baseline-fingerprint' must be a definition_fingerprint",
     ],
     [{ 'comment-header': 'x --> <script>' }, "'comment-header' must be"],
+    [
+      { confidence: '1' },
+      "'confidence' must be a level between 0.5 and 1 such as 0.9, 0.95 or 0.99",
+    ],
+    [{ confidence: '0.5' }, "'confidence' must be a level between 0.5 and 1"],
+    [{ confidence: '100%' }, "'confidence' must be a level between 0.5 and 1"],
+    [{ confidence: 'high' }, "'confidence' must be a level between 0.5 and 1"],
   ])('%o is refused', (bad, message) => {
     const text = problemWith({ ...REQUIRED, ...bad });
     expect(text).toContain(`Input ${message}`);
@@ -129,6 +144,18 @@ describe('parseThreshold', () => {
     ['2.5 %', { kind: 'percent', value: 2.5 }],
   ])('%s', (raw, expected) => {
     expect(parseThreshold(raw)).toMatchObject(expected);
+  });
+});
+
+describe('parseConfidence', () => {
+  test.each([
+    ['0.9', 0.9],
+    ['0.95', 0.95],
+    ['0.99', 0.99],
+    ['95%', 0.95],
+    ['99.5%', 0.995],
+  ])('%s', (raw, level) => {
+    expect(parseConfidence(raw)).toBeCloseTo(level, 12);
   });
 });
 

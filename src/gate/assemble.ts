@@ -1,6 +1,7 @@
 import type { Settings } from '../inputs.js';
 import type { Evidence } from '../retab/evidence.js';
 import type { DocumentName, Report, RunReference } from '../report/model.js';
+import { runToRunNoise } from './stats.js';
 import { judge, type DocumentScore, type ReferenceRun } from './verdict.js';
 
 export interface AssembleInput {
@@ -108,10 +109,13 @@ export function assembleReport({ settings, evidence, error, pullRequest }: Assem
     baseline: baselineRef,
     referenceKind: reference?.kind,
     comparison: judgement?.comparison,
+    noise: judgement?.noise,
+    runNoise: measuredNoise(evidence),
     thresholds: {
       maxDrop: settings.maxDrop.text,
       minScore: settings.minScore,
       maxDocumentDrop: settings.maxDocumentDrop?.text,
+      confidence: settings.confidence,
     },
     reasons: judgement?.reasons ?? [],
     error: error ?? (judgement ? undefined : 'The run has no metrics.'),
@@ -120,6 +124,19 @@ export function assembleReport({ settings, evidence, error, pullRequest }: Assem
     documentSets,
     pullRequest,
   };
+}
+
+/** The run-to-run noise of this definition: completed runs that share its fingerprint, this one included. */
+function measuredNoise(evidence: Evidence) {
+  const fingerprint =
+    evidence.run?.definition_fingerprint ?? evidence.trigger?.definition_fingerprint;
+  const score = evidence.run?.score;
+  if (!fingerprint || score == null) return undefined;
+  const earlier = evidence.history
+    .filter((row) => row.status === 'completed' && row.definition_fingerprint === fingerprint)
+    .filter((row) => row.id !== evidence.run?.id)
+    .flatMap((row) => (row.score == null ? [] : [row.score]));
+  return runToRunNoise([score, ...earlier]);
 }
 
 function name(doc: { id: string; filename: string }): DocumentName {

@@ -1,4 +1,8 @@
 import type { Threshold } from '../inputs.js';
+import { changeInterval, isCredibleDrop, type ChangeInterval } from './stats.js';
+
+/** The level of the interval shown when no `confidence` is set. */
+export const DEFAULT_LEVEL = 0.95;
 
 /** Two scores closer than this are equal: keeps float noise out of "more than". */
 const EPSILON = 1e-9;
@@ -23,6 +27,22 @@ export interface Thresholds {
   maxDrop: Threshold;
   minScore: number | undefined;
   maxDocumentDrop: Threshold | undefined;
+  /** Noise-aware gating: a drop past max-drop counts only when credible at this level. */
+  confidence: number | undefined;
+}
+
+/** How the score change compares with the noise of consensus scoring. */
+export interface NoiseAssessment {
+  /** Level of `interval`: `confidence`, or 0.95 when it is not set. */
+  level: number;
+  /** Two-sided interval of the mean per-document change; undefined below 3 paired documents. */
+  interval: ChangeInterval | undefined;
+  /** The score fell past max-drop, but the one-sided interval at `level` reaches zero. */
+  dropWithinNoise: boolean;
+  /** With `confidence`: that drop was therefore not counted as a regression. */
+  dismissed: boolean;
+  /** With `confidence`: too few paired documents for an interval; the plain threshold decided. */
+  tooFewDocuments: boolean;
 }
 
 export interface JudgeInput {
@@ -71,6 +91,7 @@ export interface Judgement {
   verdict: 'pass' | 'regression' | 'error';
   reasons: Reason[];
   comparison: Comparison | undefined;
+  noise: NoiseAssessment | undefined;
   rows: DocumentRow[];
   regressedCount: number;
 }
@@ -89,6 +110,7 @@ export function judge(input: JudgeInput): Judgement {
       verdict: 'error',
       reasons: [{ rule: 'no-score' }],
       comparison: undefined,
+      noise: undefined,
       rows,
       regressedCount,
     };
@@ -96,6 +118,7 @@ export function judge(input: JudgeInput): Judgement {
 
   const reasons: Reason[] = [];
   let comparison: Comparison | undefined;
+  let noise: NoiseAssessment | undefined;
   if (reference) {
     comparison = compare(input, input.runScore, reference);
     if (!comparison) {
@@ -103,11 +126,14 @@ export function judge(input: JudgeInput): Judgement {
         verdict: 'error',
         reasons: [{ rule: 'nothing-comparable' }],
         comparison: undefined,
+        noise: undefined,
         rows,
         regressedCount,
       };
     }
-    if (-comparison.delta > comparison.allowedDrop + EPSILON) {
+    const breached = -comparison.delta > comparison.allowedDrop + EPSILON;
+    noise = assessNoise(input.documents, breached, thresholds.confidence);
+    if (breached && !noise.dismissed) {
       reasons.push({
         rule: 'max-drop',
         current: comparison.current,
@@ -129,8 +155,41 @@ export function judge(input: JudgeInput): Judgement {
     verdict: reasons.length > 0 ? 'regression' : 'pass',
     reasons,
     comparison,
+    noise,
     rows,
     regressedCount,
+  };
+}
+
+/** Per-document changes over the documents both runs scored. */
+export function pairedChanges(documents: readonly DocumentScore[]): number[] {
+  return documents.flatMap((doc) =>
+    doc.inReference && doc.score !== null && doc.referenceScore !== null
+      ? [doc.score - doc.referenceScore]
+      : [],
+  );
+}
+
+/**
+ * The interval of the change, and whether a drop past max-drop is credible. Only that rule is
+ * softened: min-score, max-document-drop and errored documents are judged as they are.
+ */
+function assessNoise(
+  documents: readonly DocumentScore[],
+  breached: boolean,
+  confidence: number | undefined,
+): NoiseAssessment {
+  const level = confidence ?? DEFAULT_LEVEL;
+  const changes = pairedChanges(documents);
+  const interval = changeInterval(changes, level);
+  const oneSided = breached ? isCredibleDrop(changes, level) : undefined;
+  const dropWithinNoise = oneSided !== undefined && !oneSided.credible;
+  return {
+    level,
+    interval,
+    dropWithinNoise,
+    dismissed: confidence !== undefined && dropWithinNoise,
+    tooFewDocuments: confidence !== undefined && breached && oneSided === undefined,
   };
 }
 

@@ -12,6 +12,17 @@ export function formatPoints(delta: number | null | undefined): string {
   return `${points > 0 ? '+' : '−'}${Math.abs(points).toFixed(1)} pts`;
 }
 
+/** A level as a percentage: 0.95 → "95%", 0.975 → "97.5%". */
+export function formatLevel(level: number): string {
+  return `${Number((level * 100).toFixed(1))}%`;
+}
+
+/** An interval of a change, in points: "95%: −7.4 to +2.4". */
+export function formatInterval(interval: { level: number; low: number; high: number }): string {
+  const points = (value: number) => formatPoints(value).replace(' pts', '').replace('±', '');
+  return `${formatLevel(interval.level)}: ${points(interval.low)} to ${points(interval.high)}`;
+}
+
 export function formatDuration(ms: number | null | undefined): string {
   if (ms === null || ms === undefined) return '—';
   const seconds = Math.round(ms / 1000);

@@ -2,7 +2,14 @@ import { markdownTable } from 'markdown-table';
 import { commentMarker } from '../names.js';
 import type { DocumentRow, Reason } from '../gate/verdict.js';
 import { code, escapeText } from './escape.js';
-import { formatDuration, formatPoints, formatScore, plural } from './format.js';
+import {
+  formatDuration,
+  formatInterval,
+  formatLevel,
+  formatPoints,
+  formatScore,
+  plural,
+} from './format.js';
 import { deltaTo, type Report } from './model.js';
 
 /** GitHub refuses comment bodies over 65,536 characters; keep a margin. */
@@ -107,10 +114,14 @@ function renderHeadline(report: Report): string {
   const bits: string[] = [];
   const run = report.run;
   if (run?.score !== undefined && run.score !== null) {
-    const delta = report.comparison
-      ? ` (${formatPoints(report.comparison.delta)} vs ${referenceName(report.referenceKind)})`
-      : '';
-    bits.push(`**Score ${formatScore(run.score)}**${delta}`);
+    bits.push(`**Score ${formatScore(run.score)}**`);
+    if (report.comparison) {
+      const interval = report.noise?.interval;
+      bits.push(
+        `${formatPoints(report.comparison.delta)} vs ${referenceName(report.referenceKind)}` +
+          (interval ? ` (${formatInterval(interval)})` : ''),
+      );
+    }
   }
   if (report.documents.length > 0) {
     bits.push(
@@ -188,6 +199,50 @@ function referenceName(kind: 'baseline' | 'previous' | undefined): string {
   return kind === 'baseline' ? 'baseline' : 'previous run';
 }
 
+/** "−2.5 pts (95%: −7.4 to +2.4)": the change against the reference, with its interval. */
+function changeWithInterval(report: Report): string {
+  const change = formatPoints(report.comparison?.delta);
+  const interval = report.noise?.interval;
+  return interval ? `${change} (${formatInterval(interval)})` : change;
+}
+
+/** What the noise says of the change: within noise or not, how it was measured, run-to-run spread. */
+function renderNoise(report: Report): string {
+  const { noise, runNoise } = report;
+  const lines: string[] = [];
+  if (noise) {
+    const level = formatLevel(noise.level);
+    if (noise.dismissed) {
+      lines.push(
+        `**Drop within noise:** the score fell past \`max-drop\`, but at ${level} (one-sided) the change is ` +
+          `not credibly below zero, so it is not counted as a regression (\`confidence\` ${report.thresholds.confidence}).`,
+      );
+    } else if (noise.dropWithinNoise) {
+      lines.push(
+        `**Drop within noise:** at ${level} (one-sided) the change is not credibly below zero; it may be chance. ` +
+          `Set \`confidence\` to fail only on credible drops.`,
+      );
+    } else if (noise.tooFewDocuments) {
+      lines.push(
+        'Fewer than 3 documents were scored by both runs: no interval, so the plain `max-drop` threshold decided.',
+      );
+    }
+    if (noise.interval) {
+      const method = noise.interval.method === 't' ? 'Student t' : 'seeded bootstrap';
+      lines.push(
+        `Interval: ${method}, over the per-document changes of the ${plural(noise.interval.n, 'document')} both runs scored.`,
+      );
+    }
+  }
+  if (runNoise) {
+    lines.push(
+      `Run-to-run noise of this definition: ±${formatPoints(runNoise.standardDeviation).replace(/^[+−±]/, '')} ` +
+        `(standard deviation over ${runNoise.runs} runs, ${formatScore(runNoise.min)}–${formatScore(runNoise.max)}).`,
+    );
+  }
+  return lines.join('\n\n');
+}
+
 function renderScores(report: Report): string {
   const run = report.run;
   if (!run) return '';
@@ -199,7 +254,9 @@ function renderScores(report: Report): string {
       `Previous run${ref}`,
       code(report.previous.id),
       formatScore(report.previous.score),
-      formatPoints(deltaTo(report, 'previous')),
+      report.referenceKind === 'previous'
+        ? changeWithInterval(report)
+        : formatPoints(deltaTo(report, 'previous')),
     ]);
   }
   if (report.baseline) {
@@ -208,7 +265,7 @@ function renderScores(report: Report): string {
       `Baseline${fp ? ` ${code(fp)}` : ''} (reference)`,
       code(report.baseline.id),
       formatScore(report.baseline.score),
-      formatPoints(deltaTo(report, 'baseline')),
+      changeWithInterval(report),
     ]);
   }
   const lines = [table(rows)];
@@ -218,6 +275,7 @@ function renderScores(report: Report): string {
     rules[0] += ` (${formatPoints(report.comparison.allowedDrop).replace('+', '')} here)`;
   if (t.minScore !== undefined) rules.push(`\`min-score\` ${t.minScore}`);
   if (t.maxDocumentDrop !== undefined) rules.push(`\`max-document-drop\` ${t.maxDocumentDrop}`);
+  if (t.confidence !== undefined) rules.push(`\`confidence\` ${t.confidence}`);
   lines.push(`Thresholds: ${rules.join(' · ')}`);
   const c = report.comparison;
   if (c?.likeForLike) {
@@ -226,6 +284,8 @@ function renderScores(report: Report): string {
         `(${formatScore(c.current)} vs ${formatScore(c.reference)}), not the runs' overall scores.`,
     );
   }
+  const noise = renderNoise(report);
+  if (noise) lines.push(noise);
   return lines.join('\n\n');
 }
 

@@ -1,5 +1,6 @@
 import type { Verdict } from '../names.js';
-import type { Comparison, DocumentRow, Reason } from '../gate/verdict.js';
+import type { RunNoise } from '../gate/stats.js';
+import type { Comparison, DocumentRow, NoiseAssessment, Reason } from '../gate/verdict.js';
 
 /** One report, rendered three ways: PR comment, job summary, JSON file. */
 export interface Report {
@@ -17,10 +18,15 @@ export interface Report {
   /** Which run the verdict compares against. */
   referenceKind: 'baseline' | 'previous' | undefined;
   comparison: Comparison | undefined;
+  /** The change's interval and whether a drop is credible (the interval's method and level). */
+  noise: NoiseAssessment | undefined;
+  /** Spread of the scores of completed runs with this run's definition (3 or more runs). */
+  runNoise: RunNoise | undefined;
   thresholds: {
     maxDrop: string;
     minScore: number | undefined;
     maxDocumentDrop: string | undefined;
+    confidence: number | undefined;
   };
   reasons: Reason[];
   /** Why the verdict is `error`. */

@@ -22,6 +22,7 @@ function input(overrides: Partial<JudgeInput> = {}): JudgeInput {
       maxDrop: parseThreshold('0.02'),
       minScore: undefined,
       maxDocumentDrop: undefined,
+      confidence: undefined,
     },
     ...overrides,
   };
@@ -49,6 +50,7 @@ describe('judge', () => {
           maxDrop: parseThreshold(maxDrop),
           minScore: undefined,
           maxDocumentDrop: undefined,
+          confidence: undefined,
         },
       }),
     );
@@ -73,7 +75,12 @@ describe('judge', () => {
         reference: undefined,
         documents: docs,
         runScore: 0.7,
-        thresholds: { maxDrop: parseThreshold('0.02'), minScore: 0.8, maxDocumentDrop: undefined },
+        thresholds: {
+          maxDrop: parseThreshold('0.02'),
+          minScore: 0.8,
+          maxDocumentDrop: undefined,
+          confidence: undefined,
+        },
       }),
     );
     expect(floored.verdict).toBe('regression');
@@ -110,6 +117,7 @@ describe('judge', () => {
           maxDrop: parseThreshold('0.02'),
           minScore: undefined,
           maxDocumentDrop: parseThreshold('0.1'),
+          confidence: undefined,
         },
       }),
     );
@@ -165,5 +173,81 @@ describe('judge', () => {
     );
     expect(result.verdict).toBe('error');
     expect(result.reasons).toEqual([{ rule: 'nothing-comparable' }]);
+  });
+});
+
+describe('judge with confidence (noise-aware)', () => {
+  const spread = [0.1, -0.15, 0.08, -0.12, 0.05, -0.1, 0.07, -0.09, 0.04, -0.08, 0.0, -0.1];
+  const noisyDocs = spread.map((change, i) => doc(`n${i}`, 0.85, 0.85 + change));
+  const steadyDocs = spread.map((_, i) => doc(`s${i}`, 0.85, 0.81 + (i % 3) * 0.005));
+  const mean = (docs: DocumentScore[]) =>
+    docs.reduce((sum, d) => sum + (d.score ?? 0), 0) / docs.length;
+  const thresholds = (confidence: number | undefined, extra = {}) => ({
+    maxDrop: parseThreshold('0.02'),
+    minScore: undefined,
+    maxDocumentDrop: undefined,
+    confidence,
+    ...extra,
+  });
+
+  test('a drop past max-drop that is within noise passes with confidence, fails without', () => {
+    const base = { documents: noisyDocs, runScore: mean(noisyDocs) };
+    const plain = judge(input({ ...base, thresholds: thresholds(undefined) }));
+    expect(plain.verdict).toBe('regression');
+    expect(plain.noise).toMatchObject({ level: 0.95, dropWithinNoise: true, dismissed: false });
+    const aware = judge(input({ ...base, thresholds: thresholds(0.95) }));
+    expect(aware.verdict).toBe('pass');
+    expect(aware.noise).toMatchObject({ dropWithinNoise: true, dismissed: true });
+    expect(aware.noise?.interval?.low).toBeLessThan(0);
+    expect(aware.noise?.interval?.high).toBeGreaterThan(0);
+  });
+
+  test('a consistent drop is a regression with confidence too', () => {
+    const base = { documents: steadyDocs, runScore: mean(steadyDocs) };
+    const aware = judge(input({ ...base, thresholds: thresholds(0.99) }));
+    expect(aware.verdict).toBe('regression');
+    expect(aware.noise?.dismissed).toBe(false);
+    expect(aware.noise?.interval?.high).toBeLessThan(0);
+  });
+
+  test('fewer than 3 paired documents: the plain threshold decides, and says so', () => {
+    const docs = [doc('a', 0.9, 0.8), doc('b', 0.9, 0.85)];
+    const result = judge(
+      input({
+        documents: docs,
+        runScore: 0.825,
+        reference: { kind: 'previous', runId: 'r', score: 0.9 },
+        thresholds: thresholds(0.95),
+      }),
+    );
+    expect(result.verdict).toBe('regression');
+    expect(result.noise).toMatchObject({
+      interval: undefined,
+      tooFewDocuments: true,
+      dismissed: false,
+    });
+  });
+
+  test('min-score, max-document-drop and errored documents are never softened', () => {
+    const base = { documents: [...noisyDocs, doc('broken', 0.9, null)], runScore: mean(noisyDocs) };
+    const errored = judge(input({ ...base, thresholds: thresholds(0.95) }));
+    expect(errored.verdict).toBe('regression');
+    expect(errored.reasons.map((r) => r.rule)).toEqual(['errored-documents']);
+    const floor = judge(
+      input({
+        documents: noisyDocs,
+        runScore: mean(noisyDocs),
+        thresholds: thresholds(0.95, { minScore: 0.9 }),
+      }),
+    );
+    expect(floor.reasons.map((r) => r.rule)).toEqual(['min-score']);
+    const perDoc = judge(
+      input({
+        documents: noisyDocs,
+        runScore: mean(noisyDocs),
+        thresholds: thresholds(0.95, { maxDocumentDrop: parseThreshold('0.1') }),
+      }),
+    );
+    expect(perDoc.reasons.map((r) => r.rule)).toEqual(['max-document-drop']);
   });
 });

@@ -65,7 +65,14 @@ export function report(documents: DocumentRow[], overrides: Partial<Report> = {}
       sharedDocuments: documents.length,
       allowedDrop: 0.02,
     },
-    thresholds: { maxDrop: '0.02', minScore: undefined, maxDocumentDrop: undefined },
+    noise: undefined,
+    runNoise: undefined,
+    thresholds: {
+      maxDrop: '0.02',
+      minScore: undefined,
+      maxDocumentDrop: undefined,
+      confidence: undefined,
+    },
     reasons: [
       {
         rule: 'max-drop',

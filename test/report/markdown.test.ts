@@ -158,7 +158,12 @@ describe('renderComment', () => {
         referenceKind: undefined,
         comparison: undefined,
         reasons: [],
-        thresholds: { maxDrop: '0.02', minScore: 0.8, maxDocumentDrop: undefined },
+        thresholds: {
+          maxDrop: '0.02',
+          minScore: 0.8,
+          maxDocumentDrop: undefined,
+          confidence: undefined,
+        },
       }),
     );
     expect(body).toContain('First run of this experiment');

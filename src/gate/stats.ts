@@ -1,0 +1,230 @@
+/**
+ * How sure a score change is. Pure: no I/O, no clock; the bootstrap is seeded.
+ *
+ * The evidence is the per-document change (current − reference) over the documents both runs
+ * scored. Its mean is the score change; its interval says how far chance alone could move it.
+ */
+
+export type IntervalMethod = 't' | 'bootstrap';
+
+export interface ChangeInterval {
+  method: IntervalMethod;
+  /** Two-sided level, e.g. 0.95. */
+  level: number;
+  /** Documents both runs scored. */
+  n: number;
+  mean: number;
+  low: number;
+  high: number;
+}
+
+/** Fewer paired documents than this give no interval. */
+export const MIN_PAIRED_DOCUMENTS = 3;
+const BOOTSTRAP_RESAMPLES = 4_000;
+const BOOTSTRAP_SEED = 0x5eed;
+/** Skewness beyond which, with enough documents, the bootstrap describes the mean better. */
+const SKEWED = 1;
+const BOOTSTRAP_MIN_DOCUMENTS = 20;
+
+export interface IntervalOptions {
+  /** 'auto' (default): Student t, or the bootstrap when the changes are skewed and many. */
+  method?: 'auto' | IntervalMethod;
+}
+
+/** The two-sided interval of the mean change at `level`; undefined below 3 documents. */
+export function changeInterval(
+  changes: readonly number[],
+  level: number,
+  options: IntervalOptions = {},
+): ChangeInterval | undefined {
+  const n = changes.length;
+  if (n < MIN_PAIRED_DOCUMENTS) return undefined;
+  const mean = average(changes);
+  const method = chooseMethod(changes, options.method ?? 'auto');
+  if (method === 'bootstrap') {
+    const means = bootstrapMeans(changes);
+    return {
+      method,
+      level,
+      n,
+      mean,
+      low: quantile(means, (1 - level) / 2),
+      high: quantile(means, (1 + level) / 2),
+    };
+  }
+  const se = standardDeviation(changes, mean) / Math.sqrt(n);
+  const half = tQuantile((1 + level) / 2, n - 1) * se;
+  return { method, level, n, mean, low: mean - half, high: mean + half };
+}
+
+/**
+ * Whether a drop is credible at `confidence` (one-sided): the upper end of the one-sided
+ * interval, the same as the upper end of the two-sided one at 2·confidence − 1, is below zero.
+ */
+export function isCredibleDrop(
+  changes: readonly number[],
+  confidence: number,
+  options: IntervalOptions = {},
+): { credible: boolean; upper: number; method: IntervalMethod } | undefined {
+  const interval = changeInterval(changes, 2 * confidence - 1, options);
+  if (!interval) return undefined;
+  return { credible: interval.high < 0, upper: interval.high, method: interval.method };
+}
+
+function chooseMethod(changes: readonly number[], asked: 'auto' | IntervalMethod): IntervalMethod {
+  if (asked !== 'auto') return asked;
+  return changes.length >= BOOTSTRAP_MIN_DOCUMENTS && Math.abs(skewness(changes)) > SKEWED
+    ? 'bootstrap'
+    : 't';
+}
+
+/** Spread of the scores of completed runs of one definition: the measured run-to-run noise. */
+export interface RunNoise {
+  runs: number;
+  standardDeviation: number;
+  min: number;
+  max: number;
+}
+
+export function runToRunNoise(scores: readonly number[]): RunNoise | undefined {
+  if (scores.length < 3) return undefined;
+  return {
+    runs: scores.length,
+    standardDeviation: standardDeviation(scores, average(scores)),
+    min: Math.min(...scores),
+    max: Math.max(...scores),
+  };
+}
+
+// ---- descriptive statistics ----
+
+export function average(values: readonly number[]): number {
+  return values.reduce((sum, v) => sum + v, 0) / values.length;
+}
+
+/** Sample standard deviation (n − 1). */
+export function standardDeviation(values: readonly number[], mean = average(values)): number {
+  if (values.length < 2) return 0;
+  const squares = values.reduce((sum, v) => sum + (v - mean) ** 2, 0);
+  return Math.sqrt(squares / (values.length - 1));
+}
+
+function skewness(values: readonly number[]): number {
+  const mean = average(values);
+  const sd = standardDeviation(values, mean);
+  if (sd === 0) return 0;
+  return average(values.map((v) => ((v - mean) / sd) ** 3));
+}
+
+/** Linear interpolation between order statistics (type 7, as R and NumPy). */
+function quantile(sorted: readonly number[], p: number): number {
+  const at = (sorted.length - 1) * p;
+  const lower = Math.floor(at);
+  const upper = Math.ceil(at);
+  const a = sorted[lower] ?? 0;
+  const b = sorted[upper] ?? a;
+  return a + (b - a) * (at - lower);
+}
+
+function bootstrapMeans(values: readonly number[]): number[] {
+  const random = mulberry32(BOOTSTRAP_SEED);
+  const n = values.length;
+  const means = new Array<number>(BOOTSTRAP_RESAMPLES);
+  for (let r = 0; r < BOOTSTRAP_RESAMPLES; r++) {
+    let sum = 0;
+    for (let i = 0; i < n; i++) sum += values[Math.floor(random() * n)] ?? 0;
+    means[r] = sum / n;
+  }
+  return means.sort((a, b) => a - b);
+}
+
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+// ---- Student t ----
+
+/** The p-quantile of Student's t with `df` degrees of freedom (p in (0, 1)). */
+export function tQuantile(p: number, df: number): number {
+  if (p === 0.5) return 0;
+  if (p < 0.5) return -tQuantile(1 - p, df);
+  // Bisection on the CDF: monotone, and exact to far below what a score needs.
+  let low = 0;
+  let high = 1;
+  while (tCdf(high, df) < p) high *= 2;
+  for (let i = 0; i < 100; i++) {
+    const mid = (low + high) / 2;
+    if (tCdf(mid, df) < p) low = mid;
+    else high = mid;
+  }
+  return (low + high) / 2;
+}
+
+export function tCdf(t: number, df: number): number {
+  const tail = 0.5 * regularizedBeta(df / (df + t * t), df / 2, 0.5);
+  return t >= 0 ? 1 - tail : tail;
+}
+
+/** I_x(a, b), by its continued fraction (Numerical Recipes, betai/betacf). */
+function regularizedBeta(x: number, a: number, b: number): number {
+  if (x <= 0) return 0;
+  if (x >= 1) return 1;
+  const front = Math.exp(
+    logGamma(a + b) - logGamma(a) - logGamma(b) + a * Math.log(x) + b * Math.log(1 - x),
+  );
+  return x < (a + 1) / (a + b + 2)
+    ? (front * betaFraction(x, a, b)) / a
+    : 1 - (front * betaFraction(1 - x, b, a)) / b;
+}
+
+function betaFraction(x: number, a: number, b: number): number {
+  const tiny = 1e-300;
+  let c = 1;
+  let d = 1 - ((a + b) * x) / (a + 1);
+  if (Math.abs(d) < tiny) d = tiny;
+  d = 1 / d;
+  let h = d;
+  for (let m = 1; m <= 300; m++) {
+    const m2 = 2 * m;
+    let aa = (m * (b - m) * x) / ((a + m2 - 1) * (a + m2));
+    d = 1 + aa * d;
+    if (Math.abs(d) < tiny) d = tiny;
+    c = 1 + aa / c;
+    if (Math.abs(c) < tiny) c = tiny;
+    d = 1 / d;
+    h *= d * c;
+    aa = (-(a + m) * (a + b + m) * x) / ((a + m2) * (a + m2 + 1));
+    d = 1 + aa * d;
+    if (Math.abs(d) < tiny) d = tiny;
+    c = 1 + aa / c;
+    if (Math.abs(c) < tiny) c = tiny;
+    d = 1 / d;
+    const step = d * c;
+    h *= step;
+    if (Math.abs(step - 1) < 1e-14) break;
+  }
+  return h;
+}
+
+/** ln Γ(x), Lanczos approximation (g = 7, 9 terms). */
+function logGamma(x: number): number {
+  const g = 7;
+  const c = [
+    0.99999999999980993, 676.5203681218851, -1259.1392167224028, 771.32342877765313,
+    -176.61502916214059, 12.507343278686905, -0.13857109526572012, 9.9843695780195716e-6,
+    1.5056327351493116e-7,
+  ];
+  if (x < 0.5) return Math.log(Math.PI / Math.sin(Math.PI * x)) - logGamma(1 - x);
+  const z = x - 1;
+  let sum = c[0]!;
+  for (let i = 1; i < g + 2; i++) sum += c[i]! / (z + i);
+  const t = z + g + 0.5;
+  return 0.5 * Math.log(2 * Math.PI) + (z + 0.5) * Math.log(t) - t + Math.log(sum);
+}
