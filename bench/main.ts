@@ -6,6 +6,10 @@
 // 2. Overhead. `node dist/index.js` as the runner starts it, against the fakes with 25 ms on every
 //    answer: wall time less the run's own time, and peak RSS (read by a preloaded probe).
 // 3. Cold start (spawn to first request) and the size of dist/index.js.
+// 4. Verdicts under consensus noise. judge() on seeded simulated pairs of runs (bench/verdicts.ts),
+//    with the plain max-drop threshold and with noise-aware gating (`confidence` 0.95 and 0.99):
+//    false failures when nothing changed, detection when the scores really fell. Also writes
+//    bench/NOISE-TABLE.md, the compact table for the README.
 import { spawn } from 'node:child_process';
 import { readdir, stat, writeFile } from 'node:fs/promises';
 import { arch, cpus, platform, release, totalmem } from 'node:os';
@@ -19,6 +23,17 @@ import {
 } from './action.ts';
 import { makeJobs, type Job, type JobShape } from './jobs.ts';
 import { measureLive } from './live.ts';
+import {
+  CASES,
+  describeSimulation,
+  failureRate,
+  noiseSnippet,
+  noiseTable,
+  percent,
+  RULES,
+  simulateVerdicts,
+  type VerdictResults,
+} from './verdicts.ts';
 import {
   adaptivePolicy,
   fixedPolicy,
@@ -35,6 +50,8 @@ const LATENCY_MS = 25;
 const OVERHEAD_JOB_MS = 3_000;
 const OVERHEAD_REPEATS = 3;
 const COLD_STARTS = 10;
+/** Run pairs per size × noise in part 4 (each judged under every case and rule). */
+const VERDICT_PAIRS = 2_000;
 
 const MAIN_SHAPE: JobShape = {
   minDurationMs: 30_000,
@@ -74,17 +91,22 @@ interface Row {
 
 const rows: Row[] = [];
 const notes: string[] = [];
+/** Part 4's "## Noise" section of RESULTS.md, once it has run. */
+let noiseSection: string | undefined;
 
 let currentSection = '';
 
-/** A heading row; the text before the first '.' names the section in the list of misses. */
-function section(title: string): void {
+/**
+ * A heading row; the text before the first '.' names the section in the list of misses. A
+ * section whose two value columns hold something other than the header says so in `columns`.
+ */
+function section(title: string, columns?: { ours: string; fixed: string }): void {
   currentSection = title.slice(0, title.indexOf('.'));
   rows.push({
     section: currentSection,
     measure: `**${title}**`,
-    ours: '',
-    fixed: '',
+    ours: columns ? `*${columns.ours}*` : '',
+    fixed: columns ? `*${columns.fixed}*` : '',
     ratio: '',
     target: '',
     result: '',
@@ -374,6 +396,113 @@ async function benchAction(): Promise<void> {
   );
 }
 
+// ---- 4. verdicts under consensus noise ----
+
+async function benchVerdicts(): Promise<void> {
+  log(
+    `Judging ${count(VERDICT_PAIRS)} simulated run pairs per size × noise, ` +
+      `${CASES.length} cases × ${RULES.length} rules (~1 min on 2 CPUs)...`,
+  );
+  const results = await simulateVerdicts({ seed: SEED, pairs: VERDICT_PAIRS });
+  const plain = RULES.findIndex((r) => r.confidence === undefined);
+  const at95 = RULES.findIndex((r) => r.confidence === 0.95);
+  const at99 = RULES.findIndex((r) => r.confidence === 0.99);
+  section(
+    `4. Verdicts under consensus noise: judge() on ${count(VERDICT_PAIRS)} seeded pairs of ` +
+      `runs per row, max-drop 0.02, failures in % of pairs`,
+    { ours: 'confidence 0.95; 0.99', fixed: 'plain max-drop' },
+  );
+  for (const cell of results.cells) {
+    CASES.forEach((kase, c) => {
+      const rate99 = failureRate(cell, c, at99);
+      const what = kase.regression ? `detected, ${kase.label}` : 'false failures, nothing changed';
+      const targeted = kase.regression
+        ? cell.documents === 50 && cell.noise === 0.03 && kase.label === 'every document −5 pts'
+        : true;
+      row(
+        `${cell.documents} documents, noise ${cell.noise.toFixed(2)}: ${what}`,
+        `${percent(failureRate(cell, c, at95))}; ${percent(rate99)}`,
+        percent(failureRate(cell, c, plain)),
+        '—',
+        targeted ? (kase.regression ? '≥ 95 % at 0.99' : '≤ 1 % at 0.99') : '—',
+        targeted ? check(kase.regression ? rate99 >= 0.95 : rate99 <= 0.01) : '',
+      );
+    });
+  }
+  // A rate within two standard errors of its target could read the other way on another seed.
+  const close = results.cells.filter((cell) => {
+    const rate = failureRate(cell, 0, at99);
+    return Math.abs(rate - 0.01) < 2 * Math.sqrt((0.01 * 0.99) / cell.pairs);
+  });
+  if (close.length > 0) {
+    notes.push(
+      'Verdicts: false failures at 0.99 within two standard errors of the 1 % target for ' +
+        close.map((c) => `${c.documents} documents, noise ${c.noise}`).join('; ') +
+        ': another seed may read MISSED. Where the noise is large for the number of documents, ' +
+        'a drop credible at 0.99 is already past max-drop, so the rate is the one-sided ' +
+        "test's own 1 − 0.99, with no margin.",
+    );
+  }
+  const busy = results.cells.reduce((sum, cell) => sum + cell.busyMs, 0);
+  const inconsistent = results.cells.reduce((sum, cell) => sum + cell.inconsistent, 0);
+  notes.push(
+    `Verdicts: ${count(results.judgeCalls)} calls of judge() in ${seconds(results.wallMs)} on ` +
+      `${results.threads} worker thread(s) (${seconds(busy)} of work). ` +
+      results.cells
+        .map((c) => `${c.documents} documents, noise ${c.noise}: ${seconds(c.busyMs)}`)
+        .join('; ') +
+      '. Most of it is the bootstrap: changes as skewed as "3 documents −30 pts" get one with ' +
+      '4,000 resamples per interval, twice per call when the drop is past max-drop.',
+  );
+  if (inconsistent > 0) {
+    notes.push(
+      `**judge() against its rule:** in ${count(inconsistent)} pairs a stricter rule failed the ` +
+        'pull request and a looser one passed it (0.99 but not 0.95, or a confidence but not ' +
+        'the plain threshold). Gating only dismisses drops, so this should never happen.',
+    );
+  }
+  noiseSection = renderNoise(results);
+  const path = join(REPO_ROOT, 'bench', 'NOISE-TABLE.md');
+  await writeFile(path, noiseSnippet(results));
+  log(`Wrote ${relative(process.cwd(), path)}.`);
+}
+
+function renderNoise(results: VerdictResults): string {
+  const change = (c: number) =>
+    results.cells
+      .map((cell) => ((cell.change[c] ?? 0) / cell.pairs).toFixed(4).replace('-', '−'))
+      .join(', ');
+  const skewed = CASES.findIndex((k) => k.label.startsWith('3 documents'));
+  const bootstrap = results.cells
+    .map((cell) => percent((cell.bootstrap[skewed] ?? 0) / cell.pairs))
+    .join(', ');
+  const se = (p: number) => (100 * Math.sqrt((p * (1 - p)) / results.pairs)).toFixed(2);
+  return [
+    '## Noise',
+    '',
+    `${describeSimulation(results)} With \`confidence\` c, a drop past max-drop fails the ` +
+      'check only when the one-sided interval of the mean per-document change at level c lies ' +
+      'wholly below zero (Student t; a bootstrap when the changes are skewed and there are 20 ' +
+      'documents or more); without it, the plain threshold decides. Gating can only dismiss a ' +
+      'drop, never add one: each rule fails a subset of what the plain threshold fails.',
+    '',
+    'Each cell below is **plain / 0.95 / 0.99**, failures in % of the pairs (part 4 of the ' +
+      'table above has the same numbers; bench/NOISE-TABLE.md is this table for the README):',
+    '',
+    noiseTable(results),
+    '',
+    `- Precision: with ${count(results.pairs)} pairs a rate near 1 % is known to ±${se(0.01)} ` +
+      `points (one standard error), near 50 % to ±${se(0.5)}, near 95 % to ±${se(0.95)}.`,
+    '- Clamping at 1 shrinks a drop a little (a document near 1 cannot score above it in the ' +
+      "reference run): the mean observed change of the run score, in the rows' order, was " +
+      `${change(1)} for −3 pts and ${change(2)} for −5 pts.`,
+    `- "3 documents −30 pts" moves the run score by 0.9 ÷ N: ${change(skewed)} in the rows' ` +
+      'order, under max-drop for 50 and 200 documents, so the plain threshold misses it too ' +
+      '(`max-document-drop` is the input for that). The interval was a bootstrap in ' +
+      `${bootstrap} of those pairs.`,
+  ].join('\n');
+}
+
 // ---- output ----
 
 function renderTable(): string {
@@ -412,8 +541,14 @@ function machine(): string {
 export async function main(args: readonly string[]): Promise<number> {
   const started = Date.now();
   const only = args.find((a) => a.startsWith('--only='))?.slice('--only='.length);
-  if (only !== 'action') await benchWaiting();
-  if (only !== 'waiting') await benchAction();
+  const parts = ['waiting', 'action', 'verdicts'];
+  if (only !== undefined && !parts.includes(only)) {
+    log(`--only takes one of ${parts.join(', ')}; got '${only}'.`);
+    return 2;
+  }
+  if (only === undefined || only === 'waiting') await benchWaiting();
+  if (only === undefined || only === 'action') await benchAction();
+  if (only === undefined || only === 'verdicts') await benchVerdicts();
   const table = renderTable();
   console.log(table);
   const missed = rows.filter((r) => r.result === 'MISSED').map((r) => `${r.section}: ${r.measure}`);
@@ -449,6 +584,7 @@ function renderResults(table: string, missed: readonly string[], tookMs: number)
     '',
     ...notes.map((n) => `- ${n}`),
     '',
+    ...(noiseSection === undefined ? [] : [noiseSection, '']),
     STATIC_NOTES,
   ].join('\n')}\n`;
 }
@@ -480,9 +616,10 @@ const STATIC_NOTES = `## How it is measured
 - **Cold start**: from \`spawn()\` to the first request reaching either fake, without the probe.
 - dist/ is what \`npm run build\` makes (\`ncc --minify --source-map --no-source-map-register\`);
   the bench runs the build first when a file in src/ is newer than dist/index.js.
-- Options: \`node bench/run.ts --only=waiting\` (part 1, ~15 s) or \`--only=action\`, both
-  without rewriting this file; \`BENCH_NODE_OPTIONS=--cpu-prof\`
-  passes flags to the action's process (to profile it).
+- Options: \`node bench/run.ts --only=waiting\` (part 1, ~15 s), \`--only=action\` (parts 2–3)
+  or \`--only=verdicts\` (part 4, which still rewrites bench/NOISE-TABLE.md), all without
+  rewriting this file; \`BENCH_NODE_OPTIONS=--cpu-prof\` passes flags to the action's process
+  (to profile it).
 
 ## The schedule (src/retab/wait.ts)
 

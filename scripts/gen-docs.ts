@@ -1,4 +1,5 @@
-// Writes the README's inputs and outputs tables from action.yml; `--check` fails when they differ.
+// Writes the README's generated tables (inputs and outputs from action.yml, the noise simulation
+// from bench/NOISE-TABLE.md); `--check` fails when they differ.
 import { readFile, writeFile } from 'node:fs/promises';
 import { format, resolveConfig } from 'prettier';
 import { parse } from 'yaml';
@@ -36,7 +37,8 @@ export function renderTables(action: ActionYml): { inputs: string; outputs: stri
 }
 
 function replaceBlock(text: string, name: string, body: string): string {
-  const start = `<!-- ${name}:start (generated from action.yml by npm run docs) -->`;
+  const source = name === 'noise-table' ? 'bench/NOISE-TABLE.md' : 'action.yml';
+  const start = `<!-- ${name}:start (generated from ${source} by npm run docs) -->`;
   const end = `<!-- ${name}:end -->`;
   const from = text.indexOf(start);
   const to = text.indexOf(end);
@@ -47,10 +49,15 @@ function replaceBlock(text: string, name: string, body: string): string {
 const action = parse(await readFile(new URL('action.yml', ROOT), 'utf8')) as ActionYml;
 const tables = renderTables(action);
 const current = await readFile(README, 'utf8');
+const noiseTable = (await readFile(new URL('bench/NOISE-TABLE.md', ROOT), 'utf8')).trim();
 const replaced = replaceBlock(
-  replaceBlock(current, 'inputs', tables.inputs),
-  'outputs',
-  tables.outputs,
+  replaceBlock(
+    replaceBlock(current, 'inputs', tables.inputs),
+    'outputs',
+    tables.outputs,
+  ),
+  'noise-table',
+  noiseTable,
 );
 // Formatted as `npm run format` would, so the two never disagree.
 const next = await format(replaced, {

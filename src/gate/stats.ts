@@ -126,7 +126,18 @@ function quantile(sorted: readonly number[], p: number): number {
   return a + (b - a) * (at - lower);
 }
 
+/** Resampled means by set of changes: the shown interval and the one-sided test share one. */
+const resampled = new WeakMap<readonly number[], number[]>();
+
 function bootstrapMeans(values: readonly number[]): number[] {
+  const known = resampled.get(values);
+  if (known) return known;
+  const means = resample(values);
+  resampled.set(values, means);
+  return means;
+}
+
+function resample(values: readonly number[]): number[] {
   const random = mulberry32(BOOTSTRAP_SEED);
   const n = values.length;
   const means = new Array<number>(BOOTSTRAP_RESAMPLES);
