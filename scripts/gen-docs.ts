@@ -51,11 +51,7 @@ const tables = renderTables(action);
 const current = await readFile(README, 'utf8');
 const noiseTable = (await readFile(new URL('bench/NOISE-TABLE.md', ROOT), 'utf8')).trim();
 const replaced = replaceBlock(
-  replaceBlock(
-    replaceBlock(current, 'inputs', tables.inputs),
-    'outputs',
-    tables.outputs,
-  ),
+  replaceBlock(replaceBlock(current, 'inputs', tables.inputs), 'outputs', tables.outputs),
   'noise-table',
   noiseTable,
 );
