@@ -5,7 +5,9 @@ export type Threshold =
   | { kind: 'points'; value: number; text: string }
   | { kind: 'percent'; value: number; text: string };
 
+/** `mode: run`: trigger, wait, judge, report. */
 export interface Settings {
+  mode: 'run';
   apiKey: string;
   workflowId: string;
   experimentId: string;
@@ -23,6 +25,17 @@ export interface Settings {
   timeoutMs: number;
   /** Noise-aware gating level in (0.5, 1), e.g. 0.95; undefined: the plain threshold. */
   confidence: number | undefined;
+  /** Repository file mapping experiment ids to baseline fingerprints (when no fingerprint is given). */
+  baselineFile: string | undefined;
+}
+
+/** `mode: comment`: post the sticky comment from a report an earlier `run` step wrote. */
+export interface CommentSettings {
+  mode: 'comment';
+  reportPath: string;
+  /** The comment's key; undefined: the one the report was made with. */
+  commentHeader: string | undefined;
+  githubToken: string | undefined;
 }
 
 export class InputError extends Error {
@@ -42,7 +55,7 @@ const TIMEOUT_MAX_MS = 6 * 3_600_000; // GitHub stops a job after 6 hours anyway
  * Reads and validates every input before anything touches the network.
  * Every problem is reported, each naming the input and the form it accepts.
  */
-export function readSettings(read: InputReader): Settings {
+export function readSettings(read: InputReader): Settings | CommentSettings {
   const problems: string[] = [];
   const get = (name: string): string => read(name).trim();
   function check<T>(name: string, parse: (raw: string) => T): T {
@@ -52,6 +65,20 @@ export function readSettings(read: InputReader): Settings {
       problems.push(`Input '${name}' ${(error as Error).message}.`);
       return undefined as T;
     }
+  }
+  const fail = () => new InputError(problems.join('\n'));
+
+  const mode = check(INPUT.mode, parseMode);
+  if (mode === 'comment') {
+    const reportPath = check(INPUT.report, (raw) =>
+      required(raw, "the path of the JSON report of the 'run' step, from its artifact"),
+    );
+    const commentHeader = check(INPUT.commentHeader, (raw) =>
+      raw === '' ? undefined : parseHeader(raw),
+    );
+    const githubToken = check(INPUT.githubToken, (raw) => raw || undefined);
+    if (problems.length > 0) throw fail();
+    return { mode, reportPath, commentHeader, githubToken };
   }
 
   const apiKey = check(INPUT.apiKey, (raw) =>
@@ -78,10 +105,12 @@ export function readSettings(read: InputReader): Settings {
   const confidence = check(INPUT.confidence, (raw) =>
     raw === '' ? undefined : parseConfidence(raw),
   );
+  const baselineFile = check(INPUT.baselineFile, (raw) => raw || undefined);
 
   // main.ts redacts the key from this message too: a key pasted into the wrong input stays hidden.
-  if (problems.length > 0) throw new InputError(problems.join('\n'));
+  if (problems.length > 0) throw fail();
   return {
+    mode: 'run',
     apiKey,
     workflowId,
     experimentId,
@@ -98,7 +127,16 @@ export function readSettings(read: InputReader): Settings {
     githubToken,
     timeoutMs,
     confidence,
+    baselineFile,
   };
+}
+
+function parseMode(raw: string): 'run' | 'comment' {
+  if (raw === '' || raw === 'run') return 'run';
+  if (raw === 'comment') return 'comment';
+  throw new Error(
+    `must be 'run' (trigger, wait, judge) or 'comment' (post a report), got '${raw}'`,
+  );
 }
 
 function required(raw: string, form: string): string {
@@ -116,7 +154,7 @@ function parseId(raw: string, example: string): string {
   return raw;
 }
 
-function parseFingerprint(raw: string): string {
+export function parseFingerprint(raw: string): string {
   if (!ID.test(raw)) {
     throw new Error(
       `must be a definition_fingerprint such as 0ff93ddc7cefcb42 (letters, digits, '_' and '-'), got '${raw}'`,
@@ -187,8 +225,13 @@ function parseScore(raw: string): number {
   return Number(raw);
 }
 
+/** A key for the comment's marker: it can neither end the HTML comment nor break the line. */
+export function isCommentHeader(raw: string): boolean {
+  return HEADER.test(raw) && !raw.includes('--');
+}
+
 function parseHeader(raw: string): string {
-  if (!HEADER.test(raw) || raw.includes('--')) {
+  if (!isCommentHeader(raw)) {
     throw new Error(
       `must be 1–100 letters, digits, spaces or '_ . : / @ -' without '--', got '${raw}'`,
     );

@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as core from '@actions/core';
@@ -13,14 +13,15 @@ import {
 } from './github/comment.js';
 import { retryGitHubRequests } from './github/retry.js';
 import { INPUT, OUTPUT, commentMarker } from './names.js';
-import { readSettings, type Settings } from './inputs.js';
+import { readSettings, type CommentSettings, type Settings } from './inputs.js';
+import { readBaselineFingerprint } from './baseline-file.js';
+import { readEvent } from './github/event.js';
+import { parseReport, REPORT_MAX_BYTES } from './report/schema.js';
 import { explainVerdict, renderComment, renderSummary } from './report/markdown.js';
 import type { Report } from './report/model.js';
 import { createRetabClient } from './retab/client.js';
 import { emptyEvidence, gatherEvidence } from './retab/evidence.js';
 import { abortableSleep } from './retry.js';
-
-const PULL_REQUEST_EVENTS = new Set(['pull_request', 'pull_request_target']);
 
 /** The action: read inputs, gather evidence from Retab, judge, report, set the step's result. */
 export async function run(): Promise<void> {
@@ -43,7 +44,8 @@ export async function run(): Promise<void> {
 
   try {
     const settings = readSettings((name) => core.getInput(name));
-    await gate(settings, abort.signal, redact);
+    if (settings.mode === 'comment') await commentFromReport(settings);
+    else await gate(settings, abort.signal, redact);
   } catch (error) {
     core.setOutput(OUTPUT.verdict, 'error');
     core.setFailed(redact(failureMessage(error)));
@@ -54,11 +56,12 @@ export async function run(): Promise<void> {
 }
 
 async function gate(
-  settings: Settings,
+  input: Settings,
   signal: AbortSignal,
   redact: (text: string) => string,
 ): Promise<void> {
   const { context } = github;
+  const settings = await withPinnedBaseline(input);
   const client = createRetabClient({
     baseUrl: settings.apiBaseUrl,
     apiKey: settings.apiKey,
@@ -66,11 +69,18 @@ async function gate(
     sleep: abortableSleep,
     onRetry: (message) => core.info(message),
   });
-  const pullRequest = PULL_REQUEST_EVENTS.has(context.eventName)
-    ? (context.payload.pull_request?.number as number | undefined)
-    : undefined;
+  const event = readEvent(context.eventName, context.payload);
+  const pullRequest = event.pullRequest;
+  if (pullRequest && event.fromFork && settings.comment) {
+    core.info(
+      'Pull request from a fork: its token cannot comment. The report is left at the output ' +
+        "'report-path' for the second phase ('mode: comment' on workflow_run) to post.",
+    );
+  }
   const commentTarget =
-    pullRequest !== undefined && settings.comment ? commentTargetFor(pullRequest) : undefined;
+    pullRequest && settings.comment && !event.fromFork
+      ? commentTargetFor(pullRequest.number)
+      : undefined;
   const octokit =
     commentTarget && settings.githubToken ? github.getOctokit(settings.githubToken) : undefined;
   if (octokit) retryGitHubRequests(octokit, { onRetry: (message) => core.info(message) });
@@ -119,9 +129,19 @@ async function gate(
     error = failureMessage(thrown);
   }
 
-  const report = assembleReport({ settings, evidence, error, pullRequest });
+  const report = assembleReport({
+    settings,
+    evidence,
+    error,
+    pullRequest,
+    mergeGroup: event.mergeGroup,
+  });
   const reportPath = await writeReportFile(report, redact);
-  await writeSummary(redact(renderSummary(report)));
+  const deferred =
+    pullRequest && event.fromFork && settings.comment
+      ? '\n> The pull request comes from a fork: the comment is posted by the second phase of the workflow (`mode: comment`).\n'
+      : '';
+  await writeSummary(redact(renderSummary(report)) + deferred);
 
   let commentUrl = '';
   const existing = findExisting();
@@ -146,6 +166,77 @@ async function gate(
 
   setOutputs(report, reportPath, commentUrl);
   conclude(report, redact);
+}
+
+/** With `baseline-file` and no `baseline-fingerprint`: the fingerprint pinned in the repository. */
+async function withPinnedBaseline(settings: Settings): Promise<Settings> {
+  if (settings.baselineFingerprint || !settings.baselineFile) return settings;
+  const workspace = process.env.GITHUB_WORKSPACE || process.cwd();
+  const fingerprint = await readBaselineFingerprint(
+    workspace,
+    settings.baselineFile,
+    settings.experimentId,
+  );
+  core.info(`Baseline pinned in ${settings.baselineFile}: ${fingerprint}.`);
+  return { ...settings, baselineFingerprint: fingerprint };
+}
+
+/**
+ * Phase two of the fork-safe workflow: the comment from a report written by phase one. The
+ * report is untrusted (a fork's workflow made it): it is schema-checked and size-capped, the
+ * comment is rendered again from its data, and it is posted only on the pull request it names,
+ * and only while that pull request's head is the commit both the report and this
+ * workflow_run were made for.
+ */
+async function commentFromReport(settings: CommentSettings): Promise<void> {
+  const { context } = github;
+  const event = readEvent(context.eventName, context.payload);
+  if (context.eventName !== 'workflow_run' || !event.workflowRunHeadSha) {
+    throw new Error(
+      `'mode: comment' runs on workflow_run (the second phase of the fork-safe workflow), not on '${context.eventName}'.`,
+    );
+  }
+  const size = await stat(settings.reportPath).then(
+    (s) => s.size,
+    () => {
+      throw new Error(`Input '${INPUT.report}': cannot read '${settings.reportPath}'.`);
+    },
+  );
+  if (size > REPORT_MAX_BYTES) {
+    throw new Error(`The report is ${size} bytes; at most ${REPORT_MAX_BYTES} are accepted.`);
+  }
+  const report = parseReport(await readFile(settings.reportPath, 'utf8'));
+  const pr = report.pullRequest;
+  if (!pr) throw new Error('The report names no pull request: nothing to comment on.');
+  if (pr.headSha !== event.workflowRunHeadSha) {
+    throw new Error(
+      `The report was made for commit ${pr.headSha}, but this workflow_run ran on ${event.workflowRunHeadSha}: not posted.`,
+    );
+  }
+  if (!settings.githubToken) throw new Error(`Input '${INPUT.githubToken}' is empty.`);
+  const octokit = github.getOctokit(settings.githubToken);
+  retryGitHubRequests(octokit, { onRetry: (message) => core.info(message) });
+  const target = commentTargetFor(pr.number);
+  const { data: current } = await octokit.rest.pulls.get({
+    owner: target.owner,
+    repo: target.repo,
+    pull_number: pr.number,
+  });
+  if (current.head.sha !== pr.headSha) {
+    throw new Error(
+      `Pull request #${pr.number} is now at ${current.head.sha}, not at ${pr.headSha} the report judged: not posted.`,
+    );
+  }
+  const header = settings.commentHeader ?? report.header;
+  const marker = commentMarker(header);
+  const existing = readViewerLogin(octokit).then((login) =>
+    findStickyComment(octokit, target, marker, login),
+  );
+  const body = renderComment({ ...report, header });
+  const url = await postComment(octokit, target, existing, body);
+  core.setOutput(OUTPUT.verdict, report.verdict);
+  core.setOutput(OUTPUT.commentUrl, url);
+  if (!url) core.setFailed('The comment was not written (see the warning above).');
 }
 
 function commentTargetFor(issueNumber: number): CommentTarget {
@@ -211,6 +302,7 @@ function setOutputs(report: Report, reportPath: string, commentUrl: string): voi
   core.setOutput(OUTPUT.commentUrl, commentUrl);
   core.setOutput(OUTPUT.deltaLow, number(report.noise?.interval?.low));
   core.setOutput(OUTPUT.deltaHigh, number(report.noise?.interval?.high));
+  core.setOutput(OUTPUT.fingerprint, report.run?.definitionFingerprint ?? '');
 }
 
 function conclude(report: Report, redact: (text: string) => string): void {

@@ -16,6 +16,9 @@ export const INPUT = {
   githubToken: 'github-token',
   timeout: 'timeout',
   confidence: 'confidence',
+  mode: 'mode',
+  report: 'report',
+  baselineFile: 'baseline-file',
 } as const;
 
 export const OUTPUT = {
@@ -31,12 +34,14 @@ export const OUTPUT = {
   commentUrl: 'comment-url',
   deltaLow: 'delta-low',
   deltaHigh: 'delta-high',
+  fingerprint: 'fingerprint',
 } as const;
 
 export const DEFAULTS = {
   apiBaseUrl: 'https://api.retab.com',
   maxDrop: '0.02',
   timeout: '30m',
+  mode: 'run',
 } as const;
 
 /** The sticky comment's key. Exactly this form: other tools and older versions look for it. */

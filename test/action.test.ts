@@ -18,10 +18,10 @@ test('defaults in action.yml are the ones the code applies to an empty input', (
   expect(action.inputs[INPUT.apiBaseUrl]?.default).toBe(DEFAULTS.apiBaseUrl);
   expect(action.inputs[INPUT.maxDrop]?.default).toBe(DEFAULTS.maxDrop);
   expect(action.inputs[INPUT.timeout]?.default).toBe(DEFAULTS.timeout);
-  const required = Object.entries(action.inputs)
-    .filter(([, i]) => i.required)
-    .map(([n]) => n);
-  expect(required.sort()).toEqual([INPUT.apiKey, INPUT.experimentId, INPUT.workflowId].sort());
+  expect(action.inputs[INPUT.mode]?.default).toBe(DEFAULTS.mode);
+  // Required only with mode run (mode comment needs no Retab key): inputs.ts enforces it.
+  const required = Object.entries(action.inputs).filter(([, i]) => i.required);
+  expect(required).toEqual([]);
 });
 
 test('runs the bundle on node24', () => {

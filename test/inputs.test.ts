@@ -128,9 +128,9 @@ describe('readSettings', () => {
 
   test('loopback hosts may use http', () => {
     for (const host of ['127.0.0.1:9', 'localhost', '[::1]:3000']) {
-      expect(settingsFrom({ ...REQUIRED, 'api-base-url': `http://${host}` }).apiBaseUrl).toBe(
-        `http://${host}`,
-      );
+      expect(settingsFrom({ ...REQUIRED, 'api-base-url': `http://${host}` })).toMatchObject({
+        apiBaseUrl: `http://${host}`,
+      });
     }
   });
 });

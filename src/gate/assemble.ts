@@ -9,11 +9,18 @@ export interface AssembleInput {
   evidence: Evidence;
   /** Set when the evidence could not be gathered or trusted: the verdict is `error`. */
   error: string | undefined;
-  pullRequest: number | undefined;
+  pullRequest: Report['pullRequest'];
+  mergeGroup: Report['mergeGroup'];
 }
 
 /** Turns what was learned into the one report every rendering uses. Pure. */
-export function assembleReport({ settings, evidence, error, pullRequest }: AssembleInput): Report {
+export function assembleReport({
+  settings,
+  evidence,
+  error,
+  pullRequest,
+  mergeGroup,
+}: AssembleInput): Report {
   const { trigger, run, metrics, baseline } = evidence;
   const previous: RunReference | undefined = trigger?.previous_run
     ? {
@@ -123,6 +130,7 @@ export function assembleReport({ settings, evidence, error, pullRequest }: Assem
     regressedCount: judgement?.regressedCount ?? 0,
     documentSets,
     pullRequest,
+    mergeGroup,
   };
 }
 

@@ -36,7 +36,7 @@ export interface NoiseAssessment {
   /** Level of `interval`: `confidence`, or 0.95 when it is not set. */
   level: number;
   /** Two-sided interval of the mean per-document change; undefined below 3 paired documents. */
-  interval: ChangeInterval | undefined;
+  interval?: ChangeInterval;
   /** The score fell past max-drop, but the one-sided interval at `level` reaches zero. */
   dropWithinNoise: boolean;
   /** With `confidence`: that drop was therefore not counted as a regression. */

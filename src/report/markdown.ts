@@ -142,6 +142,11 @@ function renderHeadline(report: Report): string {
     if (run.durationMs !== undefined) about.push(formatDuration(run.durationMs));
   }
   lines.push(about.join(' · '));
+  const queued = report.mergeGroup?.pullRequests ?? [];
+  if (queued.length > 0) {
+    // Our own numbers: GitHub links them to the pull requests.
+    lines.push(`Merge queue group: ${queued.map((n) => `#${n}`).join(', ')}`);
+  }
   return lines.join('\n\n');
 }
 

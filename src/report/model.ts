@@ -10,31 +10,34 @@ export interface Report {
   blocking: boolean;
   header: string;
   workflowId: string;
-  workflowName: string | undefined;
+  workflowName?: string;
   experimentId: string;
-  run: RunSummary | undefined;
-  previous: RunReference | undefined;
-  baseline: RunReference | undefined;
+  run?: RunSummary;
+  previous?: RunReference;
+  baseline?: RunReference;
   /** Which run the verdict compares against. */
-  referenceKind: 'baseline' | 'previous' | undefined;
-  comparison: Comparison | undefined;
+  referenceKind?: 'baseline' | 'previous';
+  comparison?: Comparison;
   /** The change's interval and whether a drop is credible (the interval's method and level). */
-  noise: NoiseAssessment | undefined;
+  noise?: NoiseAssessment;
   /** Spread of the scores of completed runs with this run's definition (3 or more runs). */
-  runNoise: RunNoise | undefined;
+  runNoise?: RunNoise;
   thresholds: {
     maxDrop: string;
-    minScore: number | undefined;
-    maxDocumentDrop: string | undefined;
-    confidence: number | undefined;
+    minScore?: number;
+    maxDocumentDrop?: string;
+    confidence?: number;
   };
   reasons: Reason[];
   /** Why the verdict is `error`. */
-  error: string | undefined;
+  error?: string;
   documents: DocumentRow[];
   regressedCount: number;
-  documentSets: { added: DocumentName[]; removed: DocumentName[] } | undefined;
-  pullRequest: number | undefined;
+  documentSets?: { added: DocumentName[]; removed: DocumentName[] };
+  /** The pull request the report was made for, at the commit it judged. */
+  pullRequest?: { number: number; headSha: string };
+  /** The pull requests a merge-queue group holds, when the event says so. */
+  mergeGroup?: { pullRequests: number[] };
 }
 
 export interface RunSummary {
@@ -43,19 +46,19 @@ export interface RunSummary {
   /** Terminal status of the job, or timeout/aborted. */
   status: string;
   score: number | null;
-  documentCount: number | undefined;
-  completedDocuments: number | undefined;
-  nConsensus: number | undefined;
-  durationMs: number | undefined;
-  definitionFingerprint: string | undefined;
-  documentsFingerprint: string | undefined;
+  documentCount?: number;
+  completedDocuments?: number;
+  nConsensus?: number;
+  durationMs?: number;
+  definitionFingerprint?: string;
+  documentsFingerprint?: string;
 }
 
 export interface RunReference {
   id: string;
   score: number | null;
-  definitionFingerprint: string | undefined;
-  documentsFingerprint: string | undefined;
+  definitionFingerprint?: string;
+  documentsFingerprint?: string;
 }
 
 export interface DocumentName {

@@ -130,6 +130,8 @@ export interface GateRun extends ActionRun {
 export interface GateOptions {
   inputs?: Record<string, string>;
   eventName?: string;
+  /** The event payload; default: the harness's payload for `eventName`. */
+  event?: unknown;
   /** Extra environment, e.g. another GITHUB_RUN_ID for a later workflow run. */
   env?: Record<string, string>;
 }
@@ -156,6 +158,7 @@ export async function gate(
       ...opts.inputs,
     },
     eventName: opts.eventName ?? 'pull_request',
+    ...(opts.event === undefined ? {} : { event: opts.event }),
     githubApiUrl: fakes.github.url,
     env: { RUNNER_TEMP: runnerTemp, ...opts.env },
   });

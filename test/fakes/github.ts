@@ -24,6 +24,8 @@ export interface GitHubScenario {
   comments?: Array<{ issue: number; body: string; login: string }>;
   /** POST/PATCH of comments answer 403 "Resource not accessible by integration". */
   refuseWrites?: boolean;
+  /** Pull requests and their head commits (GET /repos/{o}/{r}/pulls/{n}). */
+  pulls?: Array<{ number: number; headSha: string }>;
   /** The first N REST requests answer 502. */
   serverErrors?: number;
   /** The first N REST requests (after any server errors) hit the secondary rate limit (403 + Retry-After: 1). */
@@ -246,6 +248,18 @@ export async function startFakeGitHub(scenario: GitHubScenario): Promise<FakeGit
       // The workflow's GITHUB_TOKEN is an installation token: GET /user is refused.
       if (req.path === '/user' && req.method === 'GET') {
         return message(403, 'Resource not accessible by integration');
+      }
+
+      params = matchPath('/repos/:owner/:repo/pulls/:number', req.path);
+      if (params !== null && req.method === 'GET') {
+        const pull = (scenario.pulls ?? []).find((p) => p.number === Number(params?.number));
+        if (!pull) return message(404, 'Not Found');
+        return json(200, {
+          number: pull.number,
+          state: 'open',
+          head: { sha: pull.headSha, repo: { full_name: 'someone/invoices-fork' } },
+          base: { sha: '0'.repeat(40), repo: { full_name: repository } },
+        });
       }
 
       params = matchPath('/repos/:owner/:repo/issues/:issue/comments', req.path);

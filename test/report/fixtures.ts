@@ -86,7 +86,8 @@ export function report(documents: DocumentRow[], overrides: Partial<Report> = {}
     documents,
     regressedCount: documents.filter((d) => d.status === 'regressed').length,
     documentSets: undefined,
-    pullRequest: 7,
+    pullRequest: { number: 7, headSha: '6dcb09b5b57875f334f61aebed695e2e4193db5e' },
+    mergeGroup: undefined,
     ...overrides,
   };
 }

@@ -1,0 +1,158 @@
+import { z } from 'zod';
+import { isCommentHeader } from '../inputs.js';
+import type { Report } from './model.js';
+
+/**
+ * The JSON report as data from outside: phase two of the fork-safe workflow reads a report
+ * that a fork's workflow wrote. Every field typed and bounded, nothing unknown accepted; the
+ * compiler holds this schema to the Report type, so the two cannot drift apart.
+ */
+
+export const REPORT_MAX_BYTES = 5 * 1024 * 1024;
+
+const text = (max: number) => z.string().max(max);
+const id = text(200);
+const score = z.number().min(0).max(1);
+const change = z.number().min(-1).max(1);
+const count = z.number().int().min(0).max(10_000_000);
+const opt = <T extends z.ZodType>(schema: T) => schema.optional();
+
+const RunReference = z.strictObject({
+  id,
+  score: score.nullable(),
+  definitionFingerprint: opt(id),
+  documentsFingerprint: opt(id),
+});
+
+const DocumentRow = z.strictObject({
+  id,
+  filename: text(1000),
+  score: score.nullable(),
+  inReference: z.boolean(),
+  referenceScore: score.nullable(),
+  delta: change.nullable(),
+  status: z.enum(['regressed', 'errored', 'new', 'improved', 'unchanged']),
+  counts: z.boolean(),
+});
+
+const referenceKind = z.enum(['baseline', 'previous']);
+
+const Reason = z.discriminatedUnion('rule', [
+  z.strictObject({
+    rule: z.literal('max-drop'),
+    current: score,
+    reference: score,
+    allowed: z.number().min(0).max(1),
+    referenceKind,
+  }),
+  z.strictObject({ rule: z.literal('min-score'), current: score, minimum: score }),
+  z.strictObject({ rule: z.literal('max-document-drop'), documents: count }),
+  z.strictObject({ rule: z.literal('errored-documents'), documents: count }),
+  z.strictObject({ rule: z.literal('no-score') }),
+  z.strictObject({ rule: z.literal('nothing-comparable') }),
+]);
+
+const DocumentName = z.strictObject({ id, filename: text(1000) });
+
+export const ReportSchema: z.ZodType<Report> = z.strictObject({
+  schema: z.literal('retab-experiment-gate/report@1'),
+  verdict: z.enum(['pass', 'regression', 'error']),
+  blocking: z.boolean(),
+  header: text(100).refine(isCommentHeader, 'not a valid comment-header'),
+  workflowId: id,
+  workflowName: opt(text(300)),
+  experimentId: id,
+  run: opt(
+    z.strictObject({
+      id,
+      jobId: text(200),
+      status: text(50),
+      score: score.nullable(),
+      documentCount: opt(count),
+      completedDocuments: opt(count),
+      nConsensus: opt(count),
+      durationMs: opt(z.number().min(0)),
+      definitionFingerprint: opt(id),
+      documentsFingerprint: opt(id),
+    }),
+  ),
+  previous: opt(RunReference),
+  baseline: opt(RunReference),
+  referenceKind: opt(referenceKind),
+  comparison: opt(
+    z.strictObject({
+      current: score,
+      reference: score,
+      delta: change,
+      likeForLike: z.boolean(),
+      sharedDocuments: count,
+      allowedDrop: z.number().min(0).max(1),
+    }),
+  ),
+  noise: opt(
+    z.strictObject({
+      level: z.number().gt(0).lt(1),
+      interval: opt(
+        z.strictObject({
+          method: z.enum(['t', 'bootstrap']),
+          level: z.number().gt(0).lt(1),
+          n: count,
+          mean: change,
+          low: z.number().min(-2).max(2),
+          high: z.number().min(-2).max(2),
+        }),
+      ),
+      dropWithinNoise: z.boolean(),
+      dismissed: z.boolean(),
+      tooFewDocuments: z.boolean(),
+    }),
+  ),
+  runNoise: opt(
+    z.strictObject({
+      runs: count,
+      standardDeviation: z.number().min(0).max(1),
+      min: score,
+      max: score,
+    }),
+  ),
+  thresholds: z.strictObject({
+    maxDrop: text(20),
+    minScore: opt(score),
+    maxDocumentDrop: opt(text(20)),
+    confidence: opt(z.number().gt(0.5).lt(1)),
+  }),
+  reasons: z.array(Reason).max(10),
+  error: opt(text(5000)),
+  documents: z.array(DocumentRow).max(200_000),
+  regressedCount: count,
+  documentSets: opt(
+    z.strictObject({
+      added: z.array(DocumentName).max(200_000),
+      removed: z.array(DocumentName).max(200_000),
+    }),
+  ),
+  pullRequest: opt(
+    z.strictObject({
+      number: z.number().int().positive(),
+      headSha: z.string().regex(/^[0-9a-f]{40}$/),
+    }),
+  ),
+  mergeGroup: opt(z.strictObject({ pullRequests: z.array(z.number().int().positive()).max(1000) })),
+});
+
+/** A report read back from a file: parsed, or one error naming the first fields at fault. */
+export function parseReport(json: string): Report {
+  let data: unknown;
+  try {
+    data = JSON.parse(json);
+  } catch {
+    throw new Error('The report is not JSON.');
+  }
+  const result = ReportSchema.safeParse(data);
+  if (result.success) return result.data;
+  const problems = result.error.issues
+    .slice(0, 3)
+    .map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`)
+    .join('; ');
+  throw new Error(`The report does not match its schema: ${problems}.`);
+}
