@@ -1,5 +1,6 @@
 // `npm test`: every check a contributor and CI run, in order, then one line that counts them:
-// each vitest test counts as one, each other check (format, lint, types, docs, dist) as one.
+// each vitest test counts as one, each other check (format, lint, types, docs, dist, examples)
+// as one.
 import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -72,6 +73,7 @@ await check('types', process.execPath, [bin('tsc'), '--noEmit', '-p', '.']);
 await check('docs', process.execPath, ['scripts/gen-docs.ts', '--check']);
 await tests('unit');
 await check('dist', process.execPath, ['scripts/check-dist.ts']);
+await check('examples', process.execPath, ['scripts/examples.ts', '--check']);
 await tests('e2e');
 
 console.log('');

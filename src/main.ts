@@ -12,6 +12,7 @@ import {
   type StickyComment,
 } from './github/comment.js';
 import { retryGitHubRequests } from './github/retry.js';
+import { reportsNewerRun } from './report/run-data.js';
 import { INPUT, OUTPUT, commentMarker } from './names.js';
 import { readSettings, type CommentSettings, type Settings } from './inputs.js';
 import { readBaselineFingerprint } from './baseline-file.js';
@@ -151,12 +152,7 @@ async function gate(
         `No PR comment: input '${INPUT.githubToken}' is empty. Leave it at its default (\${{ github.token }}).`,
       );
     } else {
-      commentUrl = await postComment(
-        octokit,
-        commentTarget,
-        existing,
-        redact(renderComment(report)),
-      );
+      commentUrl = await postComment(octokit, commentTarget, existing, report, redact);
     }
   } else if (pullRequest === undefined) {
     core.info(
@@ -232,8 +228,7 @@ async function commentFromReport(settings: CommentSettings): Promise<void> {
   const existing = readViewerLogin(octokit).then((login) =>
     findStickyComment(octokit, target, marker, login),
   );
-  const body = renderComment({ ...report, header });
-  const url = await postComment(octokit, target, existing, body);
+  const url = await postComment(octokit, target, existing, { ...report, header }, (t) => t);
   core.setOutput(OUTPUT.verdict, report.verdict);
   core.setOutput(OUTPUT.commentUrl, url);
   if (!url) core.setFailed('The comment was not written (see the warning above).');
@@ -248,10 +243,18 @@ async function postComment(
   octokit: ReturnType<typeof github.getOctokit>,
   target: CommentTarget,
   existing: Promise<StickyComment | undefined>,
-  body: string,
+  report: Report,
+  redact: (text: string) => string,
 ): Promise<string> {
   try {
-    const result = await writeStickyComment(octokit, target, await existing, body);
+    const current = await existing;
+    // Two pushes racing: the later run's report stays, whichever finishes last.
+    if (current && reportsNewerRun(current.body, report.run?.createdAt)) {
+      core.info(`The PR comment already reports a newer run; left as it is: ${current.url}`);
+      return current.url;
+    }
+    const body = redact(renderComment(report));
+    const result = await writeStickyComment(octokit, target, current, body);
     core.info(`PR comment ${result.action}: ${result.url}`);
     return result.url;
   } catch (error) {

@@ -1,6 +1,6 @@
 import type { Settings } from '../inputs.js';
 import type { Evidence } from '../retab/evidence.js';
-import type { DocumentName, Report, RunReference } from '../report/model.js';
+import type { DocumentName, FieldChanges, Report, RunReference } from '../report/model.js';
 import { runToRunNoise } from './stats.js';
 import { judge, type DocumentScore, type ReferenceRun } from './verdict.js';
 
@@ -109,6 +109,7 @@ export function assembleReport({
           durationMs: run?.timing?.duration_ms ?? undefined,
           definitionFingerprint:
             run?.definition_fingerprint ?? trigger.definition_fingerprint ?? undefined,
+          createdAt: run?.timing?.created_at ?? undefined,
           documentsFingerprint: run?.documents_fingerprint ?? undefined,
         }
       : undefined,
@@ -131,6 +132,9 @@ export function assembleReport({
     documentSets,
     pullRequest,
     mergeGroup,
+    fieldChanges: fieldChanges(evidence, documents),
+    documentErrors: evidence.documentErrors,
+    trend: trend(evidence),
   };
 }
 
@@ -145,6 +149,41 @@ function measuredNoise(evidence: Evidence) {
     .filter((row) => row.id !== evidence.run?.id)
     .flatMap((row) => (row.score == null ? [] : [row.score]));
   return runToRunNoise([score, ...earlier]);
+}
+
+const FIELDS_SHOWN = 15;
+
+/** The fields whose score fell in each regressed document that was read, worst first. */
+function fieldChanges(evidence: Evidence, documents: readonly DocumentScore[]): FieldChanges[] {
+  return evidence.fieldScores.map(({ documentId, targets }) => {
+    const fell = targets
+      .flatMap((t) =>
+        t.prior_score != null && (t.score == null || t.score < t.prior_score - 1e-9)
+          ? [{ path: t.path, reference: t.prior_score, current: t.score ?? null }]
+          : [],
+      )
+      .sort((a, b) => b.reference - (b.current ?? 0) - (a.reference - (a.current ?? 0)));
+    return {
+      documentId,
+      filename: documents.find((d) => d.id === documentId)?.filename ?? documentId,
+      fields: fell.slice(0, FIELDS_SHOWN),
+      more: Math.max(0, fell.length - FIELDS_SHOWN),
+    };
+  });
+}
+
+const TREND_RUNS = 20;
+
+/** This run after the experiment's last completed runs with a score, oldest first. */
+function trend(evidence: Evidence): Report['trend'] {
+  const score = evidence.run?.score;
+  if (!evidence.run || score == null) return undefined;
+  const earlier = evidence.history
+    .filter((row) => row.status === 'completed' && row.score != null && row.id !== evidence.run?.id)
+    .slice(0, TREND_RUNS - 1)
+    .map((row) => ({ runId: row.id, score: row.score as number }))
+    .reverse();
+  return [...earlier, { runId: evidence.run.id, score }];
 }
 
 function name(doc: { id: string; filename: string }): DocumentName {

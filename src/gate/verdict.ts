@@ -226,6 +226,16 @@ export function allowedDrop(threshold: Threshold, referenceScore: number): numbe
   return threshold.kind === 'points' ? threshold.value : (threshold.value / 100) * referenceScore;
 }
 
+/** How far one document may move before it counts as regressed (or improved). */
+function documentAllowance(thresholds: Thresholds, referenceScore: number): number {
+  return allowedDrop(thresholds.maxDocumentDrop ?? thresholds.maxDrop, referenceScore);
+}
+
+/** A document whose score fell past the document threshold: the table marks it regressed. */
+export function fellPast(thresholds: Thresholds, referenceScore: number, score: number): boolean {
+  return referenceScore - score > documentAllowance(thresholds, referenceScore) + EPSILON;
+}
+
 function classify(doc: DocumentScore, thresholds: Thresholds): DocumentRow {
   const hadScore = doc.inReference && doc.referenceScore !== null;
   if (doc.score === null) {
@@ -236,9 +246,8 @@ function classify(doc: DocumentScore, thresholds: Thresholds): DocumentRow {
     return { ...doc, delta: null, status: 'new', counts: false };
   }
   const delta = doc.score - doc.referenceScore;
-  const threshold = thresholds.maxDocumentDrop ?? thresholds.maxDrop;
-  const allowed = allowedDrop(threshold, doc.referenceScore);
-  if (-delta > allowed + EPSILON) {
+  const allowed = documentAllowance(thresholds, doc.referenceScore);
+  if (fellPast(thresholds, doc.referenceScore, doc.score)) {
     return { ...doc, delta, status: 'regressed', counts: thresholds.maxDocumentDrop !== undefined };
   }
   if (delta > allowed + EPSILON) return { ...doc, delta, status: 'improved', counts: false };

@@ -1,4 +1,5 @@
 import type { getOctokit } from '@actions/github';
+import { visibleBody } from '../report/run-data.js';
 
 export type Octokit = ReturnType<typeof getOctokit>;
 
@@ -44,14 +45,19 @@ export async function findStickyComment(
 
 export type CommentAction = 'created' | 'updated' | 'unchanged';
 
-/** Updates our comment in place, creates it when absent, and writes nothing when the body is the same. */
+/**
+ * Updates our comment in place, creates it when absent, and writes nothing (no notification)
+ * when what a reader sees is the same.
+ */
 export async function writeStickyComment(
   octokit: Octokit,
   target: CommentTarget,
   existing: StickyComment | undefined,
   body: string,
 ): Promise<{ url: string; action: CommentAction }> {
-  if (existing && existing.body === body) return { url: existing.url, action: 'unchanged' };
+  if (existing && visibleBody(existing.body) === visibleBody(body)) {
+    return { url: existing.url, action: 'unchanged' };
+  }
   if (existing) {
     const { data } = await octokit.rest.issues.updateComment({
       owner: target.owner,

@@ -11,6 +11,7 @@ import {
   plural,
 } from './format.js';
 import { deltaTo, type Report } from './model.js';
+import { formatRunData } from './run-data.js';
 
 /** GitHub refuses comment bodies over 65,536 characters; keep a margin. */
 export const COMMENT_LIMIT = 65_000;
@@ -53,17 +54,21 @@ export function renderSummary(report: Report): string {
  * dropped from the end and one line says how many, and where to find them.
  */
 export function renderMarkdown(report: Report, options: RenderOptions): string {
+  const runData =
+    options.marker && report.run ? formatRunData(report.run.id, report.run.createdAt) : '';
   const head = [
-    ...(options.marker ? [commentMarker(report.header)] : []),
+    ...(options.marker ? [[commentMarker(report.header), runData].filter(Boolean).join('\n')] : []),
     renderHeadline(report),
     renderReasons(report),
     renderScores(report),
+    renderTrend(report),
   ].filter(Boolean);
-  const foot = renderFooter(report);
+  const foot = [renderFieldChanges(report), renderFooter(report)].filter(Boolean).join('\n\n');
+  const errors = new Map((report.documentErrors ?? []).map((e) => [e.id, e.message]));
   const shown = report.documents.filter((row) => row.status !== 'unchanged');
   const folded = report.documents.filter((row) => row.status === 'unchanged');
-  const shownRows = shown.map(documentCells);
-  const foldedRows = folded.map(documentCells);
+  const shownRows = shown.map((row) => documentCells(row, errors.get(row.id)));
+  const foldedRows = folded.map((row) => documentCells(row, errors.get(row.id)));
 
   const assemble = (keep: number): string => {
     const main = shownRows.slice(0, keep);
@@ -100,6 +105,11 @@ export function renderMarkdown(report: Report, options: RenderOptions): string {
   return assemble(low);
 }
 
+/**
+ * The first screen: one line with the verdict, the change against the reference (with its
+ * interval), the document counts and a text sparkline (e-mail notifications show no charts);
+ * then what was run.
+ */
 function renderHeadline(report: Report): string {
   const title =
     report.verdict === 'pass'
@@ -109,45 +119,101 @@ function renderHeadline(report: Report): string {
           ? 'regression'
           : 'regression (not blocking: `fail-on-regression` is false)'
         : 'error';
-  const counts = countStatuses(report.documents);
-  const lines = [`## ${MARK[report.verdict]} Experiment gate: ${title}`];
-  const bits: string[] = [];
-  const run = report.run;
-  if (run?.score !== undefined && run.score !== null) {
-    bits.push(`**Score ${formatScore(run.score)}**`);
-    if (report.comparison) {
-      const interval = report.noise?.interval;
-      bits.push(
-        `${formatPoints(report.comparison.delta)} vs ${referenceName(report.referenceKind)}` +
-          (interval ? ` (${formatInterval(interval)})` : ''),
-      );
-    }
+  const bits = [`${MARK[report.verdict]} Experiment gate: ${title}`];
+  if (report.comparison) {
+    const interval = report.noise?.interval;
+    bits.push(
+      `${formatPoints(report.comparison.delta)} vs ${referenceName(report.referenceKind)}` +
+        (interval ? ` (${formatInterval(interval)})` : ''),
+    );
   }
   if (report.documents.length > 0) {
+    const counts = countStatuses(report.documents);
     bits.push(
       `${counts.regressed} regressed`,
       `${counts.improved} improved`,
       `${counts.errored} errored`,
     );
   }
-  if (bits.length > 0) lines.push(bits.join(' · '));
-  const about = [
+  const spark = sparkline(report.trend);
+  if (spark) bits.push(`trend ${spark}`);
+
+  const run = report.run;
+  const about: string[] = [];
+  if (run?.score !== undefined && run.score !== null)
+    about.push(`**Score ${formatScore(run.score)}**`);
+  about.push(
     `Workflow ${report.workflowName ? `${escapeText(report.workflowName)} (${code(report.workflowId)})` : code(report.workflowId)}`,
     `experiment ${code(report.experimentId)}`,
-  ];
+  );
   if (run) {
     about.push(`run ${code(run.id)}`);
     if (run.documentCount !== undefined) about.push(plural(run.documentCount, 'document'));
     if (run.nConsensus) about.push(`n_consensus ${run.nConsensus}`);
     if (run.durationMs !== undefined) about.push(formatDuration(run.durationMs));
   }
-  lines.push(about.join(' · '));
+  const lines = [`## ${bits.join(' · ')}`, about.join(' · ')];
   const queued = report.mergeGroup?.pullRequests ?? [];
   if (queued.length > 0) {
     // Our own numbers: GitHub links them to the pull requests.
     lines.push(`Merge queue group: ${queued.map((n) => `#${n}`).join(', ')}`);
   }
   return lines.join('\n\n');
+}
+
+const BARS = '▁▂▃▄▅▆▇█';
+
+/** The trend in eight heights, oldest first: readable where charts are not (e-mail). */
+export function sparkline(trend: Report['trend']): string {
+  if (!trend || trend.length < 3) return '';
+  const scores = trend.map((t) => t.score);
+  const low = Math.min(...scores);
+  const span = Math.max(...scores) - low;
+  return scores
+    .map((s) => BARS[span === 0 ? 3 : Math.round(((s - low) / span) * (BARS.length - 1))])
+    .join('');
+}
+
+/** The trend as a Mermaid line chart (GitHub renders it in comments and summaries). */
+function renderTrend(report: Report): string {
+  const trend = report.trend;
+  if (!trend || trend.length < 3) return '';
+  const scores = trend.map((t) => t.score);
+  const baseline = report.baseline?.score ?? null;
+  const all = baseline === null ? scores : [...scores, baseline];
+  const low = Math.max(0, Math.floor((Math.min(...all) - 0.02) * 20) / 20);
+  const high = Math.min(1, Math.ceil((Math.max(...all) + 0.02) * 20) / 20);
+  const lines = [
+    '```mermaid',
+    'xychart-beta',
+    `  title "Score of the last ${trend.length} runs (this run last${baseline === null ? '' : '; flat line: baseline'})"`,
+    `  x-axis [${trend.map((_, i) => i + 1).join(', ')}]`,
+    `  y-axis "Score" ${low.toFixed(2)} --> ${high.toFixed(2)}`,
+    `  line [${scores.map((s) => s.toFixed(3)).join(', ')}]`,
+  ];
+  if (baseline !== null) lines.push(`  line [${trend.map(() => baseline.toFixed(3)).join(', ')}]`);
+  lines.push('```');
+  return `### Trend\n\n${lines.join('\n')}`;
+}
+
+/** What fell inside the worst regressed documents: a collapsed block each. */
+function renderFieldChanges(report: Report): string {
+  const changes = (report.fieldChanges ?? []).filter((c) => c.fields.length > 0);
+  if (changes.length === 0) return '';
+  const blocks = changes.map((c) => {
+    const rows = c.fields.map((f) => [
+      escapeText(f.path, 120),
+      formatScore(f.reference),
+      formatScore(f.current),
+    ]);
+    const more = c.more > 0 ? `\n\n_…and ${plural(c.more, 'more field')}._` : '';
+    const count = c.fields.length + c.more;
+    return (
+      `<details><summary>${escapeText(c.filename, 120)}: ${plural(count, 'field')} fell</summary>\n\n` +
+      `${table([['Field', 'Reference', 'Current'], ...rows])}${more}\n\n</details>`
+    );
+  });
+  return `### What fell inside regressed documents\n\n${blocks.join('\n\n')}`;
 }
 
 function renderReasons(report: Report): string {
@@ -323,13 +389,17 @@ function renderFooter(report: Report): string {
   return lines.join('\n');
 }
 
-function documentCells(row: DocumentRow): string[] {
+function documentCells(row: DocumentRow, error: string | undefined): string[] {
+  const status =
+    row.status === 'errored' && error
+      ? `${STATUS_LABEL.errored}: ${escapeText(error, 100)}`
+      : STATUS_LABEL[row.status];
   return [
     escapeText(row.filename, 120),
     formatScore(row.inReference ? row.referenceScore : null),
     formatScore(row.score),
     formatPoints(row.delta),
-    STATUS_LABEL[row.status],
+    status,
   ];
 }
 

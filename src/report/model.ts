@@ -38,6 +38,21 @@ export interface Report {
   pullRequest?: { number: number; headSha: string };
   /** The pull requests a merge-queue group holds, when the event says so. */
   mergeGroup?: { pullRequests: number[] };
+  /** What fell inside the worst regressed documents, worst first. */
+  fieldChanges?: FieldChanges[];
+  /** Why documents errored, one line each. */
+  documentErrors?: Array<{ id: string; message: string }>;
+  /** Scores of the experiment's last completed runs, oldest first, this run last. */
+  trend?: Array<{ runId: string; score: number }>;
+}
+
+export interface FieldChanges {
+  documentId: string;
+  filename: string;
+  /** The fields whose score fell, worst first. */
+  fields: Array<{ path: string; reference: number; current: number | null }>;
+  /** Fields that fell but are not listed (the list is capped). */
+  more: number;
 }
 
 export interface RunSummary {
@@ -52,6 +67,8 @@ export interface RunSummary {
   durationMs?: number;
   definitionFingerprint?: string;
   documentsFingerprint?: string;
+  /** When Retab created the run: a newer run's comment is never overwritten by an older one. */
+  createdAt?: string;
 }
 
 export interface RunReference {

@@ -74,6 +74,7 @@ export const ReportSchema: z.ZodType<Report> = z.strictObject({
       durationMs: opt(z.number().min(0)),
       definitionFingerprint: opt(id),
       documentsFingerprint: opt(id),
+      createdAt: opt(text(40)),
     }),
   ),
   previous: opt(RunReference),
@@ -138,6 +139,24 @@ export const ReportSchema: z.ZodType<Report> = z.strictObject({
     }),
   ),
   mergeGroup: opt(z.strictObject({ pullRequests: z.array(z.number().int().positive()).max(1000) })),
+  fieldChanges: opt(
+    z
+      .array(
+        z.strictObject({
+          documentId: id,
+          filename: text(1000),
+          fields: z
+            .array(
+              z.strictObject({ path: text(1000), reference: score, current: score.nullable() }),
+            )
+            .max(50),
+          more: count,
+        }),
+      )
+      .max(10),
+  ),
+  documentErrors: opt(z.array(z.strictObject({ id, message: text(5000) })).max(200_000)),
+  trend: opt(z.array(z.strictObject({ runId: id, score })).max(20)),
 });
 
 /** A report read back from a file: parsed, or one error naming the first fields at fault. */

@@ -3,6 +3,7 @@ import type { z } from 'zod';
 import {
   AnyBody,
   Content,
+  DocumentMetrics,
   ErrorBody,
   Job,
   Metrics,
@@ -254,6 +255,29 @@ export function createRetabClient(options: RetabClientOptions) {
         query: { view: 'summary', run_id: runId, prior_run_id: priorRunId },
         schema: Metrics,
         acceptStatus: (status) => status === 404 || status === 409 || status === 422,
+        retryOn: READ_RETRY,
+      });
+      return answer.data;
+    },
+
+    /** One document's per-field scores, against a prior run. */
+    async getDocumentMetrics(
+      workflowId: string,
+      experimentId: string,
+      runId: string,
+      priorRunId: string | undefined,
+      documentId: string,
+    ) {
+      const answer = await call({
+        method: 'GET',
+        path: PATHS.metrics(workflowId, experimentId),
+        query: {
+          view: 'by_document',
+          document_id: documentId,
+          run_id: runId,
+          prior_run_id: priorRunId,
+        },
+        schema: DocumentMetrics,
         retryOn: READ_RETRY,
       });
       return answer.data;

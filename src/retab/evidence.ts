@@ -2,7 +2,15 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { Settings } from '../inputs.js';
 import { forecastDurationMs, newestFingerprints, pickBaseline } from '../gate/history.js';
 import { RetabApiError, type RetabClient } from './client.js';
-import type { MetricsDocument, MetricsSummary, Run, RunRow, TriggerResponse } from './schemas.js';
+import type {
+  DocumentMetrics,
+  MetricsDocument,
+  MetricsSummary,
+  Run,
+  RunRow,
+  TriggerResponse,
+} from './schemas.js';
+import { fellPast } from '../gate/verdict.js';
 import { waitForRun, type WaitOutcome } from './wait.js';
 
 /** A verdict of `error`: the evidence is missing or cannot be trusted. */
@@ -22,6 +30,10 @@ export interface Evidence {
   referenceDocuments: MetricsDocument[] | undefined;
   /** Documents fingerprint of the previous run, when known. */
   previousDocumentsFingerprint: string | undefined;
+  /** Per-field scores of the worst regressed documents (at most 10). */
+  fieldScores: Array<{ documentId: string; targets: DocumentMetrics['targets'] }>;
+  /** Why documents errored, from the run's content. */
+  documentErrors: Array<{ id: string; message: string }>;
 }
 
 export function emptyEvidence(): Evidence {
@@ -34,6 +46,8 @@ export function emptyEvidence(): Evidence {
     metrics: undefined,
     referenceDocuments: undefined,
     previousDocumentsFingerprint: undefined,
+    fieldScores: [],
+    documentErrors: [],
   };
 }
 
@@ -143,13 +157,84 @@ export async function gatherEvidence(
   evidence.previousDocumentsFingerprint =
     previousRow?.documents_fingerprint ?? previous?.documents_fingerprint ?? undefined;
 
-  // When the document sets may differ, the reference's own list names what was removed.
+  // Then, in parallel: the reference's own documents when the sets may differ (it names
+  // what was removed), what fell inside the worst regressed documents, why documents errored.
   const referenceFingerprint = evidence.baseline
     ? evidence.baseline.documents_fingerprint
     : evidence.previousDocumentsFingerprint;
-  if (referenceId && referenceFingerprint !== run.documents_fingerprint) {
-    const reference = await readMetrics(settings, deps, referenceId, undefined);
-    evidence.referenceDocuments = reference.documents;
+  const [reference, fields, errors] = await Promise.all([
+    referenceId && referenceFingerprint !== run.documents_fingerprint
+      ? readMetrics(settings, deps, referenceId, undefined)
+      : undefined,
+    readFieldScores(settings, deps, metrics, referenceId),
+    readDocumentErrors(settings, deps, metrics),
+  ]);
+  evidence.referenceDocuments = reference?.documents;
+  evidence.fieldScores = fields;
+  evidence.documentErrors = errors;
+}
+
+/** At most this many by_document reads, all at once: the worst regressed documents. */
+const FIELD_DIFF_DOCUMENTS = 10;
+
+/** Per-field scores of the worst regressed documents. Nice to have: a failure is only logged. */
+async function readFieldScores(
+  settings: Settings,
+  deps: GatherDeps,
+  metrics: MetricsSummary,
+  referenceId: string | undefined,
+): Promise<Evidence['fieldScores']> {
+  const worst = metrics.documents
+    .flatMap((doc) =>
+      doc.score != null && doc.prior_score != null && fellPast(settings, doc.prior_score, doc.score)
+        ? [{ id: doc.id, drop: doc.prior_score - doc.score }]
+        : [],
+    )
+    .sort((a, b) => b.drop - a.drop)
+    .slice(0, FIELD_DIFF_DOCUMENTS);
+  const answers = await Promise.all(
+    worst.map((doc) =>
+      deps.client
+        .getDocumentMetrics(
+          settings.workflowId,
+          settings.experimentId,
+          metrics.run_id,
+          referenceId,
+          doc.id,
+        )
+        .then(
+          (answer) => ({ documentId: doc.id, targets: answer.targets }),
+          (error: Error) => {
+            deps.log(`Field scores of document ${doc.id} are not shown: ${error.message}`);
+            return undefined;
+          },
+        ),
+    ),
+  );
+  return answers.filter((answer) => answer !== undefined);
+}
+
+/** Error texts of the run's errored documents: one call, only when a document errored. */
+async function readDocumentErrors(
+  settings: Settings,
+  deps: GatherDeps,
+  metrics: MetricsSummary,
+): Promise<Evidence['documentErrors']> {
+  const errored = new Set(metrics.documents.filter((doc) => doc.score == null).map((d) => d.id));
+  if (errored.size === 0) return [];
+  try {
+    const { content } = await deps.client.getContent(
+      settings.workflowId,
+      settings.experimentId,
+      metrics.run_id,
+    );
+    return content.jobs.flatMap((job) => {
+      const message = typeof job.error === 'string' ? job.error : job.error?.message;
+      return errored.has(job.document_id) && message ? [{ id: job.document_id, message }] : [];
+    });
+  } catch (error) {
+    deps.log(`Error texts of errored documents are not shown: ${(error as Error).message}`);
+    return [];
   }
 }
 

@@ -54,7 +54,12 @@ export const Run = withFingerprint({
   id: z.string(),
   lifecycle: z.object({ status: z.string() }),
   workflow: z.object({ name_at_run_time: z.string().nullish() }).nullish(),
-  timing: z.object({ duration_ms: z.number().nonnegative().nullish() }).nullish(),
+  timing: z
+    .object({
+      duration_ms: z.number().nonnegative().nullish(),
+      created_at: z.string().nullish(),
+    })
+    .nullish(),
   n_consensus: z.number().int().nullish(),
   total_document_count: count.nullish(),
   completed_document_count: count.nullish(),
@@ -120,6 +125,16 @@ export const MetricsUnavailable = z.object({
 export const Metrics = z.discriminatedUnion('kind', [MetricsSummary, MetricsUnavailable]);
 export type Metrics = z.output<typeof Metrics>;
 export type MetricsSummary = z.output<typeof MetricsSummary>;
+
+/** One document's per-field scores (`view=by_document`). */
+export const DocumentMetrics = z.object({
+  kind: z.literal('by_document'),
+  run_id: z.string(),
+  targets: z.array(
+    z.object({ path: z.string(), score: score.nullish(), prior_score: score.nullish() }),
+  ),
+});
+export type DocumentMetrics = z.output<typeof DocumentMetrics>;
 
 export const Content = z.object({
   content: z.object({

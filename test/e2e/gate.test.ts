@@ -257,7 +257,8 @@ describe.concurrent('verdict', () => {
     expect(commentWrites(fakes.github).posts).toHaveLength(1);
     const [comment] = markedComments(fakes.github);
     const rows = documentRows(comment!.body);
-    expect(rows[0]).toEqual(['bravo.pdf', '0.850', '—', '—', '💥 errored']);
+    // The fake's default error text of a failed document, from the run's content.
+    expect(rows[0]).toEqual(['bravo.pdf', '0.850', '—', '—', '💥 errored: Extraction failed']);
     expect(comment!.body).toContain('errored in this one');
   });
 });

@@ -260,6 +260,8 @@ export function documentRows(markdown: string): string[][] {
   if (start < 0) return [];
   const rows: string[][] = [];
   for (const line of lines.slice(start + 1)) {
+    // The section ends at the next heading (the field tables of regressed documents follow it).
+    if (line.startsWith('#')) break;
     if (!line.startsWith('|')) continue;
     const cells = line
       .replace(/^\|\s?/, '')

@@ -311,6 +311,65 @@ describe('fake Retab', () => {
     });
   });
 
+  it('answers by_document with the scenario field scores, delayed, and measures concurrency', async () => {
+    const base = basicScenario();
+    const fake = await retab({
+      ...base,
+      next: { ...base.next, jobDurationMs: 0 },
+      fieldScores: {
+        expdoc_2: [
+          { path: 'total_amount', score: 0.4, prior_score: 0.9, value: '12.00' },
+          { path: 'vendor.name', score: 1, prior_score: 1 },
+        ],
+      },
+      byDocumentDelayMs: 150,
+    });
+    const metrics = '/v1/workflows/wf_test/experiments/exp_test/metrics';
+    await call(fake, 'POST', RUN, { key: 'test-key' });
+    const byDocument = (doc: string, run = 'exprun_new') =>
+      call(fake, 'GET', `${metrics}?view=by_document&document_id=${doc}&run_id=${run}`, {
+        key: 'test-key',
+      });
+
+    const started = Date.now();
+    const [second, third] = await Promise.all([byDocument('expdoc_2'), byDocument('expdoc_3')]);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(140);
+    expect(second.body).toMatchObject({
+      kind: 'by_document',
+      run_id: 'exprun_new',
+      document: { id: 'expdoc_2', filename: 'invoice_2026_q2_002.pdf' },
+      score: 0.9,
+      prior_score: 0.9,
+      prior_run_id: 'exprun_1',
+    });
+    expect(second.body.targets).toEqual([
+      { path: 'total_amount', score: 0.4, prior_score: 0.9, value: '12.00' },
+      { path: 'vendor.name', score: 1, prior_score: 1, value: null },
+    ]);
+    // Not in the map: the single total_amount target.
+    expect(third.body.targets).toEqual([
+      { path: 'total_amount', score: 0.85, prior_score: 0.85, value: null },
+    ]);
+    // A history run's document: never the scenario's field scores.
+    const older = await byDocument('expdoc_2', 'exprun_1');
+    expect(older.body.targets).toEqual([
+      { path: 'total_amount', score: 0.9, prior_score: null, value: null },
+    ]);
+
+    const isByDocument = (r: { query: Record<string, string> }) => r.query.view === 'by_document';
+    expect(fake.maxInFlight(isByDocument)).toBe(2);
+    expect(fake.maxInFlight((r) => r.method === 'POST')).toBe(1);
+    for (const r of fake.requests) expect(r.doneAt).toBeGreaterThanOrEqual(r.at);
+    const delayed = fake.requests.filter(isByDocument);
+    for (const r of delayed) expect(r.doneAt! - r.at).toBeGreaterThanOrEqual(140);
+    const summary = await call(fake, 'GET', `${metrics}?view=summary&run_id=exprun_new`, {
+      key: 'test-key',
+    });
+    expect(summary.status).toBe(200);
+    const last = fake.requests[fake.requests.length - 1]!;
+    expect(last.doneAt! - last.at).toBeLessThan(140);
+  });
+
   it('answers 404 for jobs when the scenario says so', async () => {
     const fake = await retab(basicScenario({ jobNotFound: true }));
     await call(fake, 'POST', RUN, { key: 'test-key' });

@@ -9,7 +9,10 @@ export interface RecordedRequest {
   query: Record<string, string>;
   headers: Record<string, string>;
   body: unknown;
+  /** When the request arrived (ms since the epoch). */
   at: number;
+  /** When its answer was sent, or its connection dropped; undefined while it is in flight. */
+  doneAt?: number;
 }
 
 /** What a handler sees: the recorded request plus the raw body and whether it parsed as JSON. */
@@ -55,6 +58,27 @@ export function sleep(ms: number): Promise<void> {
 
 export function isoTime(ms: number): string {
   return new Date(ms).toISOString();
+}
+
+/**
+ * The largest number of the requests matching `predicate` that were in flight at the same time,
+ * from their arrival (`at`) and answer (`doneAt`) times; a request still in flight counts until
+ * now. An answer sent in the same millisecond as another request arrives does not overlap it.
+ */
+export function maxInFlight(
+  requests: readonly RecordedRequest[],
+  predicate: (r: RecordedRequest) => boolean = () => true,
+): number {
+  const matching = requests.filter(predicate);
+  // The most is reached as some request arrives: count the others still open at that instant.
+  let max = 0;
+  for (const r of matching) {
+    const open = matching.filter(
+      (q) => q === r || (q.at <= r.at && (q.doneAt ?? Infinity) > r.at),
+    ).length;
+    max = Math.max(max, open);
+  }
+  return max;
 }
 
 /** Match `pattern` (with `:name` segments) against a path; returns the decoded params or null. */
@@ -132,6 +156,10 @@ export async function startFakeServer(options: FakeServerOptions): Promise<FakeS
       at,
     };
     requests.push(recorded);
+    // A fallback for answers that never get sent (the client hung up first).
+    res.once('close', () => {
+      recorded.doneAt ??= Date.now();
+    });
 
     let reply: Reply;
     try {
@@ -144,6 +172,7 @@ export async function startFakeServer(options: FakeServerOptions): Promise<FakeS
     if (reply.delayMs !== undefined && reply.delayMs > 0) await sleep(reply.delayMs);
     if (reply.reset) {
       // The connection dies with no answer: the client cannot know what happened.
+      recorded.doneAt = Date.now();
       req.socket.destroy();
       return;
     }
@@ -154,6 +183,7 @@ export async function startFakeServer(options: FakeServerOptions): Promise<FakeS
       [options.requestIdHeader]: requestId,
       ...reply.headers,
     });
+    recorded.doneAt = Date.now();
     res.end(text);
   }
 

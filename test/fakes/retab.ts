@@ -1,9 +1,18 @@
 // A local stand-in for the Retab experiments API (shapes from /work/shared/retab-api.md).
 // It shares no code with src/ on purpose: a shared type would hide a mismatch with the real API.
-import { isoTime, json, matchPath, startFakeServer } from './http.ts';
+import { isoTime, json, matchPath, maxInFlight, startFakeServer } from './http.ts';
 import type { IncomingRequest, RecordedRequest, Reply } from './http.ts';
 
 export type { RecordedRequest } from './http.ts';
+
+/** One field of a document as `view=by_document` reports it. */
+export interface FakeFieldScore {
+  path: string;
+  score: number | null;
+  prior_score: number | null;
+  /** Default null. */
+  value?: unknown;
+}
 
 export interface FakeDocument {
   id: string;
@@ -71,6 +80,14 @@ export interface RetabScenario {
   jobNotFound?: boolean;
   /** Send block_execution_fingerprint instead of definition_fingerprint everywhere. */
   newFingerprintName?: boolean;
+  /**
+   * Per-field scores of the NEW run's documents, by document id: what `view=by_document`
+   * answers as `targets`. A document absent from the map gets the single `total_amount`
+   * target (its document score against the prior run's).
+   */
+  fieldScores?: Record<string, FakeFieldScore[]>;
+  /** Extra delay of every `view=by_document` answer (default 0): makes parallel reads observable. */
+  byDocumentDelayMs?: number;
   /** Delay added to every response (default 0). */
   latencyMs?: number;
   /** Seeded failures, for the failure-handling tests. */
@@ -132,6 +149,11 @@ export interface FakeRetab {
   createdRuns(): number;
   /** Ids of jobs/runs that received a cancel. */
   cancelled(): string[];
+  /**
+   * The largest number of the requests matching `predicate` that were in flight at the same
+   * time (from each request's arrival and answer times).
+   */
+  maxInFlight(predicate?: (r: RecordedRequest) => boolean): number;
   close(): Promise<void>;
 }
 
@@ -595,7 +617,17 @@ export async function startFakeRetab(scenario: RetabScenario): Promise<FakeRetab
       }
       const score = run.scores[documentId] ?? null;
       const priorScore = priorDocScore(documentId);
-      return json(200, {
+      const fields = run.isNew ? scenario.fieldScores?.[documentId] : undefined;
+      const targets =
+        fields === undefined
+          ? [{ path: 'total_amount', score, prior_score: priorScore, value: null }]
+          : fields.map((f) => ({
+              path: f.path,
+              score: f.score,
+              prior_score: f.prior_score,
+              value: f.value ?? null,
+            }));
+      const reply = json(200, {
         experiment_id: scenario.experimentId,
         run_id: run.id,
         kind: 'by_document',
@@ -604,8 +636,10 @@ export async function startFakeRetab(scenario: RetabScenario): Promise<FakeRetab
         score,
         prior_score: priorScore,
         prior_run_id: prior?.id ?? null,
-        targets: [{ path: 'total_amount', score, prior_score: priorScore, value: null }],
+        targets,
       });
+      const delayMs = scenario.byDocumentDelayMs ?? 0;
+      return delayMs > 0 ? { ...reply, delayMs } : reply;
     }
 
     const ids = Object.keys(run.scores);
@@ -786,19 +820,19 @@ export async function startFakeRetab(scenario: RetabScenario): Promise<FakeRetab
     req: IncomingRequest,
     answer: () => Reply,
   ): Reply {
-    const delay = faults.slowMs === undefined ? {} : { delayMs: faults.slowMs };
+    // Added to any delay of the answer itself (by_document answers may have one).
+    const slowMs = faults.slowMs ?? 0;
+    const delay = (reply: Reply): Reply =>
+      slowMs > 0 ? { ...reply, delayMs: (reply.delayMs ?? 0) + slowMs } : reply;
     if (req.method === 'GET') {
       const roll = dice();
       const errorRate = faults.serverErrorRate ?? 0;
       if (roll < errorRate) {
         const status = [500, 502, 503][Math.floor(dice() * 3)] ?? 500;
-        return { ...json(status, { detail: 'Injected server error' }), ...delay };
+        return delay(json(status, { detail: 'Injected server error' }));
       }
       if (roll < errorRate + (faults.rateLimitRate ?? 0)) {
-        return {
-          ...json(429, { detail: 'Too many requests' }, { 'retry-after': '1' }),
-          ...delay,
-        };
+        return delay(json(429, { detail: 'Too many requests' }, { 'retry-after': '1' }));
       }
     }
     if (endpoint === 'trigger' && faults.triggerRefusal !== undefined) {
@@ -813,15 +847,13 @@ export async function startFakeRetab(scenario: RetabScenario): Promise<FakeRetab
       if (triggersSeen === 1 && faults.triggerLostAnswer) {
         return json(502, { detail: 'Bad gateway' });
       }
-      return endpoint === faults.malformed
-        ? { ...reply, body: MALFORMED.trigger }
-        : { ...reply, ...delay };
+      return endpoint === faults.malformed ? { ...reply, body: MALFORMED.trigger } : delay(reply);
     }
     const reply = answer();
     if (endpoint !== undefined && endpoint === faults.malformed && reply.status < 300) {
-      return { ...reply, body: MALFORMED[endpoint], ...delay };
+      return delay({ ...reply, body: MALFORMED[endpoint] });
     }
-    return { ...reply, ...delay };
+    return delay(reply);
   }
 
   const server = await startFakeServer({
@@ -848,6 +880,7 @@ export async function startFakeRetab(scenario: RetabScenario): Promise<FakeRetab
     requests: server.requests,
     createdRuns: () => newRuns.length,
     cancelled: () => [...cancelledIds],
+    maxInFlight: (predicate) => maxInFlight(server.requests, predicate),
     close: () => server.close(),
   };
 }

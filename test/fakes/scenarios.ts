@@ -1,5 +1,6 @@
 // Ready-made scenarios for the fakes, shared by the tests and `npm run demo`.
-import type { FakeDocument, RetabScenario } from './retab.ts';
+import { seededRandom } from './retab.ts';
+import type { FakeDocument, FakeNextRun, RetabScenario } from './retab.ts';
 import type { GitHubScenario } from './github.ts';
 
 const VENDORS = ['acme', 'globex', 'initech', 'umbrella', 'hooli', 'wonka', 'soylent'];
@@ -128,4 +129,256 @@ export function demoScenario(): RetabScenario {
 
 export function demoGitHubScenario(): GitHubScenario {
   return { token: DEMO.githubToken, repository: DEMO.repository };
+}
+
+// ---- The example comments of docs/examples (`npm run examples`) ----
+//
+// Each builder is one situation a reader may meet. Scores are fixed numbers or come from a seeded
+// PRNG, so the comments are the same on every run. Most have three completed runs of history,
+// so the trend chart shows.
+
+const EXAMPLE_DOCUMENTS_FP = 'ddd95baadce6045f';
+
+/** A change of `cents` hundredths, kept to two decimals (no 0.1 + 0.2 noise in the tables). */
+function moved(values: readonly number[], cents: readonly number[]): number[] {
+  return values.map((v, i) => Math.round(v * 100 + (cents[i] ?? 0)) / 100);
+}
+
+function exampleScenario(
+  documents: FakeDocument[],
+  history: Array<{ id: string; fingerprint: string; scores: Array<number | null> }>,
+  next: Omit<FakeNextRun, 'scores' | 'runId' | 'jobId' | 'jobDurationMs'> & {
+    scores: Array<number | null>;
+    jobDurationMs?: number;
+  },
+): RetabScenario {
+  return {
+    apiKey: DEMO.apiKey,
+    workflowId: DEMO.workflowId,
+    experimentId: DEMO.experimentId,
+    documents,
+    history: history.map((run, i) => ({
+      id: run.id,
+      definitionFingerprint: run.fingerprint,
+      documentsFingerprint: EXAMPLE_DOCUMENTS_FP,
+      scores: scoresOf(documents, run.scores),
+      durationMs: 2_400 + 100 * i,
+    })),
+    next: {
+      documentsFingerprint: EXAMPLE_DOCUMENTS_FP,
+      jobDurationMs: 1_500,
+      ...next,
+      runId: 'exprun_9b07e5',
+      jobId: 'job_5d2e8f',
+      scores: scoresOf(documents, next.scores),
+    },
+  };
+}
+
+// prettier-ignore
+const EXAMPLE_SCORES = [0.93, 0.90, 0.86, 0.92, 0.95, 0.80, 0.90, 0.88, 0.87, 0.94, 0.91, 0.85];
+
+/** The fingerprint of the oldest run of `examplePassScenario`: pin it as `baseline-fingerprint`. */
+export const EXAMPLE_BASELINE_FINGERPRINT = 'a1b2c3d4e5f60718';
+
+/**
+ * An improvement: three earlier runs (the oldest pinned as the baseline), then a configuration
+ * under which five of twelve invoices gain 4 to 12 points and none falls.
+ */
+export function examplePassScenario(): RetabScenario {
+  const documents = invoiceDocuments(12);
+  const base = EXAMPLE_SCORES;
+  return exampleScenario(
+    documents,
+    [
+      { id: 'exprun_7f3a91', fingerprint: EXAMPLE_BASELINE_FINGERPRINT, scores: base },
+      {
+        id: 'exprun_8c41d2',
+        fingerprint: '0ff93ddc7cefcb42',
+        scores: moved(base, [1, 0, 1, 0, 0, 2, 0, 1, 0, 0, 1, 0]),
+      },
+      {
+        id: 'exprun_8e5a07',
+        fingerprint: '5c2f8a9d0e1b3c47',
+        scores: moved(base, [1, 1, 1, 0, 0, 3, 0, 1, 0, 1, 1, 1]),
+      },
+    ],
+    {
+      definitionFingerprint: '9e8d7c6b5a493827',
+      scores: moved(base, [1, 1, 6, 0, 0, 12, 0, 5, 4, 1, 1, 10]),
+    },
+  );
+}
+
+/** The invoice of `exampleRegressionScenario` that falls, and what falls inside it. */
+const REGRESSED_DOCUMENT = 'expdoc_6';
+
+/**
+ * A regression with field diffs: one invoice (a handwritten total) loses 30 points while three
+ * others gain 3; the score moves by less than `max-drop`, but `max-document-drop: 0.10` catches
+ * the one document, and its per-field scores show six fields falling.
+ */
+export function exampleRegressionScenario(): RetabScenario {
+  const documents = invoiceDocuments(12).map((d) =>
+    d.id === REGRESSED_DOCUMENT
+      ? { ...d, filename: 'invoice_2026_q2_006_handwritten_total.jpg' }
+      : d,
+  );
+  const base = EXAMPLE_SCORES;
+  const previous = moved(base, [1, 1, 1, 0, 0, 5, 0, 1, 0, 1, 1, 1]);
+  return {
+    ...exampleScenario(
+      documents,
+      [
+        { id: 'exprun_7f3a91', fingerprint: 'a1b2c3d4e5f60718', scores: base },
+        {
+          id: 'exprun_8c41d2',
+          fingerprint: '0ff93ddc7cefcb42',
+          scores: moved(base, [1, 0, 1, 0, 0, 3, 0, 1, 0, 0, 1, 0]),
+        },
+        { id: 'exprun_8e5a07', fingerprint: '5c2f8a9d0e1b3c47', scores: previous },
+      ],
+      {
+        definitionFingerprint: '9e8d7c6b5a493827',
+        scores: moved(previous, [0, 3, 0, 0, 0, -30, 0, 3, 0, 0, 3, 0]),
+      },
+    ),
+    fieldScores: {
+      [REGRESSED_DOCUMENT]: [
+        { path: 'total_amount', score: 0.2, prior_score: 1 },
+        { path: 'line_items[3].unit_price', score: 0.4, prior_score: 0.8 },
+        { path: 'line_items[3].amount', score: 0.4, prior_score: 0.8 },
+        { path: 'tax.amount', score: 0.6, prior_score: 1 },
+        { path: 'subtotal', score: 0.6, prior_score: 0.8 },
+        { path: 'due_date', score: 0.8, prior_score: 1 },
+        { path: 'invoice_number', score: 1, prior_score: 1 },
+        { path: 'vendor.name', score: 1, prior_score: 1 },
+        { path: 'vendor.tax_id', score: 0.8, prior_score: 0.8 },
+        { path: 'currency', score: 1, prior_score: 1 },
+      ],
+    },
+  };
+}
+
+/**
+ * An error: three earlier runs, then the job fails on Retab's side. There is no score, so there
+ * is no verdict to trust: the step fails and the comment says why.
+ */
+export function exampleErrorScenario(): RetabScenario {
+  const documents = invoiceDocuments(12);
+  const base = EXAMPLE_SCORES;
+  return exampleScenario(
+    documents,
+    [
+      { id: 'exprun_7f3a91', fingerprint: 'a1b2c3d4e5f60718', scores: base },
+      { id: 'exprun_8c41d2', fingerprint: '0ff93ddc7cefcb42', scores: moved(base, [1, 0, 1]) },
+      { id: 'exprun_8e5a07', fingerprint: '5c2f8a9d0e1b3c47', scores: moved(base, [1, 1, 1]) },
+    ],
+    {
+      definitionFingerprint: '9e8d7c6b5a493827',
+      scores: documents.map(() => null),
+      terminalStatus: 'failed',
+      jobError: {
+        code: 'provider_unavailable',
+        message:
+          'The model provider answered 503 for 4 of 12 documents after 3 attempts: <upstream connect error>',
+      },
+    },
+  );
+}
+
+/** A first run: no history at all; judged by `min-score` alone. */
+export function exampleFirstRunScenario(): RetabScenario {
+  const documents = invoiceDocuments(8);
+  return exampleScenario(documents, [], {
+    definitionFingerprint: 'a1b2c3d4e5f60718',
+    scores: [0.93, 0.9, 0.86, 0.92, 0.95, 0.8, 0.9, 0.88],
+  });
+}
+
+/**
+ * A noisy drop: the same definition run again (three earlier runs share its fingerprint, so the
+ * run-to-run noise shows). Twelve documents move by −15 to +7 points, −2.5 on average: past
+ * `max-drop`, but with `confidence: 0.95` the interval reaches above zero, so it passes.
+ */
+export function exampleNoisyDropScenario(): RetabScenario {
+  const documents = invoiceDocuments(12);
+  const fingerprint = 'c41e0a9f5b7d2e38';
+  // prettier-ignore
+  const previous = [0.88, 0.93, 0.86, 0.95, 0.90, 0.91, 0.84, 0.94, 0.89, 0.92, 0.87, 0.96];
+  return exampleScenario(
+    documents,
+    [
+      {
+        id: 'exprun_7f3a91',
+        fingerprint,
+        scores: moved(previous, [2, -3, 1, -2, 0, 2, 3, -4, 1, -1, 2, -2]),
+      },
+      {
+        id: 'exprun_8c41d2',
+        fingerprint,
+        scores: moved(previous, [-1, 1, -3, 0, 2, -2, 1, -1, 0, 3, -1, 1]),
+      },
+      { id: 'exprun_8e5a07', fingerprint, scores: previous },
+    ],
+    {
+      definitionFingerprint: fingerprint,
+      scores: moved(previous, [7, -10, 5, -11, 3, -9, 6, -12, 2, -5, 4, -10]),
+    },
+  );
+}
+
+export const EXAMPLE_LARGE_DOCUMENTS = 10_000;
+
+/**
+ * A large run: 10,000 documents, three earlier runs. Under the new configuration 150 documents
+ * fall by 11 to 40 points, 3 error out and 88 gain 11 to 15: far more rows than a comment can hold.
+ * A few filenames carry characters that mean something in Markdown or HTML.
+ */
+export function exampleLargeScenario(): RetabScenario {
+  const odd: Record<number, string> = {
+    17: 'INV|2026|0017.pdf',
+    42: '<draft> invoice 42.pdf',
+    99: '@billing-team invoice 99.pdf',
+    78: 'invoice_*final*_v2 #78.pdf',
+  };
+  const documents = invoiceDocuments(EXAMPLE_LARGE_DOCUMENTS).map((d, i) => {
+    const name = odd[i + 1];
+    return name === undefined ? d : { ...d, filename: name };
+  });
+  const random = seededRandom(2026);
+  const gains = (i: number) => i % 97 === 41 && i < 97 * 90;
+  // The documents that gain start lower, so that they stay below 1.
+  const base = documents.map(
+    (_, i) => Math.round((0.78 + random() * 0.2 - (gains(i) ? 0.15 : 0)) * 100) / 100,
+  );
+  const jitter = () => documents.map(() => Math.round(random() * 2 - 1));
+  const next: Array<number | null> = [...base];
+  const errors: Record<string, string> = {};
+  // Every 61st document falls (from the 17th: the odd names sit in rows the comment shows),
+  // every 97th gains (from the 42nd), and three error out.
+  documents.forEach((d, i) => {
+    const score = base[i] ?? 0;
+    if (i % 61 === 16 && i < 61 * 150)
+      next[i] = Math.max(0, Math.round((score - 0.11 - (i % 30) / 100) * 100) / 100);
+    else if (gains(i)) next[i] = Math.round((score + 0.11 + (i % 5) / 100) * 100) / 100;
+  });
+  for (const i of [98, 4_321, 8_765]) {
+    next[i] = null;
+    errors[documents[i]?.id ?? ''] = 'Page 3 could not be read: the PDF stream is truncated';
+  }
+  return exampleScenario(
+    documents,
+    [
+      { id: 'exprun_7f3a91', fingerprint: 'a1b2c3d4e5f60718', scores: moved(base, jitter()) },
+      { id: 'exprun_8c41d2', fingerprint: '0ff93ddc7cefcb42', scores: moved(base, jitter()) },
+      { id: 'exprun_8e5a07', fingerprint: '5c2f8a9d0e1b3c47', scores: base },
+    ],
+    {
+      definitionFingerprint: '9e8d7c6b5a493827',
+      scores: next,
+      documentErrors: errors,
+      jobDurationMs: 2_000,
+    },
+  );
 }

@@ -1,0 +1,230 @@
+// `npm run examples`: writes docs/examples/*.md, the comment the action posts in six situations,
+// each produced by running the bundled dist/index.js against the local stand-ins for Retab and
+// GitHub (like `npm run demo`). `--check` regenerates them in memory and fails when a checked-in
+// file differs: `npm test` runs it after the dist check, since it needs the fresh bundle.
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
+import { join, relative } from 'node:path';
+import { startFakeGitHub } from '../test/fakes/github.ts';
+import type { RetabScenario } from '../test/fakes/retab.ts';
+import { startFakeRetab } from '../test/fakes/retab.ts';
+import {
+  DEMO,
+  EXAMPLE_BASELINE_FINGERPRINT,
+  demoGitHubScenario,
+  exampleErrorScenario,
+  exampleFirstRunScenario,
+  exampleLargeScenario,
+  exampleNoisyDropScenario,
+  exampleRegressionScenario,
+  examplePassScenario,
+} from '../test/fakes/scenarios.ts';
+import { DEFAULT_ENTRY, REPO_ROOT, runAction } from '../test/harness/run-action.ts';
+
+const EXAMPLES_DIR = join(REPO_ROOT, 'docs', 'examples');
+
+interface Example {
+  /** docs/examples/<name>.md */
+  name: string;
+  title: string;
+  /** One sentence: what the scenario is. */
+  about: string;
+  scenario: () => RetabScenario;
+  /** Inputs besides the key, ids, URL and token. */
+  inputs: Record<string, string>;
+  /** The verdict output the scenario must produce: a guard against a scenario gone stale. */
+  verdict: 'pass' | 'regression' | 'error';
+  /**
+   * Run with no other example at the same time. The fakes all live in this process: the fake
+   * Retab's answers for 10,000 documents hold its event loop for seconds, long enough for the
+   * other examples' idle keep-alive connections to be reset under their feet.
+   */
+  alone?: boolean;
+}
+
+const EXAMPLES: Example[] = [
+  {
+    name: 'pass',
+    title: 'an improvement (pass)',
+    about:
+      'Five of twelve invoices gain 4 to 12 points under a new configuration, against the previous run and a pinned baseline (`max-drop: 0.02`, `baseline-fingerprint` set).',
+    scenario: examplePassScenario,
+    inputs: { 'max-drop': '0.02', 'baseline-fingerprint': EXAMPLE_BASELINE_FINGERPRINT },
+    verdict: 'pass',
+  },
+  {
+    name: 'regression',
+    title: 'a regression, with the fields that fell',
+    about:
+      'One invoice loses 30 points while the score moves less than `max-drop`; `max-document-drop: 0.10` fails the check, and the fields that fell inside that invoice are listed.',
+    scenario: exampleRegressionScenario,
+    inputs: { 'max-drop': '0.02', 'max-document-drop': '0.10' },
+    verdict: 'regression',
+  },
+  {
+    name: 'error',
+    title: 'the run failed (error)',
+    about:
+      "The job fails on Retab's side, so there is no score to judge: the verdict is `error` and the step fails.",
+    scenario: exampleErrorScenario,
+    inputs: { 'max-drop': '0.02' },
+    verdict: 'error',
+  },
+  {
+    name: 'first-run',
+    title: 'the first run of an experiment (pass)',
+    about:
+      'The experiment has no earlier run to compare with, so eight invoices are judged by `min-score: 0.85` alone.',
+    scenario: exampleFirstRunScenario,
+    inputs: { 'max-drop': '0.02', 'min-score': '0.85' },
+    verdict: 'pass',
+  },
+  {
+    name: 'noisy-drop',
+    title: 'a drop within noise (pass)',
+    about:
+      'The same definition run again: twelve invoices move by −12 to +7 points, −2.5 on average, past `max-drop: 0.02`, but with `confidence: 0.95` the interval reaches above zero, so the check passes.',
+    scenario: exampleNoisyDropScenario,
+    inputs: { 'max-drop': '0.02', confidence: '0.95' },
+    verdict: 'pass',
+  },
+  {
+    name: 'large',
+    title: 'a regression in a 10,000-document run',
+    about:
+      'Under a new configuration 150 of 10,000 documents fall by 11 to 40 points and 3 error out (`max-document-drop: 0.10`): the rows that do not fit in a comment are left out with an "N more" line.',
+    scenario: exampleLargeScenario,
+    inputs: { 'max-drop': '0.02', 'max-document-drop': '0.10' },
+    verdict: 'regression',
+    alone: true,
+  },
+];
+
+/** GitHub's limit on a comment body, in characters. */
+const COMMENT_LIMIT = 65_536;
+/**
+ * The hidden run line carries the run's creation time, which the fake Retab takes from the clock.
+ * It is the only part of a comment that varies from run to run: it is replaced by this fixed
+ * time, in that line only (durations come from the scenarios, not from the clock).
+ */
+const FIXED_TIME = '2026-05-18T09:30:00.000Z';
+const RUN_LINE =
+  /^(<!-- retab-experiment-gate-run: .*)\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z(.* -->)$/m;
+
+function normalise(body: string): string {
+  return body.replace(RUN_LINE, `$1${FIXED_TIME}$2`);
+}
+
+async function generate(example: Example): Promise<string> {
+  const retab = await startFakeRetab(example.scenario());
+  const github = await startFakeGitHub(demoGitHubScenario());
+  try {
+    const run = await runAction({
+      inputs: {
+        'api-key': DEMO.apiKey,
+        'workflow-id': DEMO.workflowId,
+        'experiment-id': DEMO.experimentId,
+        'api-base-url': retab.url,
+        'github-token': DEMO.githubToken,
+        ...example.inputs,
+      },
+      eventName: 'pull_request',
+      githubApiUrl: github.url,
+      repository: DEMO.repository,
+    });
+    const comment = github.lastWrittenComment();
+    const verdict = run.outputs.verdict;
+    if (comment === undefined || verdict !== example.verdict) {
+      const log = `${run.stdout.trimEnd()}\n${run.stderr.trimEnd()}`.trim();
+      throw new Error(
+        `${example.name}: expected verdict ${example.verdict} and a comment, got verdict ` +
+          `${JSON.stringify(verdict)} and ${comment === undefined ? 'no comment' : 'a comment'}.\n${log}`,
+      );
+    }
+    if ([...comment.body].length > COMMENT_LIMIT) {
+      throw new Error(`${example.name}: the comment has more than ${COMMENT_LIMIT} characters`);
+    }
+    return (
+      `# Example: ${example.title}\n\n${example.about}\n\n` +
+      'Generated by `npm run examples` from the stand-ins for Retab and GitHub; below the rule is the comment exactly as the action posted it.\n\n' +
+      `---\n\n${normalise(comment.body)}`
+    );
+  } finally {
+    await Promise.all([retab.close(), github.close()]);
+  }
+}
+
+async function main(): Promise<number> {
+  const check = process.argv.includes('--check');
+  if (!existsSync(DEFAULT_ENTRY)) {
+    console.log(
+      `${relative(process.cwd(), DEFAULT_ENTRY)} does not exist: run \`npm run build\` first.`,
+    );
+    return 1;
+  }
+  // A few at a time (each is an action process, plus two local servers in this one), then the
+  // ones that must run alone.
+  const texts = new Map<Example, string>();
+  const together = EXAMPLES.filter((e) => !e.alone);
+  const limit = Math.max(2, Math.min(availableParallelism(), 4));
+  (await pool(together, limit, generate)).forEach((text, i) => texts.set(together[i]!, text));
+  for (const example of EXAMPLES.filter((e) => e.alone))
+    texts.set(example, await generate(example));
+  const wanted = new Map(EXAMPLES.map((e) => [`${e.name}.md`, texts.get(e) ?? '']));
+  const present = existsSync(EXAMPLES_DIR)
+    ? (await readdir(EXAMPLES_DIR)).filter((f) => f.endsWith('.md'))
+    : [];
+  const stale = present.filter((f) => !wanted.has(f));
+
+  if (check) {
+    const differ: string[] = [...stale.map((f) => `${f} (not an example any more)`)];
+    for (const [file, text] of wanted) {
+      const path = join(EXAMPLES_DIR, file);
+      const current = existsSync(path) ? await readFile(path, 'utf8') : undefined;
+      if (current === undefined) differ.push(`${file} (missing)`);
+      else if (current !== text) differ.push(file);
+    }
+    if (differ.length > 0) {
+      console.log(`docs/examples is out of date: run npm run examples\n  ${differ.join('\n  ')}`);
+      return 1;
+    }
+    console.log(`docs/examples is up to date (${wanted.size} examples).`);
+    return 0;
+  }
+
+  await mkdir(EXAMPLES_DIR, { recursive: true });
+  await Promise.all([
+    ...[...wanted].map(([file, text]) => writeFile(join(EXAMPLES_DIR, file), text)),
+    ...stale.map((file) => rm(join(EXAMPLES_DIR, file))),
+  ]);
+  for (const file of wanted.keys())
+    console.log(`wrote ${relative(process.cwd(), join(EXAMPLES_DIR, file))}`);
+  return 0;
+}
+
+/** `run` over `items`, at most `limit` at a time; results in the order of `items`. */
+async function pool<T, R>(items: T[], limit: number, run: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await run(items[index] as T);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}
+
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    console.log(
+      `examples failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+    );
+    process.exitCode = 1;
+  },
+);
