@@ -23,3 +23,29 @@ export function tableShapes(html: string): number[][] {
     ),
   );
 }
+
+/** Elements our own Markdown renders to. Anything else came from outside data: a hole. */
+export const ALLOWED_TAGS = new Set([
+  'h2',
+  'h3',
+  'p',
+  'strong',
+  'em',
+  'code',
+  'pre',
+  'table',
+  'thead',
+  'tbody',
+  'tr',
+  'th',
+  'td',
+  'details',
+  'summary',
+  'sub',
+  'ul',
+  'li',
+]);
+
+export function foreignTags(html: string): string[] {
+  return [...tagsIn(html)].filter((tag) => !ALLOWED_TAGS.has(tag));
+}
