@@ -1,6 +1,11 @@
 import { describe, expect, test } from 'vitest';
 import { parseThreshold } from '../../src/inputs.js';
-import { judge, type DocumentScore, type JudgeInput } from '../../src/gate/verdict.js';
+import {
+  judge,
+  pairedChanges,
+  type DocumentScore,
+  type JudgeInput,
+} from '../../src/gate/verdict.js';
 
 function doc(
   id: string,
@@ -249,5 +254,19 @@ describe('judge with confidence (noise-aware)', () => {
       }),
     );
     expect(perDoc.reasons.map((r) => r.rule)).toEqual(['max-document-drop']);
+  });
+});
+
+describe('pairedChanges', () => {
+  test('only documents both runs scored: null scores and new documents are left out', () => {
+    expect(
+      pairedChanges([
+        doc('a', 0.9, 0.8),
+        doc('errored-now', 0.9, null),
+        doc('unscored-before', null, 0.7),
+        doc('new', null, 0.9, false),
+        doc('b', 0.5, 0.6),
+      ]).map((c) => Number(c.toFixed(10))),
+    ).toEqual([-0.1, 0.1]);
   });
 });
