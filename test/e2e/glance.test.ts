@@ -4,7 +4,6 @@
 import { afterEach, describe, test } from 'vitest';
 import type { ExpectStatic } from 'vitest';
 import type { FakeDocument, FakeFieldScore, RecordedRequest } from '../fakes/retab.ts';
-import { scoresOf } from '../fakes/scenarios.ts';
 import { renderGfm, tableShapes, tagsIn } from '../report/render.ts';
 import {
   BASE,
@@ -27,6 +26,7 @@ import {
   scenario,
   startFakes,
   startRetab,
+  pairedScenario,
 } from './setup.ts';
 
 afterEach(closeFakes);
@@ -288,23 +288,7 @@ describe.concurrent('field diffs of regressed documents', () => {
     const current = documents.map((_, i) => Number((0.95 - (i + 1) * 0.03).toFixed(2)));
     const fakes = await startFakes(
       ctx,
-      scenario({
-        documents,
-        history: [
-          {
-            id: 'exprun_1',
-            definitionFingerprint: 'fp_base',
-            scores: scoresOf(documents, reference),
-            durationMs: 400,
-          },
-        ],
-        next: {
-          definitionFingerprint: 'fp_next',
-          scores: scoresOf(documents, current),
-          jobDurationMs: 200,
-        },
-        byDocumentDelayMs: 500,
-      }),
+      pairedScenario(documents, reference, current, { byDocumentDelayMs: 500 }),
     );
     const run = await gate(ctx, fakes);
 

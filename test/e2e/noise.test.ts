@@ -1,40 +1,27 @@
 // Noise-aware gating (issue 6), end to end: a drop within noise passes with `confidence`,
 // a credible one fails either way, and the interval reaches the outputs.
 import { afterEach, expect, test } from 'vitest';
-import { invoiceDocuments, scoresOf } from '../fakes/scenarios.ts';
-import type { FakeDocument } from '../fakes/retab.ts';
-import { closeFakes, gate, history, markedComments, scenario, startFakes } from './setup.ts';
+import { invoiceDocuments } from '../fakes/scenarios.ts';
+import {
+  closeFakes,
+  gate,
+  history,
+  markedComments,
+  pairedScenario,
+  scenario,
+  startFakes,
+} from './setup.ts';
 
 afterEach(closeFakes);
 
 /** Twelve changes averaging −2.5 points with a large spread. */
 const NOISY = [0.1, -0.15, 0.08, -0.12, 0.05, -0.1, 0.07, -0.09, 0.04, -0.08, 0.0, -0.1];
 
-/** One completed reference run and a next run, over any documents. */
-function pair(documents: FakeDocument[], reference: number[], current: number[]) {
-  return scenario({
-    documents,
-    history: [
-      {
-        id: 'exprun_1',
-        definitionFingerprint: 'fp_base',
-        scores: scoresOf(documents, reference),
-        durationMs: 400,
-      },
-    ],
-    next: {
-      definitionFingerprint: 'fp_next',
-      scores: scoresOf(documents, current),
-      jobDurationMs: 200,
-    },
-  });
-}
-
 function twelveNoisy() {
   const documents = invoiceDocuments(12);
   const reference = documents.map(() => 0.85);
   const current = NOISY.map((change) => Number((0.85 + change).toFixed(4)));
-  return pair(documents, reference, current);
+  return pairedScenario(documents, reference, current);
 }
 
 function fiftyWorse() {
@@ -43,7 +30,7 @@ function fiftyWorse() {
   const current = reference.map((score, i) =>
     Number((score - 0.04 + ((i % 3) - 1) * 0.004).toFixed(4)),
   );
-  return pair(documents, reference, current);
+  return pairedScenario(documents, reference, current);
 }
 
 test('12 documents, −2.5 points with a large spread: fails without confidence', async (ctx) => {

@@ -8,7 +8,13 @@ import type { ExpectStatic, TestContext } from 'vitest';
 import { startFakeGitHub } from '../fakes/github.ts';
 import type { FakeGitHub, GitHubScenario } from '../fakes/github.ts';
 import { startFakeRetab } from '../fakes/retab.ts';
-import type { FakeHistoryRun, FakeNextRun, FakeRetab, RetabScenario } from '../fakes/retab.ts';
+import type {
+  FakeDocument,
+  FakeHistoryRun,
+  FakeNextRun,
+  FakeRetab,
+  RetabScenario,
+} from '../fakes/retab.ts';
 import type { RecordedRequest } from '../fakes/http.ts';
 import { scoresOf } from '../fakes/scenarios.ts';
 import { runAction } from '../harness/run-action.ts';
@@ -72,6 +78,32 @@ export function scenario(overrides: Partial<RetabScenario> = {}): RetabScenario 
     next: next(BASE),
     ...overrides,
   };
+}
+
+/** One completed reference run and a next run over any documents, scores in document order. */
+export function pairedScenario(
+  documents: FakeDocument[],
+  reference: readonly (number | null)[],
+  current: readonly (number | null)[],
+  overrides: Partial<RetabScenario> = {},
+): RetabScenario {
+  return scenario({
+    documents,
+    history: [
+      {
+        id: 'exprun_1',
+        definitionFingerprint: 'fp_base',
+        scores: scoresOf(documents, [...reference]),
+        durationMs: 400,
+      },
+    ],
+    next: {
+      definitionFingerprint: 'fp_next',
+      scores: scoresOf(documents, [...current]),
+      jobDurationMs: 200,
+    },
+    ...overrides,
+  });
 }
 
 // ---- per-test resources, closed by `closeFakes` in afterEach ----
