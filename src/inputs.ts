@@ -45,6 +45,14 @@ export class InputError extends Error {
 /** Reads one input; an absent input is ''. */
 export type InputReader = (name: string) => string;
 
+/**
+ * An input as the runner passes it: the variable INPUT_<NAME>, trimmed. This is what
+ * @actions/core's getInput reads; reading it here lets the action check its inputs and send its
+ * first request before the toolkit has loaded (src/head-start.ts).
+ */
+export const runnerInput: InputReader = (name) =>
+  (process.env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] ?? '').trim();
+
 const ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/;
 const HEADER = /^[A-Za-z0-9_.:/@ -]{1,100}$/;
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);

@@ -14,39 +14,41 @@ import {
 import { retryGitHubRequests } from './github/retry.js';
 import { reportsNewerRun } from './report/run-data.js';
 import { INPUT, OUTPUT, commentMarker } from './names.js';
-import { readSettings, type CommentSettings, type Settings } from './inputs.js';
-import { readBaselineFingerprint } from './baseline-file.js';
+import { runnerInput, type CommentSettings } from './inputs.js';
+import type { HeadStart } from './head-start.js';
 import { readEvent } from './github/event.js';
 import { parseReport, REPORT_MAX_BYTES } from './report/schema.js';
 import { explainVerdict, renderComment, renderSummary } from './report/markdown.js';
 import type { Report } from './report/model.js';
-import { createRetabClient } from './retab/client.js';
 import { emptyEvidence, gatherEvidence } from './retab/evidence.js';
 import { abortableSleep } from './retry.js';
 
-/** The action: read inputs, gather evidence from Retab, judge, report, set the step's result. */
-export async function run(): Promise<void> {
+/**
+ * The action, once the head start (src/head-start.ts) has read the inputs and sent the first
+ * request: mask the secrets, gather evidence from Retab, judge, report, set the step's result.
+ */
+export async function run(head: HeadStart): Promise<void> {
   // Mask the secrets before anything else can print them. The mask covers the log only:
   // whatever goes to the PR, the summary or the report file is redacted by `redact`.
   const secrets = [INPUT.apiKey, INPUT.githubToken]
-    .map((name) => core.getInput(name).trim())
+    .map((name) => runnerInput(name))
     .filter((value) => value.length >= 4);
   for (const secret of secrets) core.setSecret(secret);
   const redact = (text: string) =>
     secrets.reduce((out, secret) => out.split(secret).join('***'), text);
+  head.log.open((message) => core.info(message));
   core.setOutput(OUTPUT.verdict, 'error');
-  const abort = new AbortController();
   const onSignal = (signal: string) => {
     core.warning(`Received ${signal}: cancelling the Retab run.`);
-    abort.abort();
+    head.abort.abort();
   };
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
 
   try {
-    const settings = readSettings((name) => core.getInput(name));
-    if (settings.mode === 'comment') await commentFromReport(settings);
-    else await gate(settings, abort.signal, redact);
+    if (head.mode === 'none') throw head.error;
+    if (head.mode === 'comment') await commentFromReport(head.settings);
+    else await gate(head, redact);
   } catch (error) {
     core.setOutput(OUTPUT.verdict, 'error');
     core.setFailed(redact(failureMessage(error)));
@@ -57,19 +59,12 @@ export async function run(): Promise<void> {
 }
 
 async function gate(
-  input: Settings,
-  signal: AbortSignal,
+  head: HeadStart & { mode: 'run' },
   redact: (text: string) => string,
 ): Promise<void> {
+  const { settings, client, firstHistoryPage } = head;
+  const { signal } = head.abort;
   const { context } = github;
-  const settings = await withPinnedBaseline(input);
-  const client = createRetabClient({
-    baseUrl: settings.apiBaseUrl,
-    apiKey: settings.apiKey,
-    signal,
-    sleep: abortableSleep,
-    onRetry: (message) => core.info(message),
-  });
   const event = readEvent(context.eventName, context.payload);
   const pullRequest = event.pullRequest;
   if (pullRequest && event.fromFork && settings.comment) {
@@ -111,6 +106,7 @@ async function gate(
         log: (message) => core.info(message),
         signal,
         onCompleted: () => void findExisting(),
+        firstHistoryPage,
         attempt: process.env.GITHUB_RUN_ID
           ? {
               repository: process.env.GITHUB_REPOSITORY ?? '',
@@ -162,19 +158,6 @@ async function gate(
 
   setOutputs(report, reportPath, commentUrl);
   conclude(report, redact);
-}
-
-/** With `baseline-file` and no `baseline-fingerprint`: the fingerprint pinned in the repository. */
-async function withPinnedBaseline(settings: Settings): Promise<Settings> {
-  if (settings.baselineFingerprint || !settings.baselineFile) return settings;
-  const workspace = process.env.GITHUB_WORKSPACE || process.cwd();
-  const fingerprint = await readBaselineFingerprint(
-    workspace,
-    settings.baselineFile,
-    settings.experimentId,
-  );
-  core.info(`Baseline pinned in ${settings.baselineFile}: ${fingerprint}.`);
-  return { ...settings, baselineFingerprint: fingerprint };
 }
 
 /**

@@ -1,16 +1,6 @@
-import { Agent, request, type Dispatcher } from 'undici';
+import { createAgent, request, type Dispatcher } from './undici.js';
 import type { z } from 'zod';
-import {
-  AnyBody,
-  Content,
-  DocumentMetrics,
-  ErrorBody,
-  Job,
-  Metrics,
-  Run,
-  RunList,
-  TriggerResponse,
-} from './schemas.js';
+import type * as Schemas from './schemas.js';
 import { abortableSleep, DEFAULT_RETRY, retryDelayMs, type RetryPolicy } from '../retry.js';
 
 /** Every path of the Retab API that the action uses: a change of the API is one edit here. */
@@ -74,13 +64,28 @@ export interface TriggerOptions {
 
 export type RetabClient = ReturnType<typeof createRetabClient>;
 
-interface CallOptions<S extends z.ZodType> {
+/**
+ * The answers' schemas (zod) load on the first answer, not with the client: the first request
+ * leaves before they are built (src/head-start.ts), and they are ready long before it returns.
+ */
+let schemas: Promise<typeof Schemas> | undefined;
+function loadSchemas(): Promise<typeof Schemas> {
+  return (schemas ??= import('./schemas.js'));
+}
+
+/** The name of a schema in ./schemas.js. */
+type SchemaName = {
+  [K in keyof typeof Schemas]: (typeof Schemas)[K] extends z.ZodType ? K : never;
+}[keyof typeof Schemas];
+type Output<K extends SchemaName> = z.output<(typeof Schemas)[K]>;
+
+interface CallOptions<K extends SchemaName> {
   method: 'GET' | 'POST';
   path: string;
   query?: Record<string, string | undefined>;
   body?: unknown;
   headers?: Record<string, string>;
-  schema: S;
+  schema: K;
   /** Statuses whose JSON body is an answer to parse, not a failure. */
   acceptStatus?: (status: number) => boolean;
   /** Whether a failure may be retried; `undefined` status: no answer (connection error). */
@@ -93,6 +98,9 @@ interface Answer<T> {
   data: T;
 }
 
+/** Runs per page of the list, unless asked otherwise. */
+const RUNS_PAGE = 100;
+
 /** Reads are safe to repeat: retry throttling, server errors and lost connections. */
 const READ_RETRY = (status: number | undefined) =>
   status === undefined || status === 408 || status === 429 || status >= 500;
@@ -102,7 +110,7 @@ const TRIGGER_RETRY = (status: number | undefined) => status === 429;
 export function createRetabClient(options: RetabClientOptions) {
   const policy: RetryPolicy = { ...DEFAULT_RETRY, ...options.retry };
   const dispatcher =
-    options.dispatcher ?? new Agent({ connectTimeout: 10_000, keepAliveTimeout: 30_000 });
+    options.dispatcher ?? createAgent({ connectTimeout: 10_000, keepAliveTimeout: 30_000 });
   const timeoutMs = options.requestTimeoutMs ?? 30_000;
   const sleep = options.sleep ?? abortableSleep;
   const random = options.random ?? Math.random;
@@ -113,7 +121,7 @@ export function createRetabClient(options: RetabClientOptions) {
     'user-agent': 'retab-experiment-gate/1',
   };
 
-  async function call<S extends z.ZodType>(o: CallOptions<S>): Promise<Answer<z.output<S>>> {
+  async function call<K extends SchemaName>(o: CallOptions<K>): Promise<Answer<Output<K>>> {
     const name = `${o.method} ${o.path}`;
     const url = new URL(options.baseUrl + o.path);
     for (const [key, value] of Object.entries(o.query ?? {})) {
@@ -129,9 +137,8 @@ export function createRetabClient(options: RetabClientOptions) {
       let retryAfter: string | undefined;
       let failure: RetabApiError;
       try {
-        const response = await request(url, {
+        const response = await request(dispatcher, url, {
           method: o.method,
-          dispatcher,
           headers: {
             ...baseHeaders,
             ...(o.body === undefined ? {} : { 'content-type': 'application/json' }),
@@ -157,14 +164,17 @@ export function createRetabClient(options: RetabClientOptions) {
         );
       }
       if (status !== undefined) {
+        const known = await loadSchemas();
+        // The schema named K parses to Output<K>; TypeScript cannot follow a generic index.
+        const schema = known[o.schema] as z.ZodType<Output<K>>;
         if (status >= 200 && status < 300) {
-          return { status, requestId, data: parse(o.schema, text, name, status, requestId) };
+          return { status, requestId, data: parse(schema, text, name, status, requestId) };
         }
         // Some error statuses carry an answer (no_metrics); any other body is a plain failure.
-        const answer = o.acceptStatus?.(status) ? o.schema.safeParse(safeJson(text)) : undefined;
+        const answer = o.acceptStatus?.(status) ? schema.safeParse(safeJson(text)) : undefined;
         if (answer?.success) return { status, requestId, data: answer.data };
         failure = new RetabApiError(
-          `Retab ${name} failed: HTTP ${status} (x-request-id ${requestId ?? 'none'}): ${describeErrorBody(text)}`,
+          `Retab ${name} failed: HTTP ${status} (x-request-id ${requestId ?? 'none'}): ${describeErrorBody(text, known.ErrorBody)}`,
           name,
           status,
           requestId,
@@ -199,7 +209,7 @@ export function createRetabClient(options: RetabClientOptions) {
         path: PATHS.trigger(workflowId, experimentId),
         body,
         headers: { 'idempotency-key': t.idempotencyKey },
-        schema: TriggerResponse,
+        schema: 'TriggerResponse',
         retryOn: TRIGGER_RETRY,
       });
       return answer.data;
@@ -212,7 +222,7 @@ export function createRetabClient(options: RetabClientOptions) {
           method: 'GET',
           path: PATHS.job(jobId),
           query: { include_request: 'false', include_response: 'false' },
-          schema: Job,
+          schema: 'Job',
           retryOn: READ_RETRY,
         });
         return answer.data;
@@ -224,7 +234,7 @@ export function createRetabClient(options: RetabClientOptions) {
 
     async getRun(runId: string) {
       return (
-        await call({ method: 'GET', path: PATHS.run(runId), schema: Run, retryOn: READ_RETRY })
+        await call({ method: 'GET', path: PATHS.run(runId), schema: 'Run', retryOn: READ_RETRY })
       ).data;
     },
 
@@ -238,10 +248,10 @@ export function createRetabClient(options: RetabClientOptions) {
         path: PATHS.runs(workflowId, experimentId),
         query: {
           after: page.after,
-          limit: page.limit === undefined ? undefined : String(page.limit),
+          limit: String(page.limit ?? RUNS_PAGE),
           order: 'desc',
         },
-        schema: RunList,
+        schema: 'RunList',
         retryOn: READ_RETRY,
       });
       return answer.data;
@@ -253,7 +263,7 @@ export function createRetabClient(options: RetabClientOptions) {
         method: 'GET',
         path: PATHS.metrics(workflowId, experimentId),
         query: { view: 'summary', run_id: runId, prior_run_id: priorRunId },
-        schema: Metrics,
+        schema: 'Metrics',
         acceptStatus: (status) => status === 404 || status === 409 || status === 422,
         retryOn: READ_RETRY,
       });
@@ -277,7 +287,7 @@ export function createRetabClient(options: RetabClientOptions) {
           run_id: runId,
           prior_run_id: priorRunId,
         },
-        schema: DocumentMetrics,
+        schema: 'DocumentMetrics',
         retryOn: READ_RETRY,
       });
       return answer.data;
@@ -288,7 +298,7 @@ export function createRetabClient(options: RetabClientOptions) {
         method: 'GET',
         path: PATHS.content(workflowId, experimentId),
         query: { run_id: runId },
-        schema: Content,
+        schema: 'Content',
         retryOn: READ_RETRY,
       });
       return answer.data;
@@ -298,7 +308,7 @@ export function createRetabClient(options: RetabClientOptions) {
       await call({
         method: 'POST',
         path: PATHS.cancelJob(jobId),
-        schema: AnyBody,
+        schema: 'AnyBody',
         retryOn: READ_RETRY,
       });
     },
@@ -307,7 +317,7 @@ export function createRetabClient(options: RetabClientOptions) {
       await call({
         method: 'POST',
         path: PATHS.cancelRun(runId),
-        schema: AnyBody,
+        schema: 'AnyBody',
         retryOn: READ_RETRY,
       });
     },
@@ -366,9 +376,9 @@ function header(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value;
 }
 
-function describeErrorBody(text: string): string {
+function describeErrorBody(text: string, errorBody: typeof Schemas.ErrorBody): string {
   try {
-    const body = ErrorBody.safeParse(JSON.parse(text));
+    const body = errorBody.safeParse(JSON.parse(text));
     if (body.success) {
       const { detail } = body.data;
       if (typeof detail === 'string') return oneLine(detail);

@@ -7,6 +7,7 @@ import type {
   MetricsDocument,
   MetricsSummary,
   Run,
+  RunList,
   RunRow,
   TriggerResponse,
 } from './schemas.js';
@@ -61,9 +62,10 @@ export interface GatherDeps {
   onCompleted?: () => void;
   /** Identifies this workflow attempt; a retried request reuses it, a re-run does not. */
   attempt: { repository: string; runId: string; runAttempt: string; job: string } | undefined;
+  /** The first page of the history (`listRuns` with no options), when it was sent early. */
+  firstHistoryPage?: Promise<RunList>;
 }
 
-const HISTORY_PAGE = 100;
 const HISTORY_MAX_PAGES = 10;
 /** How long metrics may take to be ready after the run completed. */
 const METRICS_WAIT_MS = 30_000;
@@ -351,10 +353,11 @@ async function findStartedRun(
 async function readHistory(settings: Settings, deps: GatherDeps, evidence: Evidence) {
   let after: string | undefined;
   for (let page = 0; page < HISTORY_MAX_PAGES; page++) {
-    const list = await deps.client.listRuns(settings.workflowId, settings.experimentId, {
-      after,
-      limit: HISTORY_PAGE,
-    });
+    // The first page is the first request of every gate: src/head-start.ts sends it early.
+    const list =
+      page === 0 && deps.firstHistoryPage
+        ? await deps.firstHistoryPage
+        : await deps.client.listRuns(settings.workflowId, settings.experimentId, { after });
     evidence.history.push(...list.runs);
     if (settings.baselineFingerprint) {
       evidence.baseline = pickBaseline(evidence.history, settings.baselineFingerprint);

@@ -113,6 +113,8 @@ export interface RetabFaults {
   malformed?: RetabEndpoint;
   /** Extra delay on every answer. */
   slowMs?: number;
+  /** The first request the API receives, whatever it is, is answered with this status. */
+  firstRequestStatus?: number;
   /** The trigger answers 400 with this detail (e.g. one that echoes the request). */
   triggerRefusal?: string;
   /** Another workflow triggers the experiment at the same moment as the first trigger: its
@@ -817,6 +819,7 @@ export async function startFakeRetab(scenario: RetabScenario): Promise<FakeRetab
   const faults = scenario.faults ?? {};
   const dice = seededRandom(faults.seed ?? 1);
   let triggersSeen = 0;
+  let requestsSeen = 0;
 
   function withFaults(
     endpoint: RetabEndpoint | undefined,
@@ -827,6 +830,10 @@ export async function startFakeRetab(scenario: RetabScenario): Promise<FakeRetab
     const slowMs = faults.slowMs ?? 0;
     const delay = (reply: Reply): Reply =>
       slowMs > 0 ? { ...reply, delayMs: (reply.delayMs ?? 0) + slowMs } : reply;
+    requestsSeen += 1;
+    if (requestsSeen === 1 && faults.firstRequestStatus !== undefined) {
+      return json(faults.firstRequestStatus, { detail: 'Injected failure of the first request' });
+    }
     if (req.method === 'GET') {
       const roll = dice();
       const errorRate = faults.serverErrorRate ?? 0;

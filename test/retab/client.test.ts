@@ -151,7 +151,10 @@ describe('Retab client', () => {
   test('the newer fingerprint name is read as definition_fingerprint', async () => {
     const { pool, client } = setup();
     pool
-      .intercept({ path: '/v1/workflows/wf/experiments/exp/runs?order=desc', method: 'GET' })
+      .intercept({
+        path: '/v1/workflows/wf/experiments/exp/runs?limit=100&order=desc',
+        method: 'GET',
+      })
       .reply(200, {
         data: [{ id: 'r1', status: 'completed', block_execution_fingerprint: 'fp1' }],
         list_metadata: { after: 'r1' },

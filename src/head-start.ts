@@ -1,0 +1,99 @@
+import { channel } from 'node:diagnostics_channel';
+import { readBaselineFingerprint } from './baseline-file.js';
+import { readSettings, runnerInput, type CommentSettings, type Settings } from './inputs.js';
+import { createRetabClient, type RetabClient } from './retab/client.js';
+import type { RunList } from './retab/schemas.js';
+import { abortableSleep } from './retry.js';
+
+/**
+ * What the action does before the rest of it loads (src/index.ts): read and check the inputs,
+ * read the pinned baseline, and send the first read of the experiment's history to Retab. The
+ * toolkit, the verdict, the report and the answers' schemas then load while that read is on the
+ * wire, instead of before it. So this module and what it imports must stay light: no toolkit,
+ * no zod (test/e2e/start-up.test.ts checks the bundle). Nothing here writes to the log: the
+ * secrets are masked first (src/main.ts), then `log` prints what was held back.
+ */
+export type HeadStart = { abort: AbortController; log: HeldLog } & Started;
+
+type Started =
+  /** Bad inputs or an unreadable baseline file: nothing was sent. */
+  | { mode: 'none'; error: unknown }
+  | { mode: 'comment'; settings: CommentSettings }
+  /** The client, and the first page of the run history, already sent. */
+  | { mode: 'run'; settings: Settings; client: RetabClient; firstHistoryPage: Promise<RunList> };
+
+export async function headStart(): Promise<HeadStart> {
+  const abort = new AbortController();
+  const log = new HeldLog();
+  let settings: Settings | CommentSettings;
+  try {
+    settings = await withPinnedBaseline(readSettings(runnerInput), log);
+  } catch (error) {
+    return { abort, log, mode: 'none', error };
+  }
+  if (settings.mode === 'comment') return { abort, log, mode: 'comment', settings };
+
+  const client = createRetabClient({
+    baseUrl: settings.apiBaseUrl,
+    apiKey: settings.apiKey,
+    signal: abort.signal,
+    sleep: abortableSleep,
+    onRetry: (message) => log.write(message),
+  });
+  const onTheWire = headersSent();
+  const firstHistoryPage = client.listRuns(settings.workflowId, settings.experimentId);
+  // Awaited by the evidence; until then, a failure must not count as unhandled.
+  firstHistoryPage.catch(() => undefined);
+  // Loading the rest blocks this thread: first let undici connect and write the request.
+  await Promise.race([onTheWire, firstHistoryPage.then(noop, noop)]);
+  return { abort, log, mode: 'run', settings, client, firstHistoryPage };
+}
+
+/** Resolves when undici has written the headers of the next request it sends. */
+function headersSent(): Promise<void> {
+  const sendHeaders = channel('undici:client:sendHeaders');
+  return new Promise((resolve) => {
+    const done = () => {
+      sendHeaders.unsubscribe(done);
+      resolve();
+    };
+    sendHeaders.subscribe(done);
+  });
+}
+
+function noop(): void {}
+
+/** With `baseline-file` and no `baseline-fingerprint`: the fingerprint pinned in the repository. */
+async function withPinnedBaseline(
+  settings: Settings | CommentSettings,
+  log: HeldLog,
+): Promise<Settings | CommentSettings> {
+  if (settings.mode === 'comment' || settings.baselineFingerprint || !settings.baselineFile) {
+    return settings;
+  }
+  const workspace = process.env.GITHUB_WORKSPACE || process.cwd();
+  const fingerprint = await readBaselineFingerprint(
+    workspace,
+    settings.baselineFile,
+    settings.experimentId,
+  );
+  log.write(`Baseline pinned in ${settings.baselineFile}: ${fingerprint}.`);
+  return { ...settings, baselineFingerprint: fingerprint };
+}
+
+/** Log lines written before the log can take them (the secrets not yet masked), printed later. */
+export class HeldLog {
+  private held: string[] = [];
+  private sink: ((message: string) => void) | undefined;
+
+  write(message: string): void {
+    if (this.sink) this.sink(message);
+    else this.held.push(message);
+  }
+
+  /** From now on, lines go to `sink`; the held ones first, in order. */
+  open(sink: (message: string) => void): void {
+    this.sink = sink;
+    for (const message of this.held.splice(0)) sink(message);
+  }
+}
