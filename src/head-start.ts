@@ -17,7 +17,7 @@ export type HeadStart = { abort: AbortController; log: HeldLog } & Started;
 
 type Started =
   /** Bad inputs or an unreadable baseline file: nothing was sent. */
-  | { mode: 'none'; error: unknown }
+  | { mode: 'invalid'; error: unknown }
   | { mode: 'comment'; settings: CommentSettings }
   /** The client, and the first page of the run history, already sent. */
   | { mode: 'run'; settings: Settings; client: RetabClient; firstHistoryPage: Promise<RunList> };
@@ -29,7 +29,7 @@ export async function headStart(): Promise<HeadStart> {
   try {
     settings = await withPinnedBaseline(readSettings(runnerInput), log);
   } catch (error) {
-    return { abort, log, mode: 'none', error };
+    return { abort, log, mode: 'invalid', error };
   }
   if (settings.mode === 'comment') return { abort, log, mode: 'comment', settings };
 

@@ -46,7 +46,7 @@ export async function run(head: HeadStart): Promise<void> {
   process.once('SIGTERM', onSignal);
 
   try {
-    if (head.mode === 'none') throw head.error;
+    if (head.mode === 'invalid') throw head.error;
     if (head.mode === 'comment') await commentFromReport(head.settings);
     else await gate(head, redact);
   } catch (error) {
