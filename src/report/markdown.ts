@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer';
 import { markdownTable } from 'markdown-table';
 import { commentMarker } from '../names.js';
 import type { DocumentRow, Reason } from '../gate/verdict.js';
@@ -41,10 +42,9 @@ export function renderComment(report: Report): string {
 }
 
 export function renderSummary(report: Report): string {
-  const encoder = new TextEncoder();
   return renderMarkdown(report, {
     limit: SUMMARY_LIMIT_BYTES,
-    measure: (t) => encoder.encode(t).length,
+    measure: (t) => Buffer.byteLength(t, 'utf8'),
     marker: false,
   });
 }
@@ -67,19 +67,22 @@ export function renderMarkdown(report: Report, options: RenderOptions): string {
   const errors = new Map((report.documentErrors ?? []).map((e) => [e.id, e.message]));
   const shown = report.documents.filter((row) => row.status !== 'unchanged');
   const folded = report.documents.filter((row) => row.status === 'unchanged');
-  const shownRows = shown.map((row) => documentCells(row, errors.get(row.id)));
-  const foldedRows = folded.map((row) => documentCells(row, errors.get(row.id)));
+  const cells = (row: DocumentRow) => documentCells(row, errors.get(row.id));
+  const shownTable = documentTable(shown.map(cells), options.measure);
+  const foldedTable = documentTable(folded.map(cells), options.measure);
 
-  const assemble = (keep: number): string => {
-    const main = shownRows.slice(0, keep);
-    const rest = foldedRows.slice(0, Math.max(0, keep - shownRows.length));
-    const omitted = shownRows.length + foldedRows.length - main.length - rest.length;
+  // The Markdown with the first `keep` rows; with `rows` false, the tables hold their header
+  // only (see size()).
+  const assemble = (keep: number, rows = true): string => {
+    const main = Math.min(keep, shownTable.rows);
+    const rest = Math.min(Math.max(0, keep - shownTable.rows), foldedTable.rows);
+    const omitted = shownTable.rows + foldedTable.rows - main - rest;
     const parts = [...head];
     if (report.documents.length > 0) parts.push('### Documents');
-    if (main.length > 0) parts.push(table([DOCUMENT_COLUMNS, ...main]));
-    if (rest.length > 0) {
+    if (main > 0) parts.push(shownTable.firstRows(rows ? main : 0));
+    if (rest > 0) {
       parts.push(
-        `<details><summary>${plural(folded.length, 'unchanged document')}</summary>\n\n${table([DOCUMENT_COLUMNS, ...rest])}\n\n</details>`,
+        `<details><summary>${plural(folded.length, 'unchanged document')}</summary>\n\n${foldedTable.firstRows(rows ? rest : 0)}\n\n</details>`,
       );
     }
     if (omitted > 0) {
@@ -90,16 +93,25 @@ export function renderMarkdown(report: Report, options: RenderOptions): string {
     parts.push(foot);
     return parts.join('\n\n') + '\n';
   };
+  // measure(assemble(keep)), without building it: the rows' lines are measured once.
+  const size = (keep: number): number => {
+    const main = Math.min(keep, shownTable.rows);
+    const rest = Math.min(Math.max(0, keep - shownTable.rows), foldedTable.rows);
+    return (
+      options.measure(assemble(keep, false)) +
+      shownTable.sizeOfRows(main) +
+      foldedTable.sizeOfRows(rest)
+    );
+  };
 
-  const all = shownRows.length + foldedRows.length;
-  const full = assemble(all);
-  if (options.measure(full) <= options.limit) return full;
+  const all = shownTable.rows + foldedTable.rows;
+  if (size(all) <= options.limit) return assemble(all);
   // The most rows that fit: binary search, since each extra row only adds length.
   let low = 0;
   let high = all;
   while (low < high) {
     const mid = Math.ceil((low + high) / 2);
-    if (options.measure(assemble(mid)) <= options.limit) low = mid;
+    if (size(mid) <= options.limit) low = mid;
     else high = mid - 1;
   }
   return assemble(low);
@@ -406,6 +418,24 @@ function documentCells(row: DocumentRow, error: string | undefined): string[] {
 /** A GFM table; the first row is the header. Cells must be escaped already. */
 function table(rows: string[][]): string {
   return markdownTable(rows, { alignDelimiters: false });
+}
+
+/**
+ * The documents' table, rendered once: `firstRows(n)` is the table of its first n rows, and
+ * `sizeOfRows(n)` what those rows add to it. Each row is one line of its own (no cell is padded
+ * to the others), so fitting a report of 10,000 documents measures each line once instead of
+ * rendering and measuring the whole table for each of its 15 tries.
+ */
+function documentTable(rows: string[][], measure: (text: string) => number) {
+  const lines = table([DOCUMENT_COLUMNS, ...rows]).split('\n');
+  const sizes = [0]; // sizes[n]: the first n rows, each with the newline before it
+  let total = 0;
+  for (const line of lines.slice(2)) sizes.push((total += measure(`\n${line}`)));
+  return {
+    rows: rows.length,
+    firstRows: (n: number) => lines.slice(0, 2 + n).join('\n'),
+    sizeOfRows: (n: number) => sizes[n] ?? 0,
+  };
 }
 
 function countStatuses(rows: readonly DocumentRow[]) {

@@ -1,6 +1,11 @@
 import { describe, expect, test } from 'vitest';
 import { escapeText } from '../../src/report/escape.js';
-import { COMMENT_LIMIT, renderComment, renderSummary } from '../../src/report/markdown.js';
+import {
+  COMMENT_LIMIT,
+  renderComment,
+  renderSummary,
+  SUMMARY_LIMIT_BYTES,
+} from '../../src/report/markdown.js';
 import { report, row } from './fixtures.ts';
 import { foreignTags, renderGfm, tableShapes } from './render.ts';
 
@@ -52,6 +57,12 @@ describe('escapeText', () => {
     expect(escapeText('facture été.pdf')).toBe('facture été.pdf');
   });
 
+  test('an underscore is kept inside a word only: at its edge it could open emphasis', () => {
+    expect(escapeText('a_b')).toBe('a_b');
+    expect(escapeText('_draft_ invoice.pdf')).toBe('&#95;draft&#95; invoice.pdf');
+    expect(escapeText('invoice_.pdf')).toBe('invoice&#95;.pdf');
+  });
+
   test('long names are cut with an ellipsis', () => {
     expect([...escapeText('y'.repeat(500), 50)]).toHaveLength(50);
   });
@@ -100,6 +111,8 @@ describe('renderComment', () => {
     );
     const body = renderComment(report(docs));
     expect(body.length).toBeLessThanOrEqual(COMMENT_LIMIT);
+    // As many rows as fit: one more row (under 100 characters here) would not.
+    expect(body.length).toBeGreaterThan(COMMENT_LIMIT - 100);
     const shown = (body.match(/invoice_2026_batch_/g) ?? []).length;
     const more = /…and ([\d,]+) more documents/.exec(body);
     expect(more).not.toBeNull();
@@ -113,6 +126,20 @@ describe('renderComment', () => {
     ).toBe(true);
     const summary = renderSummary(report(docs));
     expect((summary.match(/invoice_2026_batch_/g) ?? []).length).toBeGreaterThan(shown * 5);
+  });
+
+  test('the job summary is fitted in bytes, not characters: as many rows as 1 MB holds', () => {
+    const docs = Array.from({ length: 10_000 }, (_, i) =>
+      row(i, `facture_été_${'é'.repeat(60)}_${String(i).padStart(5, '0')}.pdf`, 0.9, 0.7),
+    );
+    const summary = renderSummary(report(docs));
+    const bytes = Buffer.byteLength(summary);
+    expect(bytes).toBeLessThanOrEqual(SUMMARY_LIMIT_BYTES);
+    expect(bytes).toBeGreaterThan(SUMMARY_LIMIT_BYTES - 300); // one more row would not fit
+    expect(summary.length).toBeLessThan(bytes * 0.7);
+    const shown = (summary.match(/facture_été_/g) ?? []).length;
+    const more = /…and ([\d,]+) more documents/.exec(summary);
+    expect(shown + Number(more?.[1])).toBe(10_000);
   });
 
   test('an error report says why, and never looks like a pass', () => {
