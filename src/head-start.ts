@@ -5,6 +5,9 @@ import { createRetabClient, type RetabClient } from './retab/client.js';
 import type { RunList } from './retab/schemas.js';
 import { abortableSleep } from './retry.js';
 
+/** Longest wait for the first request to be on the wire before the rest of the action loads. */
+const ON_THE_WIRE_WAIT_MS = 1_000;
+
 /**
  * What the action does before the rest of it loads (src/index.ts): read and check the inputs,
  * read the pinned baseline, and send the first read of the experiment's history to Retab. The
@@ -40,7 +43,7 @@ export async function headStart(): Promise<HeadStart> {
     sleep: abortableSleep,
     onRetry: (message) => log.write(message),
   });
-  const onTheWire = headersSent();
+  const onTheWire = headersSent(ON_THE_WIRE_WAIT_MS);
   const firstHistoryPage = client.listRuns(settings.workflowId, settings.experimentId);
   // Awaited by the evidence; until then, a failure must not count as unhandled.
   firstHistoryPage.catch(() => undefined);
@@ -49,14 +52,19 @@ export async function headStart(): Promise<HeadStart> {
   return { abort, log, mode: 'run', settings, client, firstHistoryPage };
 }
 
-/** Resolves when undici has written the headers of the next request it sends. */
-function headersSent(): Promise<void> {
+/**
+ * Resolves when undici has written the headers of the next request it sends, or after `ms`
+ * (no connection yet: the rest loads anyway, and the log shows the retries without delay).
+ */
+function headersSent(ms: number): Promise<void> {
   const sendHeaders = channel('undici:client:sendHeaders');
   return new Promise((resolve) => {
     const done = () => {
+      clearTimeout(timer);
       sendHeaders.unsubscribe(done);
       resolve();
     };
+    const timer = setTimeout(done, ms);
     sendHeaders.subscribe(done);
   });
 }
