@@ -59,7 +59,7 @@ const EXPECTED: Record<string, Expected> = {
   },
   'large.md': {
     mark: '❌',
-    shows: ['10000 documents', 'left out to fit'],
+    shows: ['10,000 documents', 'left out to fit'],
     plainText: [
       'INV|2026|0017.pdf',
       '@billing-team invoice 99.pdf',
@@ -166,11 +166,11 @@ describe.each(files)('docs/examples/%s', (file) => {
     }
     // The line under the headline: "… · run `exprun_…` · 12 documents · …".
     const about = body.split('\n').find((line, i, all) => all[i - 2]?.startsWith('## '));
-    const stated = Number(/ · (\d+) documents? · /.exec(about ?? '')?.[1]);
+    const stated = count(/ · ([\d,]+) documents? · /.exec(about ?? '')?.[1]);
     expect(stated).toBeGreaterThan(0);
-    const more = /…and (\d+) more documents?, left out to fit/.exec(body);
+    const more = /…and ([\d,]+) more documents?, left out to fit/.exec(body);
     const shown = documentTables.reduce((sum, t) => sum + t.rows, 0);
-    expect(shown + Number(more?.[1] ?? 0)).toBe(stated);
+    expect(shown + count(more?.[1] ?? '0')).toBe(stated);
   });
 
   test('only our own markup renders as elements', () => {
@@ -214,3 +214,8 @@ describe.each(files)('docs/examples/%s', (file) => {
     for (const phrase of expected?.shows ?? []) expect(body).toContain(phrase);
   });
 });
+
+/** A count as the comment prints it ("10,000"), as a number. */
+function count(text: string | undefined): number {
+  return /^\d{1,3}(,\d{3})*$/.test(text ?? '') ? Number(text!.replaceAll(',', '')) : NaN;
+}

@@ -33,5 +33,10 @@ export function formatDuration(ms: number | null | undefined): string {
 }
 
 export function plural(count: number, one: string, many = `${one}s`): string {
-  return `${count} ${count === 1 ? one : many}`;
+  return `${formatCount(count)} ${count === 1 ? one : many}`;
+}
+
+/** A count as a reader reads it: 10,000. */
+export function formatCount(count: number): string {
+  return count.toLocaleString('en-US');
 }

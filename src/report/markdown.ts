@@ -8,6 +8,7 @@ import {
   formatInterval,
   formatLevel,
   formatPoints,
+  formatCount,
   formatScore,
   plural,
 } from './format.js';
@@ -142,9 +143,9 @@ function renderHeadline(report: Report): string {
   if (report.documents.length > 0) {
     const counts = countStatuses(report.documents);
     bits.push(
-      `${counts.regressed} regressed`,
-      `${counts.improved} improved`,
-      `${counts.errored} errored`,
+      `${formatCount(counts.regressed)} regressed`,
+      `${formatCount(counts.improved)} improved`,
+      `${formatCount(counts.errored)} errored`,
     );
   }
   const spark = sparkline(report.trend);

@@ -116,7 +116,7 @@ describe('renderComment', () => {
     const shown = (body.match(/invoice_2026_batch_/g) ?? []).length;
     const more = /…and ([\d,]+) more documents/.exec(body);
     expect(more).not.toBeNull();
-    expect(shown + Number(more![1])).toBe(10_000);
+    expect(shown + Number(more![1]!.replaceAll(',', ''))).toBe(10_000);
     // The worst rows are the ones kept.
     expect(body).toContain('invoice_2026_batch_00000.pdf');
     expect(
@@ -139,7 +139,7 @@ describe('renderComment', () => {
     expect(summary.length).toBeLessThan(bytes * 0.7);
     const shown = (summary.match(/facture_été_/g) ?? []).length;
     const more = /…and ([\d,]+) more documents/.exec(summary);
-    expect(shown + Number(more?.[1])).toBe(10_000);
+    expect(shown + Number(more?.[1]?.replaceAll(',', ''))).toBe(10_000);
   });
 
   test('an error report says why, and never looks like a pass', () => {
