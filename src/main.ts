@@ -62,6 +62,7 @@ async function gate(
   head: HeadStart & { mode: 'run' },
   redact: (text: string) => string,
 ): Promise<void> {
+  const startedAt = new Date().toISOString();
   const { settings, client, firstHistoryPage } = head;
   const { signal } = head.abort;
   const { context } = github;
@@ -132,6 +133,7 @@ async function gate(
     error,
     pullRequest,
     mergeGroup: event.mergeGroup,
+    startedAt,
   });
   const reportPath = await writeReportFile(report, redact);
   const deferred =
@@ -232,7 +234,7 @@ async function postComment(
   try {
     const current = await existing;
     // Two pushes racing: the later run's report stays, whichever finishes last.
-    if (current && reportsNewerRun(current.body, report.run?.createdAt)) {
+    if (current && reportsNewerRun(current.body, report)) {
       core.info(`The PR comment already reports a newer run; left as it is: ${current.url}`);
       return current.url;
     }

@@ -11,6 +11,8 @@ export interface AssembleInput {
   error: string | undefined;
   pullRequest: Report['pullRequest'];
   mergeGroup: Report['mergeGroup'];
+  /** When the gate started (ISO). */
+  startedAt: string;
 }
 
 /** Turns what was learned into the one report every rendering uses. Pure. */
@@ -20,6 +22,7 @@ export function assembleReport({
   error,
   pullRequest,
   mergeGroup,
+  startedAt,
 }: AssembleInput): Report {
   const { trigger, run, metrics, baseline } = evidence;
   const previous: RunReference | undefined = trigger?.previous_run
@@ -97,6 +100,7 @@ export function assembleReport({
     workflowId: settings.workflowId,
     workflowName: run?.workflow?.name_at_run_time ?? undefined,
     experimentId: settings.experimentId,
+    startedAt,
     run: trigger
       ? {
           id: trigger.run_id,

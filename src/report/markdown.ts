@@ -55,8 +55,7 @@ export function renderSummary(report: Report): string {
  * dropped from the end and one line says how many, and where to find them.
  */
 export function renderMarkdown(report: Report, options: RenderOptions): string {
-  const runData =
-    options.marker && report.run ? formatRunData(report.run.id, report.run.createdAt) : '';
+  const runData = options.marker ? formatRunData(report) : '';
   const head = [
     ...(options.marker ? [[commentMarker(report.header), runData].filter(Boolean).join('\n')] : []),
     renderHeadline(report),

@@ -12,6 +12,11 @@ export interface Report {
   workflowId: string;
   workflowName?: string;
   experimentId: string;
+  /**
+   * When this gate started (the runner's clock, ISO): the time of a report that has no run's
+   * `createdAt` (an error before the run was read), so that it cannot replace a newer report.
+   */
+  startedAt?: string;
   run?: RunSummary;
   previous?: RunReference;
   baseline?: RunReference;

@@ -2,6 +2,7 @@
  * The run a comment reports, kept in the comment in a hidden line of its own (the marker stays
  * exactly as it is): a later run can tell whether the comment already reports a newer run.
  */
+import type { Report } from './model.js';
 
 const PREFIX = '<!-- retab-experiment-gate-run: ';
 const SUFFIX = ' -->';
@@ -9,17 +10,29 @@ const SAFE_ID = /^[A-Za-z0-9_.:-]{1,200}$/;
 const ISO_TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$/;
 
 export interface RunData {
-  runId: string;
+  /** Absent when the gate failed before a run was started. */
+  runId: string | undefined;
   createdAt: string | undefined;
 }
 
-/** The hidden line, or '' when the run's id is not plainly an id (it could end the comment). */
-export function formatRunData(runId: string, createdAt: string | undefined): string {
-  if (!SAFE_ID.test(runId)) return '';
+/**
+ * When what the report tells happened: its run's creation, or, for an error before the run was
+ * read, the gate's start (always earlier than the run it would have started).
+ */
+export function reportTime(report: Report): string | undefined {
+  return report.run?.createdAt ?? report.startedAt;
+}
+
+/** The hidden line of a report, or '' when there is nothing safe to say in it. */
+export function formatRunData(report: Report): string {
+  // An id that is not plainly an id could end the comment: no line at all.
+  if (report.run && !SAFE_ID.test(report.run.id)) return '';
+  const time = reportTime(report);
   const data: RunData = {
-    runId,
-    createdAt: createdAt && ISO_TIME.test(createdAt) ? createdAt : undefined,
+    runId: report.run?.id,
+    createdAt: time && ISO_TIME.test(time) ? time : undefined,
   };
+  if (data.runId === undefined && data.createdAt === undefined) return '';
   return `${PREFIX}${JSON.stringify(data)}${SUFFIX}`;
 }
 
@@ -30,9 +43,8 @@ export function readRunData(body: string): RunData | undefined {
     const data = JSON.parse(
       line.trimEnd().slice(PREFIX.length, -SUFFIX.length),
     ) as Partial<RunData>;
-    if (typeof data.runId !== 'string') return undefined;
     return {
-      runId: data.runId,
+      runId: typeof data.runId === 'string' ? data.runId : undefined,
       createdAt:
         typeof data.createdAt === 'string' && ISO_TIME.test(data.createdAt)
           ? data.createdAt
@@ -51,9 +63,10 @@ export function visibleBody(body: string): string {
     .join('\n');
 }
 
-/** The comment already reports a run created after this one: leave it as it is. */
-export function reportsNewerRun(existingBody: string, createdAt: string | undefined): boolean {
+/** The comment already reports something newer than `report`: leave it as it is. */
+export function reportsNewerRun(existingBody: string, report: Report): boolean {
   const existing = readRunData(existingBody)?.createdAt;
-  if (!existing || !createdAt) return false;
-  return Date.parse(existing) > Date.parse(createdAt);
+  const ours = reportTime(report);
+  if (!existing || !ours) return false;
+  return Date.parse(existing) > Date.parse(ours);
 }

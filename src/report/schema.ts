@@ -62,6 +62,7 @@ export const ReportSchema: z.ZodType<Report> = z.strictObject({
   workflowId: id,
   workflowName: opt(text(300)),
   experimentId: id,
+  startedAt: opt(text(40)),
   run: opt(
     z.strictObject({
       id,

@@ -517,6 +517,46 @@ describe.concurrent('writing the comment', () => {
     expect(fakes.github.comments(PR)).toEqual([seeded]);
   });
 
+  test('an error from an older workflow does not replace the report of a newer run', async (ctx) => {
+    const { expect } = ctx;
+    // The newer run was created after this workflow started; this one fails before its run.
+    const newer =
+      `${MARKER}\n` +
+      `${RUN_DATA_PREFIX}{"runId":"exprun_future","createdAt":"2999-01-01T00:00:00.000Z"} -->\n` +
+      'old body';
+    const fakes = await startFakes(
+      ctx,
+      scenario({ faults: { triggerRefusal: 'Quota exceeded' } }),
+      {
+        comments: [{ issue: PR, body: newer, login: BOT }],
+      },
+    );
+    const [seeded] = fakes.github.comments(PR);
+    const run = await gate(ctx, fakes);
+
+    expect(run.code).toBe(1);
+    expect(run.outputs.verdict).toBe('error');
+    expect(errorLines(run.stdout).join('\n')).toContain('Quota exceeded');
+    expect(commentWrites(fakes.github)).toEqual({ posts: [], patches: [] });
+    expect(fakes.github.comments(PR)).toEqual([seeded]);
+  });
+
+  test('an error comment carries the time the gate started, so only an older report is replaced by it', async (ctx) => {
+    const { expect } = ctx;
+    const fakes = await startFakes(ctx, scenario({ faults: { triggerRefusal: 'Quota exceeded' } }));
+    const startedAt = Date.now();
+    const run = await gate(ctx, fakes);
+
+    expect(run.outputs.verdict).toBe('error');
+    const [comment] = markedComments(fakes.github);
+    expect(comment!.body).toContain('Experiment gate: error');
+    const data = runData(comment!.body);
+    expect(data?.runId, 'no run was started').toBeUndefined();
+    const time = Date.parse(String(data?.createdAt));
+    expect(time).toBeGreaterThanOrEqual(startedAt - 1000);
+    expect(time).toBeLessThanOrEqual(Date.now());
+  });
+
   test('a comment that reports an older run is updated, with this run in its hidden line', async (ctx) => {
     const { expect } = ctx;
     const older =
