@@ -28,6 +28,14 @@ type Started =
 export async function headStart(): Promise<HeadStart> {
   const abort = new AbortController();
   const log = new HeldLog();
+  // From the first instant: a cancelled workflow stops the reads (src/main.ts then fails the
+  // step before anything is triggered, or cancels what was).
+  const onSignal = (signal: string) => {
+    log.write(`Received ${signal}: cancelling the Retab run.`, 'warning');
+    abort.abort();
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
   let settings: Settings | CommentSettings;
   try {
     settings = await withPinnedBaseline(readSettings(runnerInput), log);
@@ -89,19 +97,22 @@ async function withPinnedBaseline(
   return { ...settings, baselineFingerprint: fingerprint };
 }
 
+export type LogLevel = 'info' | 'warning';
+type LogSink = (message: string, level: LogLevel) => void;
+
 /** Log lines written before the log can take them (the secrets not yet masked), printed later. */
 export class HeldLog {
-  private held: string[] = [];
-  private sink: ((message: string) => void) | undefined;
+  private held: Array<[string, LogLevel]> = [];
+  private sink: LogSink | undefined;
 
-  write(message: string): void {
-    if (this.sink) this.sink(message);
-    else this.held.push(message);
+  write(message: string, level: LogLevel = 'info'): void {
+    if (this.sink) this.sink(message, level);
+    else this.held.push([message, level]);
   }
 
   /** From now on, lines go to `sink`; the held ones first, in order. */
-  open(sink: (message: string) => void): void {
+  open(sink: LogSink): void {
     this.sink = sink;
-    for (const message of this.held.splice(0)) sink(message);
+    for (const [message, level] of this.held.splice(0)) sink(message, level);
   }
 }

@@ -36,14 +36,10 @@ export async function run(head: HeadStart): Promise<void> {
   for (const secret of secrets) core.setSecret(secret);
   const redact = (text: string) =>
     secrets.reduce((out, secret) => out.split(secret).join('***'), text);
-  head.log.open((message) => core.info(message));
+  head.log.open((message, level) =>
+    level === 'warning' ? core.warning(message) : core.info(message),
+  );
   core.setOutput(OUTPUT.verdict, 'error');
-  const onSignal = (signal: string) => {
-    core.warning(`Received ${signal}: cancelling the Retab run.`);
-    head.abort.abort();
-  };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
 
   try {
     if (head.mode === 'invalid') throw head.error;
@@ -52,9 +48,6 @@ export async function run(head: HeadStart): Promise<void> {
   } catch (error) {
     core.setOutput(OUTPUT.verdict, 'error');
     core.setFailed(redact(failureMessage(error)));
-  } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
   }
 }
 

@@ -109,6 +109,21 @@ describe.concurrent('the run is cancelled when the gate stops following it', () 
   });
 });
 
+describe('a runner the action cannot write to', () => {
+  test('an unwritable GITHUB_OUTPUT: one error saying so, exit 1, and no run started', async (ctx) => {
+    const fakes = await startFakes(ctx);
+    const run = await gate(ctx, fakes, { env: { GITHUB_OUTPUT: '/nonexistent/dir/output' } });
+    expect(run.code).toBe(1);
+    expect(run.signal).toBeNull();
+    expect(errorLines(run.stdout)).toEqual([
+      expect.stringContaining(
+        'experiment-gate could not run: Error: Missing file at path: /nonexistent/dir/output',
+      ),
+    ]);
+    expect(fakes.retab.createdRuns()).toBe(0);
+  });
+});
+
 describe.concurrent('malformed answers give an error naming the endpoint and the fields', () => {
   const CASES: Array<[RetabEndpoint, string, string]> = [
     ['runs', '/v1/workflows/wf_test/experiments/exp_test/runs', 'runs'],
