@@ -36,7 +36,7 @@ export function plural(count: number, one: string, many = `${one}s`): string {
   return `${formatCount(count)} ${count === 1 ? one : many}`;
 }
 
-/** A count as a reader reads it: 10,000. */
+/** A count as a reader reads it: 10,000. (Not toLocaleString: ICU's data costs 5 MB of memory.) */
 export function formatCount(count: number): string {
-  return count.toLocaleString('en-US');
+  return String(count).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
 }

@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { escapeText } from '../../src/report/escape.js';
+import { formatCount } from '../../src/report/format.js';
 import {
   COMMENT_LIMIT,
   renderComment,
@@ -38,6 +39,20 @@ const HOSTILE = [
   '<details><summary>x</summary>',
   'x'.repeat(5000),
 ];
+
+describe('formatCount', () => {
+  test('groups thousands with commas, as the comment prints counts', () => {
+    expect([0, 7, 999, 1_000, 9_997, 10_000, 1_234_567].map(formatCount)).toEqual([
+      '0',
+      '7',
+      '999',
+      '1,000',
+      '9,997',
+      '10,000',
+      '1,234,567',
+    ]);
+  });
+});
 
 describe('escapeText', () => {
   test.each(HOSTILE)('%j renders as plain text', (name) => {
