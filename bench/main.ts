@@ -667,6 +667,16 @@ about half a minute up (part 1a, 30 s–2 min bucket) and by a wide margin on lo
 where the requests are. A first run never polls more than the fixed poll; on short first runs it
 is about as fast as the fixed poll too, for want of savings to spend at the end.
 
+Why part 1b misses the request target: with the duration known to ±30 %, a 7.5 s run may end
+anywhere in a 4.5 s window, and a run is marked completed 0.2–1.5 s after its last document.
+Halving the fixed poll's ~1 s latency takes polls under 1 s apart across that window: more polls
+than the fixed poll's ~4. Even a schedule told the very moment the last document finished would
+need 2 polls after it (0.5×). Two alternatives, measured on the same 40 jobs: holding every run,
+not only first runs, to the fixed poll's count gives 1.01× the requests but 0.86× the latency;
+pricing a poll at 150 ms of latency instead of 60 gives 1.59× and 0.33×. Without a completion
+signal from the API (it has no long poll and no webhook), the schedule spends these few extra
+requests on latency, where a person is waiting.
+
 ## Start-up, memory and size
 
 - \`--no-source-map-register\` keeps \`index.js.map\` for debugging but stops the bundle from
