@@ -71,11 +71,15 @@ export function renderMarkdown(report: Report, options: RenderOptions): string {
   const shownTable = documentTable(shown.map(cells), options.measure);
   const foldedTable = documentTable(folded.map(cells), options.measure);
 
+  // The first `keep` rows: from the shown table first, then from the folded one.
+  const split = (keep: number) => {
+    const main = Math.min(keep, shownTable.rows);
+    return { main, rest: Math.min(keep - main, foldedTable.rows) };
+  };
   // The Markdown with the first `keep` rows; with `rows` false, the tables hold their header
   // only (see size()).
   const assemble = (keep: number, rows = true): string => {
-    const main = Math.min(keep, shownTable.rows);
-    const rest = Math.min(Math.max(0, keep - shownTable.rows), foldedTable.rows);
+    const { main, rest } = split(keep);
     const omitted = shownTable.rows + foldedTable.rows - main - rest;
     const parts = [...head];
     if (report.documents.length > 0) parts.push('### Documents');
@@ -95,8 +99,7 @@ export function renderMarkdown(report: Report, options: RenderOptions): string {
   };
   // measure(assemble(keep)), without building it: the rows' lines are measured once.
   const size = (keep: number): number => {
-    const main = Math.min(keep, shownTable.rows);
-    const rest = Math.min(Math.max(0, keep - shownTable.rows), foldedTable.rows);
+    const { main, rest } = split(keep);
     return (
       options.measure(assemble(keep, false)) +
       shownTable.sizeOfRows(main) +

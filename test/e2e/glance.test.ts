@@ -486,14 +486,16 @@ describe.concurrent('writing the comment', () => {
     expect(fakes.github.comments(PR)).toEqual([created]);
   });
 
+  /** Our comment, reporting a run created long after any run of these tests. */
+  const NEWER_RUN_COMMENT =
+    `${MARKER}\n` +
+    `${RUN_DATA_PREFIX}{"runId":"exprun_future","createdAt":"2999-01-01T00:00:00.000Z"} -->\n` +
+    'old body';
+
   test('a comment that reports a newer run is left alone; the verdict is still ours', async (ctx) => {
     const { expect } = ctx;
-    const newer =
-      `${MARKER}\n` +
-      `${RUN_DATA_PREFIX}{"runId":"exprun_future","createdAt":"2999-01-01T00:00:00.000Z"} -->\n` +
-      'old body';
     const fakes = await startFakes(ctx, scenario({ next: next(DROPPED) }), {
-      comments: [{ issue: PR, body: newer, login: BOT }],
+      comments: [{ issue: PR, body: NEWER_RUN_COMMENT, login: BOT }],
     });
     const [seeded] = fakes.github.comments(PR);
     const run = await gate(ctx, fakes);
@@ -520,15 +522,11 @@ describe.concurrent('writing the comment', () => {
   test('an error from an older workflow does not replace the report of a newer run', async (ctx) => {
     const { expect } = ctx;
     // The newer run was created after this workflow started; this one fails before its run.
-    const newer =
-      `${MARKER}\n` +
-      `${RUN_DATA_PREFIX}{"runId":"exprun_future","createdAt":"2999-01-01T00:00:00.000Z"} -->\n` +
-      'old body';
     const fakes = await startFakes(
       ctx,
       scenario({ faults: { triggerRefusal: 'Quota exceeded' } }),
       {
-        comments: [{ issue: PR, body: newer, login: BOT }],
+        comments: [{ issue: PR, body: NEWER_RUN_COMMENT, login: BOT }],
       },
     );
     const [seeded] = fakes.github.comments(PR);
