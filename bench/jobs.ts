@@ -1,17 +1,9 @@
 // Seeded jobs for the waiting benchmark: how long a run takes, what the forecast said, and when
 // each of its documents finishes. The same generator feeds the simulation and the live runs.
+import { seededRandom } from '../src/random.ts';
 
-/** A small, fast, seedable PRNG (mulberry32): the same seed gives the same jobs everywhere. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
+export { seededRandom };
+
 
 export interface Job {
   /** Trigger to the run's terminal status. */

@@ -6,7 +6,7 @@
 // shipped rule, not a copy of it.
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { mulberry32 } from '../src/gate/stats.ts';
+import { seededRandom } from '../src/random.ts';
 import { judge, type DocumentScore, type Thresholds } from '../src/gate/verdict.ts';
 import { parseThreshold } from '../src/inputs.ts';
 
@@ -160,7 +160,7 @@ const mean = (values: readonly number[]) => values.reduce((s, v) => s + v, 0) / 
 export function simulateChunk(chunk: Chunk): Tally {
   const started = performance.now();
   const { documents, noise } = chunk;
-  const random = mulberry32(
+  const random = seededRandom(
     chunk.seed * 7_919 + documents * 1_009 + Math.round(noise * 1_000) * 101 + chunk.index,
   );
   const normal = normals(random);

@@ -1,7 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { INPUT } from './names.js';
-import { InputError, parseFingerprint } from './inputs.js';
+import { errorMessage, InputError } from './errors.js';
+import { parseFingerprint } from './inputs.js';
 
 const FORM =
   'a JSON file in the repository mapping experiment ids to baseline fingerprints, ' +
@@ -52,7 +53,7 @@ export function pickFingerprint(text: string, file: string, experimentId: string
     return parseFingerprint(String(value));
   } catch (error) {
     throw new InputError(
-      `Input '${INPUT.baselineFile}': the entry for ${experimentId} in '${file}' ${(error as Error).message}.`,
+      `Input '${INPUT.baselineFile}': the entry for ${experimentId} in '${file}' ${errorMessage(error)}.`,
     );
   }
 }

@@ -1,9 +1,6 @@
-import { DEFAULTS, INPUT } from './names.js';
-
-/** An allowed drop: absolute points on the 0–1 scale, or a percentage of the reference score. */
-export type Threshold =
-  | { kind: 'points'; value: number; text: string }
-  | { kind: 'percent'; value: number; text: string };
+import type { Threshold } from './gate/verdict.js';
+import { errorMessage, InputError } from './errors.js';
+import { DEFAULTS, INPUT, isCommentHeader } from './names.js';
 
 /** `mode: run`: trigger, wait, judge, report. */
 export interface Settings {
@@ -38,10 +35,6 @@ export interface CommentSettings {
   githubToken: string | undefined;
 }
 
-export class InputError extends Error {
-  override name = 'InputError';
-}
-
 /** Reads one input; an absent input is ''. */
 export type InputReader = (name: string) => string;
 
@@ -54,7 +47,6 @@ export const runnerInput: InputReader = (name) =>
   (process.env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] ?? '').trim();
 
 const ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/;
-const HEADER = /^[A-Za-z0-9_.:/@ -]{1,100}$/;
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
 const TIMEOUT_MIN_MS = 10_000;
 const TIMEOUT_MAX_MS = 6 * 3_600_000; // GitHub stops a job after 6 hours anyway
@@ -70,7 +62,7 @@ export function readSettings(read: InputReader): Settings | CommentSettings {
     try {
       return parse(get(name));
     } catch (error) {
-      problems.push(`Input '${name}' ${(error as Error).message}.`);
+      problems.push(`Input '${name}' ${errorMessage(error)}.`);
       return undefined as T;
     }
   }
@@ -231,11 +223,6 @@ function parseScore(raw: string): number {
     throw new Error(`must be a score between 0 and 1 such as 0.8, got '${raw}'`);
   }
   return Number(raw);
-}
-
-/** A key for the comment's marker: it can neither end the HTML comment nor break the line. */
-export function isCommentHeader(raw: string): boolean {
-  return HEADER.test(raw) && !raw.includes('--');
 }
 
 function parseHeader(raw: string): string {

@@ -1,33 +1,28 @@
-import { mkdir, mkdtemp, readFile, stat, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import * as core from '@actions/core';
 import * as github from '@actions/github';
-import { assembleReport } from './gate/assemble.js';
-import {
-  findStickyComment,
-  readViewerLogin,
-  writeStickyComment,
-  type CommentTarget,
-  type StickyComment,
-} from './github/comment.js';
-import { retryGitHubRequests } from './github/retry.js';
-import { reportsNewerRun } from './report/run-data.js';
-import { INPUT, OUTPUT, commentMarker } from './names.js';
-import { runnerInput, type CommentSettings } from './inputs.js';
-import type { HeadStart } from './head-start.js';
+import { commentFromReport } from './comment-phase.js';
+import { errorMessage } from './errors.js';
+import { emptyEvidence } from './gate/evidence.js';
 import { readEvent } from './github/event.js';
-import { parseReport, REPORT_MAX_BYTES } from './report/schema.js';
-import { explainVerdict, renderComment, renderSummary } from './report/markdown.js';
-import type { Report } from './report/model.js';
-import { emptyEvidence, gatherEvidence } from './retab/evidence.js';
+import { readViewerLogin, type StickyComment } from './github/comment.js';
+import { headStart, type HeadStart } from './head-start.js';
+import { runnerInput } from './inputs.js';
+import { INPUT, OUTPUT } from './names.js';
+import { commentTargetFor, createOctokit, lookUpComment, postComment } from './pr-comment.js';
+import { assembleReport } from './report/assemble.js';
+import { renderSummary } from './report/markdown.js';
+import { gatherEvidence } from './retab/gather.js';
 import { abortableSleep } from './retry.js';
+import { conclude, setOutputs, writeReportFile, writeSummary } from './step-results.js';
 
 /**
- * The action, once the head start (src/head-start.ts) has read the inputs and sent the first
- * request: mask the secrets, gather evidence from Retab, judge, report, set the step's result.
+ * The action: mask the secrets, then gather evidence from Retab, judge, report, and set the
+ * step's result (or, with `mode: comment`, post a report made earlier). src/index.ts passes the
+ * head start it began before the toolkit loaded; called with nothing (local-action, a test), it
+ * does the head start itself.
  */
-export async function run(head: HeadStart): Promise<void> {
+export async function run(head?: HeadStart): Promise<void> {
+  head ??= await headStart();
   // Mask the secrets before anything else can print them. The mask covers the log only:
   // whatever goes to the PR, the summary or the report file is redacted by `redact`.
   const secrets = [INPUT.apiKey, INPUT.githubToken]
@@ -47,10 +42,11 @@ export async function run(head: HeadStart): Promise<void> {
     else await gate(head, redact);
   } catch (error) {
     core.setOutput(OUTPUT.verdict, 'error');
-    core.setFailed(redact(failureMessage(error)));
+    core.setFailed(redact(errorMessage(error)));
   }
 }
 
+/** `mode: run`: gather the evidence, judge it, and report it wherever the event allows. */
 async function gate(
   head: HeadStart & { mode: 'run' },
   redact: (text: string) => string,
@@ -61,7 +57,8 @@ async function gate(
   const { context } = github;
   const event = readEvent(context.eventName, context.payload);
   const pullRequest = event.pullRequest;
-  if (pullRequest && event.fromFork && settings.comment) {
+  const deferToPhaseTwo = pullRequest !== undefined && event.fromFork && settings.comment;
+  if (deferToPhaseTwo) {
     core.info(
       'Pull request from a fork: its token cannot comment. The report is left at the output ' +
         "'report-path' for the second phase ('mode: comment' on workflow_run) to post.",
@@ -72,8 +69,7 @@ async function gate(
       ? commentTargetFor(pullRequest.number)
       : undefined;
   const octokit =
-    commentTarget && settings.githubToken ? github.getOctokit(settings.githubToken) : undefined;
-  if (octokit) retryGitHubRequests(octokit, { onRetry: (message) => core.info(message) });
+    commentTarget && settings.githubToken ? createOctokit(settings.githubToken) : undefined;
   // The token's login cannot go stale: ask now. Our comment is looked up once the run
   // completes, beside the reads of its results (or when the gate fails): early enough to
   // cost no time, late enough not to be stale.
@@ -82,8 +78,7 @@ async function gate(
   let lookup: Promise<StickyComment | undefined> | undefined;
   const findExisting = (): Promise<StickyComment | undefined> | undefined => {
     if (!octokit || !commentTarget || !login) return undefined;
-    const marker = commentMarker(settings.commentHeader);
-    lookup ??= login.then((me) => findStickyComment(octokit, commentTarget, marker, me));
+    lookup ??= lookUpComment(octokit, commentTarget, settings.commentHeader, login);
     lookup.catch(() => undefined);
     return lookup;
   };
@@ -117,7 +112,7 @@ async function gate(
     if (signal.aborted) throw thrown;
     // Any other failure is reported where the passing report would have been, so an
     // earlier "pass" comment never stands for a gate that could not judge.
-    error = failureMessage(thrown);
+    error = errorMessage(thrown);
   }
 
   const report = assembleReport({
@@ -129,10 +124,9 @@ async function gate(
     startedAt,
   });
   const reportPath = await writeReportFile(report, redact);
-  const deferred =
-    pullRequest && event.fromFork && settings.comment
-      ? '\n> The pull request comes from a fork: the comment is posted by the second phase of the workflow (`mode: comment`).\n'
-      : '';
+  const deferred = deferToPhaseTwo
+    ? '\n> The pull request comes from a fork: the comment is posted by the second phase of the workflow (`mode: comment`).\n'
+    : '';
   await writeSummary(redact(renderSummary(report)) + deferred);
 
   let commentUrl = '';
@@ -153,147 +147,4 @@ async function gate(
 
   setOutputs(report, reportPath, commentUrl);
   conclude(report, redact);
-}
-
-/**
- * Phase two of the fork-safe workflow: the comment from a report written by phase one. The
- * report is untrusted (a fork's workflow made it): it is schema-checked and size-capped, the
- * comment is rendered again from its data, and it is posted only on the pull request it names,
- * and only while that pull request's head is the commit both the report and this
- * workflow_run were made for.
- */
-async function commentFromReport(settings: CommentSettings): Promise<void> {
-  const { context } = github;
-  const event = readEvent(context.eventName, context.payload);
-  if (context.eventName !== 'workflow_run' || !event.workflowRunHeadSha) {
-    throw new Error(
-      `'mode: comment' runs on workflow_run (the second phase of the fork-safe workflow), not on '${context.eventName}'.`,
-    );
-  }
-  const size = await stat(settings.reportPath).then(
-    (s) => s.size,
-    () => {
-      throw new Error(`Input '${INPUT.report}': cannot read '${settings.reportPath}'.`);
-    },
-  );
-  if (size > REPORT_MAX_BYTES) {
-    throw new Error(`The report is ${size} bytes; at most ${REPORT_MAX_BYTES} are accepted.`);
-  }
-  const report = parseReport(await readFile(settings.reportPath, 'utf8'));
-  const pr = report.pullRequest;
-  if (!pr) throw new Error('The report names no pull request: nothing to comment on.');
-  if (pr.headSha !== event.workflowRunHeadSha) {
-    throw new Error(
-      `The report was made for commit ${pr.headSha}, but this workflow_run ran on ${event.workflowRunHeadSha}: not posted.`,
-    );
-  }
-  if (!settings.githubToken) throw new Error(`Input '${INPUT.githubToken}' is empty.`);
-  const octokit = github.getOctokit(settings.githubToken);
-  retryGitHubRequests(octokit, { onRetry: (message) => core.info(message) });
-  const target = commentTargetFor(pr.number);
-  const { data: current } = await octokit.rest.pulls.get({
-    owner: target.owner,
-    repo: target.repo,
-    pull_number: pr.number,
-  });
-  if (current.head.sha !== pr.headSha) {
-    throw new Error(
-      `Pull request #${pr.number} is now at ${current.head.sha}, not at ${pr.headSha} the report judged: not posted.`,
-    );
-  }
-  const header = settings.commentHeader ?? report.header;
-  const marker = commentMarker(header);
-  const existing = readViewerLogin(octokit).then((login) =>
-    findStickyComment(octokit, target, marker, login),
-  );
-  const url = await postComment(octokit, target, existing, { ...report, header }, (t) => t);
-  core.setOutput(OUTPUT.verdict, report.verdict);
-  core.setOutput(OUTPUT.commentUrl, url);
-  if (!url) core.setFailed('The comment was not written (see the warning above).');
-}
-
-function commentTargetFor(issueNumber: number): CommentTarget {
-  const { owner, repo } = github.context.repo;
-  return { owner, repo, issueNumber };
-}
-
-async function postComment(
-  octokit: ReturnType<typeof github.getOctokit>,
-  target: CommentTarget,
-  existing: Promise<StickyComment | undefined>,
-  report: Report,
-  redact: (text: string) => string,
-): Promise<string> {
-  try {
-    const current = await existing;
-    // Two pushes racing: the later run's report stays, whichever finishes last.
-    if (current && reportsNewerRun(current.body, report)) {
-      core.info(`The PR comment already reports a newer run; left as it is: ${current.url}`);
-      return current.url;
-    }
-    const body = redact(renderComment(report));
-    const result = await writeStickyComment(octokit, target, current, body);
-    core.info(`PR comment ${result.action}: ${result.url}`);
-    return result.url;
-  } catch (error) {
-    const status = (error as { status?: number }).status;
-    const fix =
-      status === 403 || status === 404
-        ? ` Give the job 'permissions: pull-requests: write'. On pull requests from forks the token cannot write: ` +
-          `use the two-phase workflow of the README ("Fork pull requests").`
-        : '';
-    core.warning(
-      `The PR comment was not written: ${(error as Error).message}.${fix} The report is in the job summary.`,
-    );
-    return '';
-  }
-}
-
-/** The JSON report, in a directory of its own: two steps of one job never share a file. */
-async function writeReportFile(report: Report, redact: (text: string) => string): Promise<string> {
-  const parent = join(process.env.RUNNER_TEMP || tmpdir(), 'experiment-gate');
-  await mkdir(parent, { recursive: true });
-  const path = join(await mkdtemp(join(parent, 'report-')), 'report.json');
-  await writeFile(path, redact(JSON.stringify(report, null, 2)) + '\n');
-  return path;
-}
-
-async function writeSummary(markdown: string): Promise<void> {
-  if (!process.env.GITHUB_STEP_SUMMARY) return;
-  try {
-    await core.summary.addRaw(markdown).write();
-  } catch (error) {
-    core.warning(`The job summary was not written: ${(error as Error).message}`);
-  }
-}
-
-function setOutputs(report: Report, reportPath: string, commentUrl: string): void {
-  const number = (value: number | null | undefined) =>
-    value === null || value === undefined ? '' : String(Number(value.toFixed(4)));
-  const delta = report.comparison?.delta;
-  core.setOutput(OUTPUT.runId, report.run?.id ?? '');
-  core.setOutput(OUTPUT.jobId, report.run?.jobId ?? '');
-  core.setOutput(OUTPUT.score, number(report.run?.score));
-  core.setOutput(OUTPUT.previousScore, number(report.previous?.score));
-  core.setOutput(OUTPUT.baselineScore, number(report.baseline?.score));
-  core.setOutput(OUTPUT.delta, number(delta));
-  core.setOutput(OUTPUT.verdict, report.verdict);
-  core.setOutput(OUTPUT.regressedDocuments, String(report.regressedCount));
-  core.setOutput(OUTPUT.reportPath, reportPath);
-  core.setOutput(OUTPUT.commentUrl, commentUrl);
-  core.setOutput(OUTPUT.deltaLow, number(report.noise?.interval?.low));
-  core.setOutput(OUTPUT.deltaHigh, number(report.noise?.interval?.high));
-  core.setOutput(OUTPUT.fingerprint, report.run?.definitionFingerprint ?? '');
-}
-
-function conclude(report: Report, redact: (text: string) => string): void {
-  const why = redact(explainVerdict(report));
-  if (report.verdict === 'pass') core.info(`Verdict: pass (score ${report.run?.score ?? '—'}).`);
-  else if (report.verdict === 'error') core.setFailed(`Verdict: error. ${why}`);
-  else if (report.blocking) core.setFailed(`Verdict: regression. ${why}`);
-  else core.warning(`Verdict: regression (not blocking: fail-on-regression is false). ${why}`);
-}
-
-function failureMessage(error: unknown): string {
-  return error instanceof Error ? error.message : `Unexpected failure: ${String(error)}`;
 }

@@ -44,6 +44,13 @@ export const DEFAULTS = {
   mode: 'run',
 } as const;
 
+const HEADER = /^[A-Za-z0-9_.:/@ -]{1,100}$/;
+
+/** A key for the comment's marker: it can neither end the HTML comment nor break the line. */
+export function isCommentHeader(raw: string): boolean {
+  return HEADER.test(raw) && !raw.includes('--');
+}
+
 /** The sticky comment's key. Exactly this form: other tools and older versions look for it. */
 export function commentMarker(header: string): string {
   return `<!-- retab-experiment-gate:${header} -->`;

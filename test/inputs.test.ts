@@ -1,11 +1,6 @@
 import { describe, expect, test } from 'vitest';
-import {
-  InputError,
-  parseConfidence,
-  parseDuration,
-  parseThreshold,
-  readSettings,
-} from '../src/inputs.js';
+import { InputError } from '../src/errors.js';
+import { parseConfidence, parseDuration, parseThreshold, readSettings } from '../src/inputs.js';
 
 const REQUIRED = { 'api-key': 'key', 'workflow-id': 'wf_abc123', 'experiment-id': 'exp_abc' };
 

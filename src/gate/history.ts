@@ -1,17 +1,17 @@
-import type { RunRow } from '../retab/schemas.js';
+import type { RunRecord } from './evidence.js';
 
 /** The newest completed run with this definition fingerprint (rows are newest first). */
-export function pickBaseline(rows: readonly RunRow[], fingerprint: string): RunRow | undefined {
+export function pickBaseline(rows: readonly RunRecord[], fingerprint: string): RunRecord | undefined {
   return rows.find(
-    (row) => row.status === 'completed' && row.definition_fingerprint === fingerprint,
+    (row) => row.status === 'completed' && row.definitionFingerprint === fingerprint,
   );
 }
 
 /** Distinct fingerprints of completed runs, newest first: what a user could have meant. */
-export function newestFingerprints(rows: readonly RunRow[], limit = 5): string[] {
+export function newestFingerprints(rows: readonly RunRecord[], limit = 5): string[] {
   const seen: string[] = [];
   for (const row of rows) {
-    const fp = row.definition_fingerprint;
+    const fp = row.definitionFingerprint;
     if (row.status === 'completed' && fp && !seen.includes(fp)) seen.push(fp);
     if (seen.length === limit) break;
   }
@@ -23,15 +23,15 @@ export function newestFingerprints(rows: readonly RunRow[], limit = 5): string[]
  * runs, each scaled to the new run's document count when that differs.
  */
 export function forecastDurationMs(
-  rows: readonly RunRow[],
+  rows: readonly RunRecord[],
   documentCount: number | undefined,
 ): number | undefined {
   const samples = rows
-    .filter((row) => row.status === 'completed' && row.duration_ms != null && row.duration_ms > 0)
+    .filter((row) => row.status === 'completed' && row.durationMs !== undefined && row.durationMs > 0)
     .slice(0, 5)
     .map((row) => {
-      const duration = row.duration_ms as number;
-      const rowDocs = row.document_count;
+      const duration = row.durationMs as number;
+      const rowDocs = row.documentCount;
       return documentCount && rowDocs ? (duration * documentCount) / rowDocs : duration;
     })
     .sort((a, b) => a - b);

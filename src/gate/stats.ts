@@ -5,6 +5,8 @@
  * scored. Its mean is the score change; its interval says how far chance alone could move it.
  */
 
+import { seededRandom } from '../random.js';
+
 export type IntervalMethod = 't' | 'bootstrap';
 
 export interface ChangeInterval {
@@ -138,7 +140,7 @@ function bootstrapMeans(values: readonly number[]): number[] {
 }
 
 function resample(values: readonly number[]): number[] {
-  const random = mulberry32(BOOTSTRAP_SEED);
+  const random = seededRandom(BOOTSTRAP_SEED);
   const n = values.length;
   const means = new Array<number>(BOOTSTRAP_RESAMPLES);
   for (let r = 0; r < BOOTSTRAP_RESAMPLES; r++) {
@@ -147,17 +149,6 @@ function resample(values: readonly number[]): number[] {
     means[r] = sum / n;
   }
   return means.sort((a, b) => a - b);
-}
-
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 // ---- Student t ----

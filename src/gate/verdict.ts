@@ -1,5 +1,9 @@
-import type { Threshold } from '../inputs.js';
-import { changeInterval, isCredibleDrop, type ChangeInterval } from './stats.js';
+import { average, changeInterval, isCredibleDrop, type ChangeInterval } from './stats.js';
+
+/** An allowed drop: absolute points on the 0–1 scale, or a percentage of the reference score. */
+export type Threshold =
+  | { kind: 'points'; value: number; text: string }
+  | { kind: 'percent'; value: number; text: string };
 
 /** The level of the interval shown when no `confidence` is set. */
 export const DEFAULT_LEVEL = 0.95;
@@ -207,8 +211,8 @@ function compare(
   let referenceScore = reference.score;
   if (likeForLike) {
     if (shared.length === 0) return undefined;
-    current = mean(shared.map((doc) => doc.score));
-    referenceScore = mean(shared.map((doc) => doc.referenceScore));
+    current = average(shared.map((doc) => doc.score));
+    referenceScore = average(shared.map((doc) => doc.referenceScore));
   }
   if (referenceScore === null) return undefined;
   return {
@@ -272,8 +276,4 @@ function sortRows(rows: DocumentRow[]): DocumentRow[] {
     const byDelta = (a.delta ?? 0) - (b.delta ?? 0);
     return byDelta !== 0 ? byDelta : a.filename.localeCompare(b.filename);
   });
-}
-
-function mean(values: readonly number[]): number {
-  return values.reduce((sum, v) => sum + v, 0) / values.length;
 }

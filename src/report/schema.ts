@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { isCommentHeader } from '../inputs.js';
+import { isCommentHeader } from '../names.js';
 import type { Report } from './model.js';
 
 /**

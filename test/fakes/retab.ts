@@ -1,7 +1,9 @@
 // A local stand-in for the Retab experiments API (shapes from /work/shared/retab-api.md).
-// It shares no code with src/ on purpose: a shared type would hide a mismatch with the real API.
+// It shares no API code or type with src/ on purpose: a shared type would hide a mismatch with the
+// real API. (Only the project's seeded PRNG is shared: the fault dice.)
 import { isoTime, json, matchPath, maxInFlight, startFakeServer } from './http.ts';
 import type { IncomingRequest, RecordedRequest, Reply } from './http.ts';
+import { seededRandom } from '../../src/random.ts';
 
 export type { RecordedRequest } from './http.ts';
 
@@ -120,18 +122,6 @@ export interface RetabFaults {
   /** Another workflow triggers the experiment at the same moment as the first trigger: its
    * run is `exprun_other` (counted by createdRuns()). */
   concurrentTrigger?: boolean;
-}
-
-/** A small seeded PRNG (mulberry32): the fault dice. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const MALFORMED: Record<RetabEndpoint, unknown> = {

@@ -1,5 +1,5 @@
 // Ready-made scenarios for the fakes, shared by the tests and `npm run demo`.
-import { seededRandom } from './retab.ts';
+import { seededRandom } from '../../src/random.ts';
 import type { FakeDocument, FakeNextRun, RetabScenario } from './retab.ts';
 import type { GitHubScenario } from './github.ts';
 

@@ -1,9 +1,9 @@
 import { describe, expect, test } from 'vitest';
 import { forecastDurationMs, newestFingerprints, pickBaseline } from '../../src/gate/history.js';
-import type { RunRow } from '../../src/retab/schemas.js';
+import type { RunRecord } from '../../src/gate/evidence.js';
 
-function row(id: string, fp: string, status = 'completed', extra: Partial<RunRow> = {}): RunRow {
-  return { id, status, definition_fingerprint: fp, ...extra } as RunRow;
+function row(id: string, fp: string, status = 'completed', extra: Partial<RunRecord> = {}): RunRecord {
+  return { id, status, score: null, definitionFingerprint: fp, ...extra };
 }
 
 describe('pickBaseline', () => {
@@ -21,10 +21,10 @@ describe('pickBaseline', () => {
 describe('forecastDurationMs', () => {
   test('median of recent completed runs, scaled by document count', () => {
     const rows = [
-      row('r3', 'f', 'completed', { duration_ms: 100_000, document_count: 10 }),
-      row('r2', 'f', 'completed', { duration_ms: 300_000, document_count: 10 }),
-      row('r1', 'f', 'completed', { duration_ms: 200_000, document_count: 10 }),
-      row('r0', 'f', 'error', { duration_ms: 5_000, document_count: 10 }),
+      row('r3', 'f', 'completed', { durationMs: 100_000, documentCount: 10 }),
+      row('r2', 'f', 'completed', { durationMs: 300_000, documentCount: 10 }),
+      row('r1', 'f', 'completed', { durationMs: 200_000, documentCount: 10 }),
+      row('r0', 'f', 'error', { durationMs: 5_000, documentCount: 10 }),
     ];
     expect(forecastDurationMs(rows, 10)).toBe(200_000);
     expect(forecastDurationMs(rows, 20)).toBe(400_000);

@@ -1,11 +1,19 @@
-import type { Settings } from '../inputs.js';
-import type { Evidence } from '../retab/evidence.js';
-import type { DocumentName, FieldChanges, Report, RunReference } from '../report/model.js';
-import { runToRunNoise } from './stats.js';
-import { judge, type DocumentScore, type ReferenceRun } from './verdict.js';
+import type { Evidence } from '../gate/evidence.js';
+import { runToRunNoise } from '../gate/stats.js';
+import { judge, type DocumentScore, type ReferenceRun, type Thresholds } from '../gate/verdict.js';
+import { FIELDS_SHOWN, TREND_RUNS } from './limits.js';
+import type { DocumentName, FieldChanges, Report, RunReference } from './model.js';
+
+/** What the report says of the gate's own settings. */
+export interface ReportSettings extends Thresholds {
+  workflowId: string;
+  experimentId: string;
+  commentHeader: string;
+  failOnRegression: boolean;
+}
 
 export interface AssembleInput {
-  settings: Settings;
+  settings: ReportSettings;
   evidence: Evidence;
   /** Set when the evidence could not be gathered or trusted: the verdict is `error`. */
   error: string | undefined;
@@ -24,21 +32,21 @@ export function assembleReport({
   mergeGroup,
   startedAt,
 }: AssembleInput): Report {
-  const { trigger, run, metrics, baseline } = evidence;
-  const previous: RunReference | undefined = trigger?.previous_run
+  const { started, run, scores, baseline } = evidence;
+  const previous: RunReference | undefined = started?.previous
     ? {
-        id: trigger.previous_run.run_id,
-        score: trigger.previous_run.score ?? null,
-        definitionFingerprint: trigger.previous_run.definition_fingerprint ?? undefined,
+        id: started.previous.id,
+        score: started.previous.score,
+        definitionFingerprint: started.previous.definitionFingerprint,
         documentsFingerprint: evidence.previousDocumentsFingerprint,
       }
     : undefined;
   const baselineRef: RunReference | undefined = baseline
     ? {
         id: baseline.id,
-        score: baseline.score ?? null,
-        definitionFingerprint: baseline.definition_fingerprint ?? undefined,
-        documentsFingerprint: baseline.documents_fingerprint ?? undefined,
+        score: baseline.score,
+        definitionFingerprint: baseline.definitionFingerprint,
+        documentsFingerprint: baseline.documentsFingerprint,
       }
     : undefined;
   const referenceRun = baselineRef ?? previous;
@@ -53,14 +61,14 @@ export function assembleReport({
   const referenceIds = evidence.referenceDocuments
     ? new Set(evidence.referenceDocuments.map((d) => d.id))
     : undefined;
-  const documents: DocumentScore[] = (metrics?.documents ?? []).map((doc) => {
+  const documents: DocumentScore[] = (scores?.documents ?? []).map((doc) => {
     const inReference = reference !== undefined && (referenceIds?.has(doc.id) ?? true);
     return {
       id: doc.id,
       filename: doc.filename ?? doc.id,
-      score: doc.score ?? null,
+      score: doc.score,
       inReference,
-      referenceScore: inReference ? (doc.prior_score ?? null) : null,
+      referenceScore: inReference ? doc.priorScore : null,
     };
   });
   const currentIds = new Set(documents.map((d) => d.id));
@@ -74,17 +82,17 @@ export function assembleReport({
     : undefined;
   const fingerprintsDiffer =
     referenceRun?.documentsFingerprint !== undefined &&
-    run?.documents_fingerprint != null &&
-    referenceRun.documentsFingerprint !== run.documents_fingerprint;
+    run?.documentsFingerprint !== undefined &&
+    referenceRun.documentsFingerprint !== run.documentsFingerprint;
   const documentSetsDiffer =
     fingerprintsDiffer ||
     (documentSets !== undefined &&
       (documentSets.added.length > 0 || documentSets.removed.length > 0));
 
   const judgement =
-    error === undefined && metrics
+    error === undefined && scores
       ? judge({
-          runScore: run?.score ?? metrics.score ?? null,
+          runScore: run?.score ?? scores.score,
           reference,
           documentSetsDiffer,
           documents,
@@ -98,23 +106,22 @@ export function assembleReport({
     blocking: settings.failOnRegression,
     header: settings.commentHeader,
     workflowId: settings.workflowId,
-    workflowName: run?.workflow?.name_at_run_time ?? undefined,
+    workflowName: run?.workflowName,
     experimentId: settings.experimentId,
     startedAt,
-    run: trigger
+    run: started
       ? {
-          id: trigger.run_id,
-          jobId: trigger.job_id,
+          id: started.runId,
+          jobId: started.jobId,
           status: evidence.wait?.status ?? 'started',
-          score: run?.score ?? metrics?.score ?? null,
-          documentCount: run?.total_document_count ?? trigger.document_count,
-          completedDocuments: run?.completed_document_count ?? evidence.wait?.progress?.completed,
-          nConsensus: run?.n_consensus ?? trigger.n_consensus,
-          durationMs: run?.timing?.duration_ms ?? undefined,
-          definitionFingerprint:
-            run?.definition_fingerprint ?? trigger.definition_fingerprint ?? undefined,
-          createdAt: run?.timing?.created_at ?? undefined,
-          documentsFingerprint: run?.documents_fingerprint ?? undefined,
+          score: run?.score ?? scores?.score ?? null,
+          documentCount: run?.documentCount ?? started.documentCount,
+          completedDocuments: run?.completedDocuments ?? evidence.wait?.progress?.completed,
+          nConsensus: run?.nConsensus ?? started.nConsensus,
+          durationMs: run?.durationMs,
+          definitionFingerprint: run?.definitionFingerprint ?? started.definitionFingerprint,
+          createdAt: run?.createdAt,
+          documentsFingerprint: run?.documentsFingerprint,
         }
       : undefined,
     previous,
@@ -145,25 +152,23 @@ export function assembleReport({
 /** The run-to-run noise of this definition: completed runs that share its fingerprint, this one included. */
 function measuredNoise(evidence: Evidence) {
   const fingerprint =
-    evidence.run?.definition_fingerprint ?? evidence.trigger?.definition_fingerprint;
+    evidence.run?.definitionFingerprint ?? evidence.started?.definitionFingerprint;
   const score = evidence.run?.score;
   if (!fingerprint || score == null) return undefined;
   const earlier = evidence.history
-    .filter((row) => row.status === 'completed' && row.definition_fingerprint === fingerprint)
+    .filter((row) => row.status === 'completed' && row.definitionFingerprint === fingerprint)
     .filter((row) => row.id !== evidence.run?.id)
-    .flatMap((row) => (row.score == null ? [] : [row.score]));
+    .flatMap((row) => (row.score === null ? [] : [row.score]));
   return runToRunNoise([score, ...earlier]);
 }
 
-const FIELDS_SHOWN = 15;
-
 /** The fields whose score fell in each regressed document that was read, worst first. */
 function fieldChanges(evidence: Evidence, documents: readonly DocumentScore[]): FieldChanges[] {
-  return evidence.fieldScores.map(({ documentId, targets }) => {
-    const fell = targets
+  return evidence.fieldScores.map(({ documentId, fields }) => {
+    const fell = fields
       .flatMap((t) =>
-        t.prior_score != null && (t.score == null || t.score < t.prior_score - 1e-9)
-          ? [{ path: t.path, reference: t.prior_score, current: t.score ?? null }]
+        t.priorScore !== null && (t.score === null || t.score < t.priorScore - 1e-9)
+          ? [{ path: t.path, reference: t.priorScore, current: t.score }]
           : [],
       )
       .sort((a, b) => b.reference - (b.current ?? 0) - (a.reference - (a.current ?? 0)));
@@ -176,16 +181,17 @@ function fieldChanges(evidence: Evidence, documents: readonly DocumentScore[]): 
   });
 }
 
-const TREND_RUNS = 20;
-
 /** This run after the experiment's last completed runs with a score, oldest first. */
 function trend(evidence: Evidence): Report['trend'] {
   const score = evidence.run?.score;
   if (!evidence.run || score == null) return undefined;
   const earlier = evidence.history
-    .filter((row) => row.status === 'completed' && row.score != null && row.id !== evidence.run?.id)
+    .flatMap((row) =>
+      row.status === 'completed' && row.score !== null && row.id !== evidence.run?.id
+        ? [{ runId: row.id, score: row.score }]
+        : [],
+    )
     .slice(0, TREND_RUNS - 1)
-    .map((row) => ({ runId: row.id, score: row.score as number }))
     .reverse();
   return [...earlier, { runId: evidence.run.id, score }];
 }

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { idempotencyKey } from '../../src/retab/evidence.js';
+import { idempotencyKey } from '../../src/retab/trigger.js';
 
 const SETTINGS = {
   workflowId: 'wf_a',

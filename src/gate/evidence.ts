@@ -1,0 +1,113 @@
+/**
+ * What the gate learns from Retab, in its own words: the adapter (src/retab/records.ts) maps
+ * each answer, whichever API spoke it, to these records. The verdict and the report read only
+ * these, so a change of Retab's wire shapes stops at the adapter.
+ */
+
+/** A run of the experiment, from the run list, the trigger or a read of the run. */
+export interface RunRecord {
+  id: string;
+  /** `pending`, `queued`, `running`, `completed`, `error`, `cancelled` (others: still running). */
+  status: string;
+  score: number | null;
+  definitionFingerprint?: string;
+  documentsFingerprint?: string;
+  documentCount?: number;
+  completedDocuments?: number;
+  nConsensus?: number;
+  /** ISO time. */
+  createdAt?: string;
+  durationMs?: number;
+  parentRunId?: string;
+  /** Older API: the job that carries the run. */
+  jobId?: string;
+  workflowName?: string;
+}
+
+/** The run a previous run is known by: its id, score and definition. */
+export interface RunReferenceRecord {
+  id: string;
+  score: number | null;
+  definitionFingerprint?: string;
+}
+
+/** The run this gate started (or adopted), as the trigger answered. */
+export interface StartedRun {
+  runId: string;
+  /** Empty when the API names no job. */
+  jobId: string;
+  definitionFingerprint?: string;
+  documentCount?: number;
+  nConsensus?: number;
+  /** The previous completed run; null on the first run, undefined when not said. */
+  previous: RunReferenceRecord | null | undefined;
+}
+
+/** One document's scores in a run, and in the run it was compared with. */
+export interface DocumentScores {
+  id: string;
+  filename?: string;
+  score: number | null;
+  priorScore: number | null;
+}
+
+/** A run's scores: overall and per document, against a prior run. */
+export interface ScoreSheet {
+  runId: string;
+  score: number | null;
+  priorRunId?: string;
+  documents: DocumentScores[];
+}
+
+/** One field's scores inside a document. */
+export interface FieldScore {
+  path: string;
+  score: number | null;
+  priorScore: number | null;
+}
+
+export interface Progress {
+  completed: number;
+  total: number;
+}
+
+/** How the wait for the run ended: a terminal status of the run, or `timeout` / `aborted`. */
+export interface WaitResult {
+  status: string;
+  progress: Progress | undefined;
+}
+
+/** What the action learned from Retab, filled in as it goes, so an error can still report it. */
+export interface Evidence {
+  /** The experiment's runs, newest first, as read before the trigger. */
+  history: RunRecord[];
+  baseline: RunRecord | undefined;
+  started: StartedRun | undefined;
+  wait: WaitResult | undefined;
+  /** The run, read once it completed. */
+  run: RunRecord | undefined;
+  scores: ScoreSheet | undefined;
+  /** The reference run's own documents, read only when the document sets may differ. */
+  referenceDocuments: Array<{ id: string; filename?: string }> | undefined;
+  /** Documents fingerprint of the previous run, when known. */
+  previousDocumentsFingerprint: string | undefined;
+  /** Per-field scores of the worst regressed documents. */
+  fieldScores: Array<{ documentId: string; fields: FieldScore[] }>;
+  /** Why documents errored. */
+  documentErrors: Array<{ id: string; message: string }>;
+}
+
+export function emptyEvidence(): Evidence {
+  return {
+    history: [],
+    baseline: undefined,
+    started: undefined,
+    wait: undefined,
+    run: undefined,
+    scores: undefined,
+    referenceDocuments: undefined,
+    previousDocumentsFingerprint: undefined,
+    fieldScores: [],
+    documentErrors: [],
+  };
+}
