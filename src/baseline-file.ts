@@ -28,7 +28,7 @@ export async function readBaselineFingerprint(
 }
 
 /** Pure: the fingerprint for `experimentId` in the file's text, or one clear error. */
-export function pickFingerprint(text: string, file: string, experimentId: string): string {
+function pickFingerprint(text: string, file: string, experimentId: string): string {
   let data: unknown;
   try {
     data = JSON.parse(text);

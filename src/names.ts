@@ -1,4 +1,4 @@
-/** Public names of the action (product.md): defined once, used everywhere. */
+/** Public names of the action (action.yml's inputs and outputs): defined once, used everywhere. */
 export const INPUT = {
   apiKey: 'api-key',
   workflowId: 'workflow-id',
@@ -55,6 +55,3 @@ export function isCommentHeader(raw: string): boolean {
 export function commentMarker(header: string): string {
   return `<!-- retab-experiment-gate:${header} -->`;
 }
-
-export const VERDICT = { pass: 'pass', regression: 'regression', error: 'error' } as const;
-export type Verdict = (typeof VERDICT)[keyof typeof VERDICT];

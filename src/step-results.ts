@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import * as core from '@actions/core';
 import { errorMessage } from './errors.js';
 import { OUTPUT } from './names.js';
-import { explainVerdict } from './report/markdown.js';
+import { explainVerdict } from './report/sections.js';
 import type { Report } from './report/model.js';
 
 /** The JSON report, in a directory of its own: two steps of one job never share a file. */

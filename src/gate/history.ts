@@ -1,7 +1,10 @@
 import type { RunRecord } from './evidence.js';
 
 /** The newest completed run with this definition fingerprint (rows are newest first). */
-export function pickBaseline(rows: readonly RunRecord[], fingerprint: string): RunRecord | undefined {
+export function pickBaseline(
+  rows: readonly RunRecord[],
+  fingerprint: string,
+): RunRecord | undefined {
   return rows.find(
     (row) => row.status === 'completed' && row.definitionFingerprint === fingerprint,
   );
@@ -27,7 +30,9 @@ export function forecastDurationMs(
   documentCount: number | undefined,
 ): number | undefined {
   const samples = rows
-    .filter((row) => row.status === 'completed' && row.durationMs !== undefined && row.durationMs > 0)
+    .filter(
+      (row) => row.status === 'completed' && row.durationMs !== undefined && row.durationMs > 0,
+    )
     .slice(0, 5)
     .map((row) => {
       const duration = row.durationMs as number;

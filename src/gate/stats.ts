@@ -21,7 +21,7 @@ export interface ChangeInterval {
 }
 
 /** Fewer paired documents than this give no interval. */
-export const MIN_PAIRED_DOCUMENTS = 3;
+const MIN_PAIRED_DOCUMENTS = 3;
 const BOOTSTRAP_RESAMPLES = 4_000;
 const BOOTSTRAP_SEED = 0x5eed;
 /** Skewness beyond which, with enough documents, the bootstrap describes the mean better. */
@@ -105,7 +105,7 @@ export function average(values: readonly number[]): number {
 }
 
 /** Sample standard deviation (n − 1). */
-export function standardDeviation(values: readonly number[], mean = average(values)): number {
+function standardDeviation(values: readonly number[], mean = average(values)): number {
   if (values.length < 2) return 0;
   const squares = values.reduce((sum, v) => sum + (v - mean) ** 2, 0);
   return Math.sqrt(squares / (values.length - 1));

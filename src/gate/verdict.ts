@@ -6,7 +6,7 @@ export type Threshold =
   | { kind: 'percent'; value: number; text: string };
 
 /** The level of the interval shown when no `confidence` is set. */
-export const DEFAULT_LEVEL = 0.95;
+const DEFAULT_LEVEL = 0.95;
 
 /** Two scores closer than this are equal: keeps float noise out of "more than". */
 const EPSILON = 1e-9;
@@ -36,7 +36,7 @@ export interface Thresholds {
 }
 
 /** How the score change compares with the noise of consensus scoring. */
-export interface NoiseAssessment {
+interface NoiseAssessment {
   /** Level of `interval`: `confidence`, or 0.95 when it is not set. */
   level: number;
   /** Two-sided interval of the mean per-document change; undefined below 3 paired documents. */
@@ -58,7 +58,7 @@ export interface JudgeInput {
   thresholds: Thresholds;
 }
 
-export type DocumentStatus = 'regressed' | 'errored' | 'new' | 'improved' | 'unchanged';
+type DocumentStatus = 'regressed' | 'errored' | 'new' | 'improved' | 'unchanged';
 
 export interface DocumentRow extends DocumentScore {
   delta: number | null;
@@ -81,7 +81,7 @@ export type Reason =
   | { rule: 'no-score' }
   | { rule: 'nothing-comparable' };
 
-export interface Comparison {
+interface Comparison {
   current: number;
   reference: number;
   delta: number;
@@ -100,7 +100,12 @@ export interface Judgement {
   regressedCount: number;
 }
 
-/** Applies product.md's verdict rules. Pure. */
+/**
+ * The verdict rules (README, "What decides the verdict"): a regression when the score fell past
+ * max-drop (unless within noise with `confidence`), fell below min-score, a document fell past
+ * max-document-drop, or a document scored before errored now; an error when nothing can be
+ * compared; else a pass. Pure.
+ */
 export function judge(input: JudgeInput): Judgement {
   const { thresholds, reference } = input;
   const rows = sortRows(input.documents.map((doc) => classify(doc, thresholds)));
@@ -226,7 +231,7 @@ function compare(
 }
 
 /** The threshold in points on the 0–1 scale, for a given reference score. */
-export function allowedDrop(threshold: Threshold, referenceScore: number): number {
+function allowedDrop(threshold: Threshold, referenceScore: number): number {
   return threshold.kind === 'points' ? threshold.value : (threshold.value / 100) * referenceScore;
 }
 

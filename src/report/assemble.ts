@@ -5,7 +5,7 @@ import { FIELDS_SHOWN, TREND_RUNS } from './limits.js';
 import type { DocumentName, FieldChanges, Report, RunReference } from './model.js';
 
 /** What the report says of the gate's own settings. */
-export interface ReportSettings extends Thresholds {
+interface ReportSettings extends Thresholds {
   workflowId: string;
   experimentId: string;
   commentHeader: string;

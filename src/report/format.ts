@@ -4,12 +4,27 @@ export function formatScore(score: number | null | undefined): string {
   return score === null || score === undefined ? '—' : score.toFixed(3);
 }
 
-/** A change on the 0–1 scale, in points (hundredths): "−2.5 pts". */
+/** A change on the 0–1 scale, in points (hundredths), to one decimal. */
+function toPoints(delta: number): number {
+  return Math.round(delta * 1000) / 10;
+}
+
+/** Points with their sign, without the unit: "−2.5", "+2.4", "0.0". */
+function signedPoints(points: number): string {
+  if (points === 0) return '0.0';
+  return `${points > 0 ? '+' : '−'}${Math.abs(points).toFixed(1)}`;
+}
+
+/** A change on the 0–1 scale, in points (hundredths): "−2.5 pts", "±0.0 pts". */
 export function formatPoints(delta: number | null | undefined): string {
   if (delta === null || delta === undefined) return '—';
-  const points = Math.round(delta * 1000) / 10;
-  if (points === 0) return '±0.0 pts';
-  return `${points > 0 ? '+' : '−'}${Math.abs(points).toFixed(1)} pts`;
+  const points = toPoints(delta);
+  return points === 0 ? '±0.0 pts' : `${signedPoints(points)} pts`;
+}
+
+/** The size of a change or an allowance, without a sign: "2.5 pts". */
+export function formatPointsSize(delta: number): string {
+  return `${Math.abs(toPoints(delta)).toFixed(1)} pts`;
 }
 
 /** A level as a percentage: 0.95 → "95%", 0.975 → "97.5%". */
@@ -19,7 +34,7 @@ export function formatLevel(level: number): string {
 
 /** An interval of a change, in points: "95%: −7.4 to +2.4". */
 export function formatInterval(interval: { level: number; low: number; high: number }): string {
-  const points = (value: number) => formatPoints(value).replace(' pts', '').replace('±', '');
+  const points = (value: number) => signedPoints(toPoints(value));
   return `${formatLevel(interval.level)}: ${points(interval.low)} to ${points(interval.high)}`;
 }
 

@@ -1,42 +1,33 @@
 import { Buffer } from 'node:buffer';
-import { markdownTable } from 'markdown-table';
 import { commentMarker } from '../names.js';
-import type { DocumentRow, Reason } from '../gate/verdict.js';
-import { code, escapeText } from './escape.js';
-import {
-  formatDuration,
-  formatInterval,
-  formatLevel,
-  formatPoints,
-  formatCount,
-  formatScore,
-  plural,
-} from './format.js';
-import { deltaTo, type Report } from './model.js';
+import type { DocumentRow } from '../gate/verdict.js';
+import { plural } from './format.js';
+import type { Report } from './model.js';
 import { formatRunData } from './run-data.js';
+import {
+  DOCUMENT_COLUMNS,
+  documentCells,
+  renderFieldChanges,
+  renderFooter,
+  renderHeadline,
+  renderReasons,
+  renderScores,
+  renderTrend,
+  table,
+} from './sections.js';
 
 /** GitHub refuses comment bodies over 65,536 characters; keep a margin. */
 export const COMMENT_LIMIT = 65_000;
 /** GitHub refuses a step summary over 1 MiB. */
 export const SUMMARY_LIMIT_BYTES = 1_000_000;
 
-export interface RenderOptions {
+interface RenderOptions {
   /** Largest size of the result, measured by `measure`. */
   limit: number;
   measure: (text: string) => number;
   /** Prefix the sticky comment's marker. */
   marker: boolean;
 }
-
-const MARK = { pass: '✅', regression: '❌', error: '⚠️' } as const;
-const DOCUMENT_COLUMNS = ['Document', 'Reference', 'Current', 'Δ', 'Status'];
-const STATUS_LABEL = {
-  regressed: '🔻 regressed',
-  errored: '💥 errored',
-  new: '🆕 new',
-  improved: '🔺 improved',
-  unchanged: 'unchanged',
-} as const;
 
 export function renderComment(report: Report): string {
   return renderMarkdown(report, { limit: COMMENT_LIMIT, measure: (t) => t.length, marker: true });
@@ -54,7 +45,7 @@ export function renderSummary(report: Report): string {
  * The report as Markdown, within `limit`: when the document rows do not all fit, rows are
  * dropped from the end and one line says how many, and where to find them.
  */
-export function renderMarkdown(report: Report, options: RenderOptions): string {
+function renderMarkdown(report: Report, options: RenderOptions): string {
   const runData = options.marker ? formatRunData(report) : '';
   const head = [
     ...(options.marker ? [[commentMarker(report.header), runData].filter(Boolean).join('\n')] : []),
@@ -121,309 +112,6 @@ export function renderMarkdown(report: Report, options: RenderOptions): string {
 }
 
 /**
- * The first screen: one line with the verdict, the change against the reference (with its
- * interval), the document counts and a text sparkline (e-mail notifications show no charts);
- * then what was run.
- */
-function renderHeadline(report: Report): string {
-  const title =
-    report.verdict === 'pass'
-      ? 'passed'
-      : report.verdict === 'regression'
-        ? report.blocking
-          ? 'regression'
-          : 'regression (not blocking: `fail-on-regression` is false)'
-        : 'error';
-  const bits = [`${MARK[report.verdict]} Experiment gate: ${title}`];
-  if (report.comparison) {
-    const interval = report.noise?.interval;
-    bits.push(
-      `${formatPoints(report.comparison.delta)} vs ${referenceName(report.referenceKind)}` +
-        (interval ? ` (${formatInterval(interval)})` : ''),
-    );
-  }
-  if (report.documents.length > 0) {
-    const counts = countStatuses(report.documents);
-    bits.push(
-      `${formatCount(counts.regressed)} regressed`,
-      `${formatCount(counts.improved)} improved`,
-      `${formatCount(counts.errored)} errored`,
-    );
-  }
-  const spark = sparkline(report.trend);
-  if (spark) bits.push(`trend ${spark}`);
-
-  const run = report.run;
-  const about: string[] = [];
-  if (run?.score !== undefined && run.score !== null)
-    about.push(`**Score ${formatScore(run.score)}**`);
-  about.push(
-    `Workflow ${report.workflowName ? `${escapeText(report.workflowName)} (${code(report.workflowId)})` : code(report.workflowId)}`,
-    `experiment ${code(report.experimentId)}`,
-  );
-  if (run) {
-    about.push(`run ${code(run.id)}`);
-    if (run.documentCount !== undefined) about.push(plural(run.documentCount, 'document'));
-    if (run.nConsensus) about.push(`n_consensus ${run.nConsensus}`);
-    if (run.durationMs !== undefined) about.push(formatDuration(run.durationMs));
-  }
-  const lines = [`## ${bits.join(' · ')}`, about.join(' · ')];
-  const queued = report.mergeGroup?.pullRequests ?? [];
-  if (queued.length > 0) {
-    // Our own numbers: GitHub links them to the pull requests.
-    lines.push(`Merge queue group: ${queued.map((n) => `#${n}`).join(', ')}`);
-  }
-  return lines.join('\n\n');
-}
-
-const BARS = '▁▂▃▄▅▆▇█';
-
-/** The trend in eight heights, oldest first: readable where charts are not (e-mail). */
-export function sparkline(trend: Report['trend']): string {
-  if (!trend || trend.length < 3) return '';
-  const scores = trend.map((t) => t.score);
-  const low = Math.min(...scores);
-  const span = Math.max(...scores) - low;
-  return scores
-    .map((s) => BARS[span === 0 ? 3 : Math.round(((s - low) / span) * (BARS.length - 1))])
-    .join('');
-}
-
-/** The trend as a Mermaid line chart (GitHub renders it in comments and summaries). */
-function renderTrend(report: Report): string {
-  const trend = report.trend;
-  if (!trend || trend.length < 3) return '';
-  const scores = trend.map((t) => t.score);
-  const baseline = report.baseline?.score ?? null;
-  const all = baseline === null ? scores : [...scores, baseline];
-  const low = Math.max(0, Math.floor((Math.min(...all) - 0.02) * 20) / 20);
-  const high = Math.min(1, Math.ceil((Math.max(...all) + 0.02) * 20) / 20);
-  const lines = [
-    '```mermaid',
-    'xychart-beta',
-    `  title "Score of the last ${trend.length} runs (this run last${baseline === null ? '' : '; flat line: baseline'})"`,
-    `  x-axis [${trend.map((_, i) => i + 1).join(', ')}]`,
-    `  y-axis "Score" ${low.toFixed(2)} --> ${high.toFixed(2)}`,
-    `  line [${scores.map((s) => s.toFixed(3)).join(', ')}]`,
-  ];
-  if (baseline !== null) lines.push(`  line [${trend.map(() => baseline.toFixed(3)).join(', ')}]`);
-  lines.push('```');
-  return `### Trend\n\n${lines.join('\n')}`;
-}
-
-/** What fell inside the worst regressed documents: a collapsed block each. */
-function renderFieldChanges(report: Report): string {
-  const changes = (report.fieldChanges ?? []).filter((c) => c.fields.length > 0);
-  if (changes.length === 0) return '';
-  const blocks = changes.map((c) => {
-    const rows = c.fields.map((f) => [
-      escapeText(f.path, 120),
-      formatScore(f.reference),
-      formatScore(f.current),
-    ]);
-    const more = c.more > 0 ? `\n\n_…and ${plural(c.more, 'more field')}._` : '';
-    const count = c.fields.length + c.more;
-    return (
-      `<details><summary>${escapeText(c.filename, 120)}: ${plural(count, 'field')} fell</summary>\n\n` +
-      `${table([['Field', 'Reference', 'Current'], ...rows])}${more}\n\n</details>`
-    );
-  });
-  return `### What fell inside regressed documents\n\n${blocks.join('\n\n')}`;
-}
-
-function renderReasons(report: Report): string {
-  if (report.verdict === 'error') {
-    return `**Why it could not be judged:** ${describeError(report)}`;
-  }
-  const lines = report.reasons.map((reason) => `- ${describeReason(reason, report)}`);
-  if (lines.length > 0) {
-    const title = report.blocking ? 'Why it failed' : 'Regressions (reported, not blocking)';
-    return `**${title}**\n\n${lines.join('\n')}`;
-  }
-  if (!report.referenceKind) {
-    const floor =
-      report.thresholds.minScore === undefined
-        ? 'no `min-score` was set, so nothing could fail it'
-        : `judged by \`min-score\` ${report.thresholds.minScore} alone`;
-    return `First run of this experiment: no earlier run to compare with; ${floor}.`;
-  }
-  return '';
-}
-
-/** Why the verdict is what it is, in one line of plain text (the log, the step's failure). */
-export function explainVerdict(report: Report): string {
-  return report.error ?? report.reasons.map((reason) => describeReason(reason, report)).join(' ');
-}
-
-/** The error of an `error` verdict, as Markdown: outside text escaped. */
-function describeError(report: Report): string {
-  return report.error !== undefined ? escapeText(report.error, 1000) : explainVerdict(report);
-}
-
-export function describeReason(reason: Reason, report: Pick<Report, 'thresholds'>): string {
-  switch (reason.rule) {
-    case 'max-drop':
-      return (
-        `Score ${formatScore(reason.current)} is ${formatPoints(reason.current - reason.reference).replace('−', '')} below ` +
-        `the ${referenceName(reason.referenceKind)} (${formatScore(reason.reference)}); ` +
-        `\`max-drop\` ${report.thresholds.maxDrop} allows ${formatPoints(reason.allowed).replace('+', '')}.`
-      );
-    case 'min-score':
-      return `Score ${formatScore(reason.current)} is below \`min-score\` ${reason.minimum}.`;
-    case 'max-document-drop':
-      return `${plural(reason.documents, 'document')} dropped by more than \`max-document-drop\` ${report.thresholds.maxDocumentDrop}.`;
-    case 'errored-documents':
-      return `${plural(reason.documents, 'document')} had a score in the reference run and errored in this one.`;
-    case 'no-score':
-      return 'The run has no score: no document was scored.';
-    case 'nothing-comparable':
-      return 'No document was scored by both this run and the reference run.';
-  }
-}
-
-function referenceName(kind: 'baseline' | 'previous' | undefined): string {
-  return kind === 'baseline' ? 'baseline' : 'previous run';
-}
-
-/** "−2.5 pts (95%: −7.4 to +2.4)": the change against the reference, with its interval. */
-function changeWithInterval(report: Report): string {
-  const change = formatPoints(report.comparison?.delta);
-  const interval = report.noise?.interval;
-  return interval ? `${change} (${formatInterval(interval)})` : change;
-}
-
-/** What the noise says of the change: within noise or not, how it was measured, run-to-run spread. */
-function renderNoise(report: Report): string {
-  const { noise, runNoise } = report;
-  const lines: string[] = [];
-  if (noise) {
-    const level = formatLevel(noise.level);
-    if (noise.dismissed) {
-      lines.push(
-        `**Drop within noise:** the score fell past \`max-drop\`, but at ${level} (one-sided) the change is ` +
-          `not credibly below zero, so it is not counted as a regression (\`confidence\` ${report.thresholds.confidence}).`,
-      );
-    } else if (noise.dropWithinNoise) {
-      lines.push(
-        `**Drop within noise:** at ${level} (one-sided) the change is not credibly below zero; it may be chance. ` +
-          `Set \`confidence\` to fail only on credible drops.`,
-      );
-    } else if (noise.tooFewDocuments) {
-      lines.push(
-        'Fewer than 3 documents were scored by both runs: no interval, so the plain `max-drop` threshold decided.',
-      );
-    }
-    if (noise.interval) {
-      const method = noise.interval.method === 't' ? 'Student t' : 'seeded bootstrap';
-      lines.push(
-        `Interval: ${method}, over the per-document changes of the ${plural(noise.interval.n, 'document')} both runs scored.`,
-      );
-    }
-  }
-  if (runNoise) {
-    lines.push(
-      `Run-to-run noise of this definition: ±${formatPoints(runNoise.standardDeviation).replace(/^[+−±]/, '')} ` +
-        `(standard deviation over ${runNoise.runs} runs, ${formatScore(runNoise.min)}–${formatScore(runNoise.max)}).`,
-    );
-  }
-  return lines.join('\n\n');
-}
-
-function renderScores(report: Report): string {
-  const run = report.run;
-  if (!run) return '';
-  const rows: string[][] = [['', 'Run', 'Score', 'Δ']];
-  rows.push(['**This run**', code(run.id), formatScore(run.score), '']);
-  if (report.previous) {
-    const ref = report.referenceKind === 'previous' ? ' (reference)' : '';
-    rows.push([
-      `Previous run${ref}`,
-      code(report.previous.id),
-      formatScore(report.previous.score),
-      report.referenceKind === 'previous'
-        ? changeWithInterval(report)
-        : formatPoints(deltaTo(report, 'previous')),
-    ]);
-  }
-  if (report.baseline) {
-    const fp = report.baseline.definitionFingerprint;
-    rows.push([
-      `Baseline${fp ? ` ${code(fp)}` : ''} (reference)`,
-      code(report.baseline.id),
-      formatScore(report.baseline.score),
-      changeWithInterval(report),
-    ]);
-  }
-  const lines = [table(rows)];
-  const t = report.thresholds;
-  const rules = [`\`max-drop\` ${t.maxDrop}`];
-  if (report.comparison)
-    rules[0] += ` (${formatPoints(report.comparison.allowedDrop).replace('+', '')} here)`;
-  if (t.minScore !== undefined) rules.push(`\`min-score\` ${t.minScore}`);
-  if (t.maxDocumentDrop !== undefined) rules.push(`\`max-document-drop\` ${t.maxDocumentDrop}`);
-  if (t.confidence !== undefined) rules.push(`\`confidence\` ${t.confidence}`);
-  lines.push(`Thresholds: ${rules.join(' · ')}`);
-  const c = report.comparison;
-  if (c?.likeForLike) {
-    lines.push(
-      `Like for like: the scores compared are means over the ${plural(c.sharedDocuments, 'document')} both runs scored ` +
-        `(${formatScore(c.current)} vs ${formatScore(c.reference)}), not the runs' overall scores.`,
-    );
-  }
-  const noise = renderNoise(report);
-  if (noise) lines.push(noise);
-  return lines.join('\n\n');
-}
-
-function renderFooter(report: Report): string {
-  const lines: string[] = [];
-  const sets = report.documentSets;
-  if (sets && (sets.added.length > 0 || sets.removed.length > 0)) {
-    const names = (docs: { filename: string }[]) =>
-      docs
-        .slice(0, 20)
-        .map((d) => escapeText(d.filename, 80))
-        .join(', ') + (docs.length > 20 ? `, and ${docs.length - 20} more` : '');
-    lines.push('**The document sets differ** from the reference run.');
-    if (sets.added.length > 0) lines.push(`- Added: ${names(sets.added)}`);
-    if (sets.removed.length > 0) lines.push(`- Removed: ${names(sets.removed)}`);
-  }
-  const fp = (
-    label: string,
-    r?: { definitionFingerprint?: string; documentsFingerprint?: string },
-  ) =>
-    r
-      ? `${label}: definition ${r.definitionFingerprint ? code(r.definitionFingerprint) : '—'}, documents ${r.documentsFingerprint ? code(r.documentsFingerprint) : '—'}`
-      : undefined;
-  const fps = [
-    fp('this run', report.run),
-    fp('previous', report.previous),
-    fp('baseline', report.baseline),
-  ].filter(Boolean);
-  if (fps.length > 0) lines.push(`<sub>Fingerprints · ${fps.join(' · ')}</sub>`);
-  return lines.join('\n');
-}
-
-function documentCells(row: DocumentRow, error: string | undefined): string[] {
-  const status =
-    row.status === 'errored' && error
-      ? `${STATUS_LABEL.errored}: ${escapeText(error, 100)}`
-      : STATUS_LABEL[row.status];
-  return [
-    escapeText(row.filename, 120),
-    formatScore(row.inReference ? row.referenceScore : null),
-    formatScore(row.score),
-    formatPoints(row.delta),
-    status,
-  ];
-}
-
-/** A GFM table; the first row is the header. Cells must be escaped already. */
-function table(rows: string[][]): string {
-  return markdownTable(rows, { alignDelimiters: false });
-}
-
-/**
  * The documents' table, rendered once: `firstRows(n)` is the table of its first n rows, and
  * `sizeOfRows(n)` what those rows add to it. Each row is one line of its own (no cell is padded
  * to the others), so fitting a report of 10,000 documents measures each line once instead of
@@ -439,10 +127,4 @@ function documentTable(rows: string[][], measure: (text: string) => number) {
     firstRows: (n: number) => lines.slice(0, 2 + n).join('\n'),
     sizeOfRows: (n: number) => sizes[n] ?? 0,
   };
-}
-
-function countStatuses(rows: readonly DocumentRow[]) {
-  const counts = { regressed: 0, errored: 0, new: 0, improved: 0, unchanged: 0 };
-  for (const row of rows) counts[row.status]++;
-  return counts;
 }

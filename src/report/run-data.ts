@@ -9,7 +9,7 @@ const SUFFIX = ' -->';
 const SAFE_ID = /^[A-Za-z0-9_.:-]{1,200}$/;
 const ISO_TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$/;
 
-export interface RunData {
+interface RunData {
   /** Absent when the gate failed before a run was started. */
   runId: string | undefined;
   createdAt: string | undefined;
@@ -19,7 +19,7 @@ export interface RunData {
  * When what the report tells happened: its run's creation, or, for an error before the run was
  * read, the gate's start (always earlier than the run it would have started).
  */
-export function reportTime(report: Report): string | undefined {
+function reportTime(report: Report): string | undefined {
   return report.run?.createdAt ?? report.startedAt;
 }
 
@@ -36,7 +36,7 @@ export function formatRunData(report: Report): string {
   return `${PREFIX}${JSON.stringify(data)}${SUFFIX}`;
 }
 
-export function readRunData(body: string): RunData | undefined {
+function readRunData(body: string): RunData | undefined {
   const line = body.split('\n').find((l) => l.startsWith(PREFIX) && l.trimEnd().endsWith(SUFFIX));
   if (!line) return undefined;
   try {

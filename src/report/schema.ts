@@ -1,11 +1,12 @@
 import { z } from 'zod';
 import { isCommentHeader } from '../names.js';
-import type { Report } from './model.js';
+import { FIELD_DIFF_DOCUMENTS, FIELDS_SHOWN, TREND_RUNS } from './limits.js';
 
 /**
- * The JSON report as data from outside: phase two of the fork-safe workflow reads a report
- * that a fork's workflow wrote. Every field typed and bounded, nothing unknown accepted; the
- * compiler holds this schema to the Report type, so the two cannot drift apart.
+ * The JSON report: one report, rendered three ways (PR comment, job summary, JSON file). The
+ * Report type is inferred from this schema (./model.ts), so what the gate writes is what phase
+ * two of the fork-safe workflow accepts: that phase reads a report a fork's workflow wrote, as
+ * data from outside. Every field typed and bounded, nothing unknown accepted.
  */
 
 export const REPORT_MAX_BYTES = 5 * 1024 * 1024;
@@ -54,19 +55,25 @@ const Reason = z.discriminatedUnion('rule', [
 
 const DocumentName = z.strictObject({ id, filename: text(1000) });
 
-export const ReportSchema: z.ZodType<Report> = z.strictObject({
+export const ReportSchema = z.strictObject({
   schema: z.literal('retab-experiment-gate/report@1'),
   verdict: z.enum(['pass', 'regression', 'error']),
+  /** Regressions fail the step; false when fail-on-regression is off. */
   blocking: z.boolean(),
   header: text(100).refine(isCommentHeader, 'not a valid comment-header'),
   workflowId: id,
   workflowName: opt(text(300)),
   experimentId: id,
+  /**
+   * When this gate started (the runner's clock, ISO): the time of a report that has no run's
+   * `createdAt` (an error before the run was read), so that it cannot replace a newer report.
+   */
   startedAt: opt(text(40)),
   run: opt(
     z.strictObject({
       id,
       jobId: text(200),
+      /** Terminal status of the run, or timeout/aborted. */
       status: text(50),
       score: score.nullable(),
       documentCount: opt(count),
@@ -75,11 +82,13 @@ export const ReportSchema: z.ZodType<Report> = z.strictObject({
       durationMs: opt(z.number().min(0)),
       definitionFingerprint: opt(id),
       documentsFingerprint: opt(id),
+      /** When Retab created the run: a newer run's comment is never overwritten by an older one. */
       createdAt: opt(text(40)),
     }),
   ),
   previous: opt(RunReference),
   baseline: opt(RunReference),
+  /** Which run the verdict compares against. */
   referenceKind: opt(referenceKind),
   comparison: opt(
     z.strictObject({
@@ -91,6 +100,7 @@ export const ReportSchema: z.ZodType<Report> = z.strictObject({
       allowedDrop: z.number().min(0).max(1),
     }),
   ),
+  /** The change's interval and whether a drop is credible (the interval's method and level). */
   noise: opt(
     z.strictObject({
       level: z.number().gt(0).lt(1),
@@ -109,6 +119,7 @@ export const ReportSchema: z.ZodType<Report> = z.strictObject({
       tooFewDocuments: z.boolean(),
     }),
   ),
+  /** Spread of the scores of completed runs with this run's definition (3 or more runs). */
   runNoise: opt(
     z.strictObject({
       runs: count,
@@ -124,6 +135,7 @@ export const ReportSchema: z.ZodType<Report> = z.strictObject({
     confidence: opt(z.number().gt(0.5).lt(1)),
   }),
   reasons: z.array(Reason).max(10),
+  /** Why the verdict is `error`. */
   error: opt(text(5000)),
   documents: z.array(DocumentRow).max(200_000),
   regressedCount: count,
@@ -133,13 +145,16 @@ export const ReportSchema: z.ZodType<Report> = z.strictObject({
       removed: z.array(DocumentName).max(200_000),
     }),
   ),
+  /** The pull request the report was made for, at the commit it judged. */
   pullRequest: opt(
     z.strictObject({
       number: z.number().int().positive(),
       headSha: z.string().regex(/^[0-9a-f]{40}$/),
     }),
   ),
+  /** The pull requests a merge-queue group holds, when the event says so. */
   mergeGroup: opt(z.strictObject({ pullRequests: z.array(z.number().int().positive()).max(1000) })),
+  /** What fell inside the worst regressed documents, worst first. */
   fieldChanges: opt(
     z
       .array(
@@ -150,18 +165,21 @@ export const ReportSchema: z.ZodType<Report> = z.strictObject({
             .array(
               z.strictObject({ path: text(1000), reference: score, current: score.nullable() }),
             )
-            .max(50),
+            .max(FIELDS_SHOWN),
+          /** Fields that fell but are not listed (the list is capped). */
           more: count,
         }),
       )
-      .max(10),
+      .max(FIELD_DIFF_DOCUMENTS),
   ),
+  /** Why documents errored, one line each. */
   documentErrors: opt(z.array(z.strictObject({ id, message: text(5000) })).max(200_000)),
-  trend: opt(z.array(z.strictObject({ runId: id, score })).max(20)),
+  /** Scores of the experiment's last completed runs, oldest first, this run last. */
+  trend: opt(z.array(z.strictObject({ runId: id, score })).max(TREND_RUNS)),
 });
 
 /** A report read back from a file: parsed, or one error naming the first fields at fault. */
-export function parseReport(json: string): Report {
+export function parseReport(json: string): z.infer<typeof ReportSchema> {
   let data: unknown;
   try {
     data = JSON.parse(json);

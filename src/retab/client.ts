@@ -359,7 +359,7 @@ function parse<S extends z.ZodType>(
   );
 }
 
-/** The API no longer serves this job or run (newer APIs drop jobs; see retab-api.md §8). */
+/** The API no longer serves this job or run (newer APIs have no jobs: the run is polled instead). */
 export function isGone(error: unknown): boolean {
   return error instanceof RetabApiError && (error.status === 404 || error.status === 410);
 }

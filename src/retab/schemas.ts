@@ -63,7 +63,6 @@ export const Run = withFingerprint({
   n_consensus: z.number().int().nullish(),
   total_document_count: count.nullish(),
   completed_document_count: count.nullish(),
-  error_count: count.nullish(),
   score: score.nullish(),
   documents_fingerprint: z.string().nullish(),
   parent_run_id: z.string().nullish(),
@@ -78,7 +77,6 @@ export const RunRow = withFingerprint({
   document_count: count.nullish(),
   n_consensus: z.number().int().nullish(),
   created_at: z.string().nullish(),
-  completed_at: z.string().nullish(),
   duration_ms: z.number().nonnegative().nullish(),
   job_id: z.string().nullish(),
   parent_run_id: z.string().nullish(),
@@ -109,17 +107,13 @@ export const MetricsSummary = z.object({
   kind: z.literal('summary'),
   run_id: z.string(),
   score: score.nullish(),
-  prior_score: score.nullish(),
   prior_run_id: z.string().nullish(),
   documents: z.array(MetricsDocument),
-  scored_document_count: count.nullish(),
-  total_document_count: count.nullish(),
 });
 
 export const MetricsUnavailable = z.object({
   kind: z.enum(['no_metrics', 'stale_metrics']),
   message: z.string().nullish(),
-  stale_reasons: z.array(z.unknown()).nullish(),
 });
 
 export const Metrics = z.discriminatedUnion('kind', [MetricsSummary, MetricsUnavailable]);
@@ -141,7 +135,6 @@ export const Content = z.object({
     jobs: z.array(
       z.object({
         document_id: z.string(),
-        status: z.string().nullish(),
         error: z
           .union([z.string(), z.object({ message: z.string().nullish() }).passthrough()])
           .nullish(),

@@ -1,4 +1,4 @@
-// Failure handling (issue 3): flaky networks, lost trigger answers, timeouts, cancellation,
+// Failure handling: flaky networks, lost trigger answers, timeouts, cancellation,
 // malformed answers, refused or flaky GitHub, bad inputs. Never a wrong verdict, never a
 // second paid run, never the key in sight.
 import { afterEach, describe, expect, test } from 'vitest';

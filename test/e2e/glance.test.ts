@@ -1,4 +1,4 @@
-// The report at a glance (issue 7), end to end: what fell inside the worst regressed documents
+// The report at a glance, end to end: what fell inside the worst regressed documents
 // (read in parallel), why documents errored, added and removed documents, a body written only
 // when it changes and never over a newer run's report, the trend, and the first screen.
 import { afterEach, describe, test } from 'vitest';

@@ -1,4 +1,4 @@
-// Noise-aware gating (issue 6), end to end: a drop within noise passes with `confidence`,
+// Noise-aware gating, end to end: a drop within noise passes with `confidence`,
 // a credible one fails either way, and the interval reaches the outputs.
 import { afterEach, expect, test } from 'vitest';
 import { invoiceDocuments } from '../fakes/scenarios.ts';

@@ -1,4 +1,4 @@
-// Every way teams run it (issue 8): the fork-safe pair, merge queues, baselines pinned in the
+// Every way teams run it: the fork-safe pair, merge queues, baselines pinned in the
 // repository, and the fingerprint to promote.
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';

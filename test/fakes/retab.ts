@@ -1,4 +1,4 @@
-// A local stand-in for the Retab experiments API (shapes from /work/shared/retab-api.md).
+// A local stand-in for the Retab experiments API, with the shapes of Retab's API reference pages.
 // It shares no API code or type with src/ on purpose: a shared type would hide a mismatch with the
 // real API. (Only the project's seeded PRNG is shared: the fault dice.)
 import { isoTime, json, matchPath, maxInFlight, startFakeServer } from './http.ts';

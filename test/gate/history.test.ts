@@ -2,7 +2,12 @@ import { describe, expect, test } from 'vitest';
 import { forecastDurationMs, newestFingerprints, pickBaseline } from '../../src/gate/history.js';
 import type { RunRecord } from '../../src/gate/evidence.js';
 
-function row(id: string, fp: string, status = 'completed', extra: Partial<RunRecord> = {}): RunRecord {
+function row(
+  id: string,
+  fp: string,
+  status = 'completed',
+  extra: Partial<RunRecord> = {},
+): RunRecord {
   return { id, status, score: null, definitionFingerprint: fp, ...extra };
 }
 
