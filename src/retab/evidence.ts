@@ -15,12 +15,16 @@ export interface ExperimentRef {
   experimentId: string;
 }
 
-export interface ReadDeps {
+/** What every conversation with Retab is given: the client, a clock, the log, the cancel. */
+export interface RetabDeps {
   client: RetabClient;
   now: () => number;
   sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
   log: (message: string) => void;
   signal?: AbortSignal;
+}
+
+export interface ReadDeps extends RetabDeps {
   /** The first page of the history (`listRuns` with no options), when it was sent early. */
   firstHistoryPage?: Promise<RunList>;
 }

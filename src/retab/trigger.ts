@@ -2,6 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { RunRecord, StartedRun } from '../gate/evidence.js';
 import { errorMessage, GateError } from '../errors.js';
 import { RetabApiError, type RetabClient } from './client.js';
+import type { RetabDeps } from './evidence.js';
 import { runFromRow, startedFromTrigger } from './records.js';
 
 /** What starting a run needs from the gate's settings. */
@@ -20,12 +21,7 @@ export interface WorkflowAttempt {
   job: string;
 }
 
-export interface TriggerDeps {
-  client: RetabClient;
-  now: () => number;
-  sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
-  log: (message: string) => void;
-  signal?: AbortSignal;
+export interface TriggerDeps extends RetabDeps {
   attempt: WorkflowAttempt | undefined;
 }
 
