@@ -2,7 +2,8 @@
 // local fake Retab, short jobs with an uneven pace, beside a loop that polls the job every 2 s
 // like the SDK's wait_for_completion. All jobs run at once; each policy has its own fake server.
 import { createRetabClient } from '../src/retab/client.ts';
-import { FIXED_POLL_MS, waitForRun } from '../src/retab/wait.ts';
+import { FIXED_POLL_MS } from '../src/retab/schedule.ts';
+import { waitForRun } from '../src/retab/wait.ts';
 import { startFakeRetab, type FakeRetab } from '../test/fakes/retab.ts';
 import { constantScores, invoiceDocuments } from '../test/fakes/scenarios.ts';
 import type { Job } from './jobs.ts';

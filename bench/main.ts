@@ -1,6 +1,6 @@
 // What `npm run bench` measures, and the table it prints and writes to bench/RESULTS.md.
 //
-// 1. Waiting. The schedule of src/retab/wait.ts, simulated on a virtual clock over seeded jobs
+// 1. Waiting. The schedule of src/retab/schedule.ts, simulated on a virtual clock over seeded jobs
 //    (bench/jobs.ts), then the real client and wait loop against the fake Retab on short jobs;
 //    each beside the Retab SDK's fixed 2 s poll.
 // 2. Overhead. `node dist/index.js` as the runner starts it, against the fakes with 25 ms on every
@@ -638,7 +638,7 @@ const STATIC_NOTES = `## How it is measured
   rewriting this file; \`BENCH_NODE_OPTIONS=--cpu-prof\` passes flags to the action's process
   (to profile it).
 
-## The schedule (src/retab/wait.ts)
+## The schedule (src/retab/schedule.ts)
 
 - It polls the **run**, not the job: one request carries the status and the progress
   (completed/total documents), so the progress line costs nothing and every poll sharpens the

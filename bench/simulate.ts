@@ -5,7 +5,7 @@ import {
   keepUsefulSamples,
   nextPollDelay,
   type ProgressSample,
-} from '../src/retab/wait.ts';
+} from '../src/retab/schedule.ts';
 import { completedAt, type Job } from './jobs.ts';
 
 export interface PolicyResult {

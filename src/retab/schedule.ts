@@ -1,0 +1,171 @@
+// The poll schedule: when to poll next, from the forecast and the run's progress. Pure: time
+// comes in as arguments; no I/O.
+
+/** Never poll more often than this. */
+export const POLL_FLOOR_MS = 500;
+/** The SDK's fixed interval: the reference we must beat, and our pace when nothing is known. */
+export const FIXED_POLL_MS = 2_000;
+/** Never wait longer than this between two polls while the run's end is far. */
+export const POLL_CEILING_MS = 30_000;
+/** Once the run has clearly outlasted the estimate, back off up to this interval. */
+export const OVERRUN_CEILING_MS = 15_000;
+
+/** Spread of a forecast from recent runs, relative to it (±30 % uniform is a 17 % sd). */
+const FORECAST_SPREAD = 0.2;
+/** Spread left in a pace-based estimate for a pace that drifts as the run goes on. */
+const PACE_SPREAD = 0.15;
+/** How long after its last document a run is expected to be marked completed, and the spread. */
+const FINALIZE_MS = 1_000;
+/** What one poll is worth in milliseconds of detection latency: it sets the dense interval. */
+const POLL_COST_MS = 60;
+/** Half-width of the dense window around the expected end, in spreads. */
+const WINDOW_SPREADS = 1.5;
+/** Far from the window, each poll covers this share of the way to it. */
+const APPROACH_SHARE = 0.7;
+
+/** What one poll saw of the run's progress, `elapsedMs` after the trigger. */
+export interface ProgressSample {
+  elapsedMs: number;
+  completed: number;
+  total: number;
+}
+
+export interface ScheduleInput {
+  /** Time since the run was triggered. */
+  elapsedMs: number;
+  /** Expected duration of the run, from recent completed runs; undefined when unknown. */
+  forecastMs: number | undefined;
+  /** Time left before the wait gives up. */
+  remainingMs: number;
+  /** What the polls so far saw of the run's progress, oldest first. */
+  progress?: readonly ProgressSample[];
+  /** Polls made so far: without a forecast, never more than the fixed 2 s poll would have made. */
+  polls?: number;
+}
+
+/** When the run should end (ms after the trigger) and how unsure that is (one spread, in ms). */
+export interface EndEstimate {
+  endMs: number;
+  spreadMs: number;
+}
+
+/**
+ * The delay before the next status poll. Pure: same input, same answer.
+ *
+ * The run's end is estimated from the forecast and, once documents finish, from their pace
+ * (see estimateEnd). Far from that end, each poll covers 70 % of the way to the dense window;
+ * inside the window (the end ± 1.5 spreads) polls come at the interval that balances one poll
+ * against the latency it saves, sqrt(2 · cost / hazard): short when the end is well known,
+ * never sparser than the SDK's 2 s. Past the window the estimate has failed: the delay grows
+ * with the overrun. With nothing known (first run, no progress yet): the SDK's fixed 2 s; and
+ * on a first run, never more polls than that fixed poll would have made by then: the dense
+ * polls at the end are paid for by sparse ones earlier, when the pace says the end is far.
+ * Never below POLL_FLOOR_MS, never past the timeout. Constants tuned with `npm run bench`.
+ */
+export function nextPollDelay({
+  elapsedMs,
+  forecastMs,
+  remainingMs,
+  progress = [],
+  polls,
+}: ScheduleInput): number {
+  const estimate = estimateEnd(forecastMs, progress);
+  let delay: number;
+  if (estimate === undefined) {
+    delay = FIXED_POLL_MS;
+  } else {
+    const { endMs, spreadMs } = estimate;
+    // Hazard of a normal end at its centre: 0.8 / spread.
+    const dense = Math.min(Math.sqrt(2.5 * POLL_COST_MS * spreadMs), FIXED_POLL_MS);
+    const windowStart = endMs - WINDOW_SPREADS * spreadMs;
+    const windowEnd = endMs + WINDOW_SPREADS * spreadMs;
+    if (elapsedMs < windowStart) {
+      const approach = (windowStart - elapsedMs) * APPROACH_SHARE;
+      delay = Math.min(Math.max(dense, approach), POLL_CEILING_MS);
+    } else if (elapsedMs <= windowEnd) {
+      delay = dense;
+    } else {
+      const overrun = elapsedMs - windowEnd;
+      delay = Math.min(dense + overrun / 4, OVERRUN_CEILING_MS);
+    }
+  }
+  if (!hasForecast(forecastMs) && polls !== undefined) {
+    delay = Math.min(Math.max(delay, FIXED_POLL_MS * (polls + 1) - elapsedMs), POLL_CEILING_MS);
+  }
+  delay = Math.max(POLL_FLOOR_MS, Math.round(delay));
+  return Math.max(0, Math.min(delay, remainingMs));
+}
+
+/**
+ * Where the run should end, from the forecast and from the pace of its documents.
+ * Undefined when neither is known.
+ */
+export function estimateEnd(
+  forecastMs: number | undefined,
+  progress: readonly ProgressSample[],
+): EndEstimate | undefined {
+  const byPace = estimateFromPace(progress);
+  const byForecast = hasForecast(forecastMs)
+    ? { endMs: forecastMs, spreadMs: Math.max(FORECAST_SPREAD * forecastMs, POLL_FLOOR_MS) }
+    : undefined;
+  if (byPace === undefined) return byForecast;
+  if (byForecast === undefined) return byPace;
+  // A forecast the run has clearly outlasted has nothing more to say.
+  const seenAt = progress[progress.length - 1]?.elapsedMs ?? 0;
+  if (seenAt > byForecast.endMs + WINDOW_SPREADS * byForecast.spreadMs) return byPace;
+  // Two independent estimates: weigh each by its precision.
+  const wPace = 1 / byPace.spreadMs ** 2;
+  const wForecast = 1 / byForecast.spreadMs ** 2;
+  return {
+    endMs: (byPace.endMs * wPace + byForecast.endMs * wForecast) / (wPace + wForecast),
+    spreadMs: 1 / Math.sqrt(wPace + wForecast),
+  };
+}
+
+function hasForecast(forecastMs: number | undefined): forecastMs is number {
+  return forecastMs !== undefined && forecastMs > 0;
+}
+
+/**
+ * Remaining ≈ documents left ÷ recent pace. The pace is measured over the later half of the
+ * time so far: it leaves out the start (queueing, the first documents) and follows a pace that
+ * drifts. The spread counts the randomness of the documents still to finish (1/√left), of the
+ * pace measured (1/√done) and the drift.
+ */
+function estimateFromPace(progress: readonly ProgressSample[]): EndEstimate | undefined {
+  const last = progress[progress.length - 1];
+  if (last === undefined || last.total <= 0 || last.completed <= 0) return undefined;
+  if (last.completed >= last.total) {
+    const allDone = progress.find((s) => s.completed >= s.total) ?? last;
+    return { endMs: allDone.elapsedMs + FINALIZE_MS / 2, spreadMs: FINALIZE_MS };
+  }
+  const reference = progress[referenceIndex(progress)] ?? { elapsedMs: 0, completed: 0 };
+  const span = last.elapsedMs - reference.elapsedMs;
+  if (span <= 0) return undefined;
+  // No document in the later half: the pace is at most half a document per span.
+  const done = Math.max(last.completed - reference.completed, 0.5);
+  const left = last.total - last.completed;
+  const remainingMs = (left * span) / done;
+  const relative = Math.sqrt(1 / left + 1 / done + PACE_SPREAD ** 2);
+  return { endMs: last.elapsedMs + remainingMs, spreadMs: Math.max(remainingMs * relative, 1) };
+}
+
+/** The newest sample in the first half of the time so far (-1: none): where the pace is measured from. */
+function referenceIndex(progress: readonly ProgressSample[]): number {
+  const last = progress[progress.length - 1];
+  let reference = -1;
+  for (let i = 0; last !== undefined && i < progress.length; i++) {
+    if ((progress[i]?.elapsedMs ?? 0) > last.elapsedMs / 2) break;
+    reference = i;
+  }
+  return reference;
+}
+
+/** Drops samples that estimateFromPace can no longer use, to keep a long wait's memory flat. */
+export function keepUsefulSamples(progress: ProgressSample[]): void {
+  const reference = referenceIndex(progress);
+  // The first sample that saw every document done stays: the end is counted from it.
+  const allDone = progress.findIndex((s) => s.completed >= s.total);
+  const keepFrom = allDone >= 0 ? Math.min(reference, allDone) : reference;
+  if (keepFrom > 0) progress.splice(0, keepFrom);
+}

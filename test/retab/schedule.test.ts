@@ -1,0 +1,234 @@
+import { describe, expect, test } from 'vitest';
+import {
+  estimateEnd,
+  FIXED_POLL_MS,
+  keepUsefulSamples,
+  nextPollDelay,
+  OVERRUN_CEILING_MS,
+  POLL_CEILING_MS,
+  POLL_FLOOR_MS,
+  type ProgressSample,
+} from '../../src/retab/schedule.js';
+
+const HOUR = 3_600_000;
+
+/** `completed` of `total` documents seen at each time, from a steady pace that ends at `endMs`. */
+function steady(endMs: number, total: number, at: readonly number[]): ProgressSample[] {
+  return at.map((elapsedMs) => ({
+    elapsedMs,
+    completed: Math.min(total, Math.floor((total * elapsedMs) / endMs)),
+    total,
+  }));
+}
+
+/** A spread of situations the schedule can be asked about. */
+function situations() {
+  const cases: Array<{
+    name: string;
+    elapsedMs: number;
+    forecastMs: number | undefined;
+    progress: ProgressSample[];
+  }> = [];
+  for (const forecastMs of [undefined, 1, 3_000, 60_000, 258_000, HOUR]) {
+    for (const elapsedMs of [0, 400, 2_000, 30_000, 250_000, 2 * HOUR]) {
+      for (const [label, progress] of [
+        ['no progress', []],
+        ['steady', steady(300_000, 40, [elapsedMs / 3, elapsedMs / 2, elapsedMs])],
+        ['all done', [{ elapsedMs, completed: 12, total: 12 }]],
+        [
+          'stalled',
+          [
+            { elapsedMs: 0, completed: 5, total: 10 },
+            { elapsedMs, completed: 5, total: 10 },
+          ],
+        ],
+        ['empty run', [{ elapsedMs, completed: 0, total: 0 }]],
+      ] as const) {
+        cases.push({
+          name: `forecast ${forecastMs}, elapsed ${elapsedMs}, ${label}`,
+          elapsedMs,
+          forecastMs,
+          progress: [...progress],
+        });
+      }
+    }
+  }
+  return cases;
+}
+
+describe('nextPollDelay', () => {
+  test('never polls sooner than the floor while the timeout is further away', () => {
+    for (const c of situations()) {
+      for (const polls of [undefined, 0, 50]) {
+        const delay = nextPollDelay({ ...c, remainingMs: HOUR, polls });
+        expect(delay, c.name).toBeGreaterThanOrEqual(POLL_FLOOR_MS);
+        expect(delay, c.name).toBeLessThanOrEqual(POLL_CEILING_MS);
+        expect(Number.isInteger(delay), c.name).toBe(true);
+      }
+    }
+  });
+
+  test('never waits past the timeout: the last poll lands on it', () => {
+    for (const c of situations()) {
+      for (const remainingMs of [0, 1, 300, POLL_FLOOR_MS, 1_999, 20_000]) {
+        const delay = nextPollDelay({ ...c, remainingMs });
+        expect(delay, `${c.name}, ${remainingMs} ms left`).toBeLessThanOrEqual(remainingMs);
+        expect(delay).toBeGreaterThanOrEqual(Math.min(POLL_FLOOR_MS, remainingMs));
+      }
+    }
+  });
+
+  test('first run, nothing seen yet: the SDK fixed 2 s', () => {
+    for (const elapsedMs of [0, 1_000, 60_000, HOUR]) {
+      expect(nextPollDelay({ elapsedMs, forecastMs: undefined, remainingMs: HOUR })).toBe(
+        FIXED_POLL_MS,
+      );
+      expect(
+        nextPollDelay({ elapsedMs, forecastMs: 0, remainingMs: HOUR, progress: [], polls: 0 }),
+      ).toBeGreaterThanOrEqual(FIXED_POLL_MS);
+    }
+  });
+
+  test('first run: never more polls than the fixed 2 s poll would have made by then', () => {
+    // A long run whose documents finish at a steady pace: the schedule may poll densely at
+    // the end only with polls it saved earlier.
+    for (const endMs of [5_000, 31_000, 240_000, 1_500_000]) {
+      const total = 20;
+      const progress: ProgressSample[] = [];
+      let elapsedMs = 0;
+      let polls = 0;
+      while (elapsedMs < endMs) {
+        elapsedMs += nextPollDelay({
+          elapsedMs,
+          forecastMs: undefined,
+          remainingMs: 2 * HOUR,
+          progress,
+          polls,
+        });
+        polls += 1;
+        expect(polls, `run of ${endMs} ms at ${elapsedMs} ms`).toBeLessThanOrEqual(
+          Math.floor(elapsedMs / FIXED_POLL_MS),
+        );
+        progress.push(...steady(endMs, total, [elapsedMs]));
+      }
+    }
+  });
+
+  test('sparse while the forecast end is far, dense around it', () => {
+    const forecastMs = 600_000;
+    const at = (elapsedMs: number) => nextPollDelay({ elapsedMs, forecastMs, remainingMs: HOUR });
+    expect(at(0)).toBe(POLL_CEILING_MS);
+    expect(at(300_000)).toBeGreaterThan(FIXED_POLL_MS);
+    // Around the forecast, with nothing else known, no sparser than the fixed poll.
+    for (const elapsedMs of [500_000, 600_000, 700_000]) {
+      expect(at(elapsedMs)).toBeLessThanOrEqual(FIXED_POLL_MS);
+    }
+    // Delays shrink as the window nears.
+    const approach = [0, 200_000, 300_000, 350_000, 400_000, 420_000].map(at);
+    for (let i = 1; i < approach.length; i++) {
+      expect(approach[i]).toBeLessThanOrEqual(approach[i - 1]!);
+    }
+  });
+
+  test('progress moves the dense window to where the documents say the run ends', () => {
+    // Forecast 10 min, but 90 of 100 documents were done after 90 s: the end is near.
+    const progress = steady(100_000, 100, [30_000, 60_000, 90_000]);
+    const withProgress = nextPollDelay({
+      elapsedMs: 90_000,
+      forecastMs: 600_000,
+      remainingMs: HOUR,
+      progress,
+    });
+    const forecastOnly = nextPollDelay({
+      elapsedMs: 90_000,
+      forecastMs: 600_000,
+      remainingMs: HOUR,
+    });
+    // The end is about 10 s away: the next poll lands before the dense window opens, ...
+    expect(90_000 + withProgress).toBeLessThan(96_000);
+    // ... and inside it polls are no sparser than the fixed poll.
+    expect(
+      nextPollDelay({ elapsedMs: 96_000, forecastMs: 600_000, remainingMs: HOUR, progress }),
+    ).toBeLessThanOrEqual(FIXED_POLL_MS);
+    expect(forecastOnly).toBe(POLL_CEILING_MS);
+    // Every document done: the run is being finalised, poll at the floor.
+    const allDone = [...progress, { elapsedMs: 100_500, completed: 100, total: 100 }];
+    expect(
+      nextPollDelay({
+        elapsedMs: 100_500,
+        forecastMs: 600_000,
+        remainingMs: HOUR,
+        progress: allDone,
+      }),
+    ).toBe(POLL_FLOOR_MS);
+  });
+
+  test.each([
+    { name: 'forecast only', forecastMs: 120_000, progress: [] as ProgressSample[], from: 160_000 },
+    {
+      name: 'every document done, never marked completed',
+      forecastMs: 120_000,
+      progress: [{ elapsedMs: 100_000, completed: 8, total: 8 }],
+      from: 103_000,
+    },
+    {
+      name: 'first run, stalled documents',
+      forecastMs: undefined,
+      progress: [
+        { elapsedMs: 10_000, completed: 2, total: 10 },
+        { elapsedMs: 20_000, completed: 4, total: 10 },
+      ],
+      from: 90_000,
+    },
+  ])(
+    'backs off monotonically once the estimate is overrun: $name',
+    ({ forecastMs, progress, from }) => {
+      let previous = 0;
+      const delays: number[] = [];
+      for (let elapsedMs = from; elapsedMs < 3 * HOUR; elapsedMs += 997) {
+        const delay = nextPollDelay({ elapsedMs, forecastMs, remainingMs: 6 * HOUR, progress });
+        expect(delay, `at ${elapsedMs} ms`).toBeGreaterThanOrEqual(previous);
+        previous = delay;
+        delays.push(delay);
+      }
+      expect(delays[delays.length - 1]).toBe(OVERRUN_CEILING_MS);
+      expect(delays[delays.length - 1]).toBeGreaterThan(delays[0]!);
+    },
+  );
+});
+
+describe('estimateEnd', () => {
+  test('nothing known: no estimate', () => {
+    expect(estimateEnd(undefined, [])).toBeUndefined();
+    expect(estimateEnd(undefined, [{ elapsedMs: 5_000, completed: 0, total: 10 }])).toBeUndefined();
+  });
+
+  test('a steady pace finds the end, and more documents sharpen it', () => {
+    const early = estimateEnd(undefined, steady(200_000, 400, [20_000, 40_000]))!;
+    const late = estimateEnd(undefined, steady(200_000, 400, [20_000, 90_000, 180_000]))!;
+    expect(Math.abs(early.endMs - 200_000)).toBeLessThan(2 * early.spreadMs);
+    expect(Math.abs(late.endMs - 200_000)).toBeLessThan(2_000);
+    expect(late.spreadMs).toBeLessThan(early.spreadMs / 5);
+  });
+
+  test('the forecast and the pace are weighed by their precision', () => {
+    const forecast = estimateEnd(300_000, [])!;
+    expect(forecast).toEqual({ endMs: 300_000, spreadMs: 60_000 });
+    const both = estimateEnd(300_000, steady(250_000, 100, [100_000, 200_000]))!;
+    expect(both.endMs).toBeGreaterThan(249_000);
+    expect(both.endMs).toBeLessThan(270_000);
+    expect(both.spreadMs).toBeLessThan(forecast.spreadMs);
+  });
+
+  test('keepUsefulSamples drops only what can no longer change the estimate', () => {
+    const samples = steady(
+      600_000,
+      50,
+      [10_000, 20_000, 40_000, 80_000, 100_000, 150_000, 200_000],
+    );
+    const before = estimateEnd(undefined, samples);
+    keepUsefulSamples(samples);
+    expect(samples.length).toBeLessThan(7);
+    expect(estimateEnd(undefined, samples)).toEqual(before);
+  });
+});
