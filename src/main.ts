@@ -15,7 +15,7 @@ import { retryGitHubRequests } from './github/retry.js';
 import { reportsNewerRun } from './report/run-data.js';
 import { INPUT, OUTPUT, commentMarker } from './names.js';
 import { runnerInput, type CommentSettings } from './inputs.js';
-import type { HeadStart } from './head-start.js';
+import { headStart, type HeadStart } from './head-start.js';
 import { readEvent } from './github/event.js';
 import { parseReport, REPORT_MAX_BYTES } from './report/schema.js';
 import { explainVerdict, renderComment, renderSummary } from './report/markdown.js';
@@ -27,7 +27,9 @@ import { abortableSleep } from './retry.js';
  * The action, once the head start (src/head-start.ts) has read the inputs and sent the first
  * request: mask the secrets, gather evidence from Retab, judge, report, set the step's result.
  */
-export async function run(head: HeadStart): Promise<void> {
+export async function run(started?: HeadStart): Promise<void> {
+  // No argument (local-action, the template's convention): do the head start here.
+  const head = started ?? (await headStart());
   // Mask the secrets before anything else can print them. The mask covers the log only:
   // whatever goes to the PR, the summary or the report file is redacted by `redact`.
   const secrets = [INPUT.apiKey, INPUT.githubToken]
