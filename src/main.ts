@@ -73,8 +73,12 @@ async function gate(
     pullRequest && settings.comment && !event.fromFork
       ? commentTargetFor(pullRequest.number)
       : undefined;
+  // baseUrl from the context, not getOctokit's default: local-action reads GITHUB_API_URL from
+  // its .env file after that default was fixed (the same value on a runner).
   const octokit =
-    commentTarget && settings.githubToken ? github.getOctokit(settings.githubToken) : undefined;
+    commentTarget && settings.githubToken
+      ? github.getOctokit(settings.githubToken, { baseUrl: context.apiUrl })
+      : undefined;
   if (octokit) retryGitHubRequests(octokit, { onRetry: (message) => core.info(message) });
   // The token's login cannot go stale: ask now. Our comment is looked up once the run
   // completes, beside the reads of its results (or when the gate fails): early enough to
@@ -190,7 +194,7 @@ async function commentFromReport(settings: CommentSettings): Promise<void> {
     );
   }
   if (!settings.githubToken) throw new Error(`Input '${INPUT.githubToken}' is empty.`);
-  const octokit = github.getOctokit(settings.githubToken);
+  const octokit = github.getOctokit(settings.githubToken, { baseUrl: context.apiUrl });
   retryGitHubRequests(octokit, { onRetry: (message) => core.info(message) });
   const target = commentTargetFor(pr.number);
   const { data: current } = await octokit.rest.pulls.get({
