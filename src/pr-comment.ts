@@ -24,7 +24,9 @@ export function commentTargetFor(issueNumber: number): CommentTarget {
 
 /** An Octokit for `token` that retries GitHub's server errors and rate limits. */
 export function createOctokit(token: string): Octokit {
-  const octokit = github.getOctokit(token);
+  // The URL from the context, not getOctokit's default: local-action reads GITHUB_API_URL from
+  // its .env file after that default was fixed (on a runner both are the same value).
+  const octokit = github.getOctokit(token, { baseUrl: github.context.apiUrl });
   retryGitHubRequests(octokit, { onRetry: (message) => core.info(message) });
   return octokit;
 }

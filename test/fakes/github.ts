@@ -62,7 +62,10 @@ function message(status: number, text: string, extra?: Record<string, unknown>):
   return json(status, { message: text, documentation_url: DOCS, ...extra });
 }
 
-export async function startFakeGitHub(scenario: GitHubScenario): Promise<FakeGitHub> {
+export async function startFakeGitHub(
+  scenario: GitHubScenario,
+  listen: { port?: number } = {},
+): Promise<FakeGitHub> {
   let restRequests = 0;
   const login = scenario.login ?? 'github-actions[bot]';
   const repository = scenario.repository ?? 'acme/invoices';
@@ -214,6 +217,7 @@ export async function startFakeGitHub(scenario: GitHubScenario): Promise<FakeGit
   const server = await startFakeServer({
     requestIdHeader: 'x-github-request-id',
     requestId: (n) => `FA4E:${String(n).padStart(6, '0')}:1:2:3`,
+    ...listen,
     handle: (req, origin) => {
       if (!authorized(req)) return message(401, 'Bad credentials');
       let params: Record<string, string> | null;

@@ -40,6 +40,8 @@ export interface FakeServerOptions {
   /** Delay added before every answer. */
   latencyMs?: number;
   handle: (req: IncomingRequest, origin: string) => Reply | Promise<Reply>;
+  /** The loopback port to listen on; default 0, any free one. */
+  port?: number;
 }
 
 export interface FakeServer {
@@ -189,7 +191,7 @@ export async function startFakeServer(options: FakeServerOptions): Promise<FakeS
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
+    server.listen(options.port ?? 0, '127.0.0.1', () => {
       server.off('error', reject);
       resolve();
     });

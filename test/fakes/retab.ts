@@ -212,7 +212,10 @@ function validationError(loc: Array<string | number>, msg: string, input: unknow
   return json(422, { detail: [{ type: 'value_error', loc, msg, input }] });
 }
 
-export async function startFakeRetab(scenario: RetabScenario): Promise<FakeRetab> {
+export async function startFakeRetab(
+  scenario: RetabScenario,
+  listen: { port?: number } = {},
+): Promise<FakeRetab> {
   const startedAt = Date.now();
   const newRuns: NewRun[] = [];
   const cancelledIds: string[] = [];
@@ -860,6 +863,7 @@ export async function startFakeRetab(scenario: RetabScenario): Promise<FakeRetab
     requestIdHeader: 'x-request-id',
     requestId: (n) => `req_${n}`,
     latencyMs: scenario.latencyMs ?? 0,
+    ...listen,
     handle: (req) => {
       if (!authorized(req)) return json(401, { detail: 'Invalid API key' });
       const now = Date.now();

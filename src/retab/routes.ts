@@ -1,0 +1,45 @@
+/**
+ * Every route of the Retab API that the action uses, in both of the API's dialects: a change of
+ * the API is one edit here. A step speaks one dialect, found out from the server's first answers
+ * (./client.ts, `openHistory`), never a mix of the two.
+ *
+ * - `older`: the routes of Retab's first API reference pages, scoped by workflow and experiment
+ *   (`/v1/workflows/{workflow}/experiments/{experiment}/…`), with jobs (`/v1/jobs/{job}`).
+ * - `current`: the flat routes Retab's SDKs speak since mid-2026 (`/v1/workflows/experiments/…`,
+ *   ids in the query or the body), without jobs.
+ */
+export type Dialect = 'older' | 'current';
+
+export const DIALECT_NAME: Record<Dialect, string> = {
+  older: 'the older routes (/v1/workflows/{workflow}/experiments/{experiment}/…, with jobs)',
+  current: 'the current routes (/v1/workflows/experiments/…)',
+};
+
+function seg(value: string): string {
+  return encodeURIComponent(value);
+}
+
+const experiment = (wf: string, exp: string) => `/v1/workflows/${seg(wf)}/experiments/${seg(exp)}`;
+
+export const ROUTES = {
+  older: {
+    runs: (wf: string, exp: string) => `${experiment(wf, exp)}/runs`,
+    trigger: (wf: string, exp: string) => `${experiment(wf, exp)}/run`,
+    job: (job: string) => `/v1/jobs/${seg(job)}`,
+    cancelJob: (job: string) => `/v1/jobs/${seg(job)}/cancel`,
+    metrics: (wf: string, exp: string) => `${experiment(wf, exp)}/metrics`,
+    content: (wf: string, exp: string) => `${experiment(wf, exp)}/content`,
+  },
+  current: {
+    runs: () => '/v1/workflows/experiments/runs',
+    trigger: () => '/v1/workflows/experiments/runs',
+    metrics: () => '/v1/workflows/experiments/metrics',
+    results: () => '/v1/workflows/experiments/results',
+    experiment: (exp: string) => `/v1/workflows/experiments/${seg(exp)}`,
+  },
+  /** The same in both dialects. */
+  both: {
+    run: (run: string) => `/v1/workflows/experiments/runs/${seg(run)}`,
+    cancelRun: (run: string) => `/v1/workflows/experiments/runs/${seg(run)}/cancel`,
+  },
+} as const;
