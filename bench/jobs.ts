@@ -4,7 +4,6 @@ import { seededRandom } from '../src/random.ts';
 
 export { seededRandom };
 
-
 export interface Job {
   /** Trigger to the run's terminal status. */
   durationMs: number;

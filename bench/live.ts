@@ -2,6 +2,7 @@
 // local fake Retab, short jobs with an uneven pace, beside a loop that polls the job every 2 s
 // like the SDK's wait_for_completion. All jobs run at once; each policy has its own fake server.
 import { createRetabClient } from '../src/retab/client.ts';
+import { startedFromTrigger } from '../src/retab/records.ts';
 import { FIXED_POLL_MS } from '../src/retab/schedule.ts';
 import { waitForRun } from '../src/retab/wait.ts';
 import { startFakeRetab, type FakeRetab } from '../test/fakes/retab.ts';
@@ -39,17 +40,19 @@ function sleep(ms: number): Promise<void> {
 async function measure(job: Job, policy: LivePolicy, latencyMs: number): Promise<PolicyResult> {
   const fake = await startFake(job, latencyMs);
   try {
-    const client = createRetabClient({ baseUrl: fake.url, apiKey: 'bench-key' });
+    const client = createRetabClient({ baseUrl: fake.url, apiKey: 'bench-key', dialect: 'older' });
     const startedAt = Date.now();
-    const trigger = await client.triggerRun('wf_bench', 'exp_bench', {
-      nConsensus: undefined,
-      retryFailedOnly: false,
-      idempotencyKey: `bench-${policy}`,
-    });
+    const trigger = startedFromTrigger(
+      await client.triggerRun('wf_bench', 'exp_bench', {
+        nConsensus: undefined,
+        retryFailedOnly: false,
+        idempotencyKey: `bench-${policy}`,
+      }),
+    );
     if (policy === 'fixed') {
       for (;;) {
         await sleep(FIXED_POLL_MS);
-        const polled = await client.getJob(trigger.job_id);
+        const polled = await client.getJob(trigger.jobId);
         if (polled === 'gone') throw new Error('the fake lost the job');
         if (['completed', 'failed', 'cancelled', 'expired'].includes(polled.status)) break;
       }
@@ -57,8 +60,8 @@ async function measure(job: Job, policy: LivePolicy, latencyMs: number): Promise
       const outcome = await waitForRun(
         { client, now: Date.now, sleep, log: () => undefined },
         {
-          jobId: trigger.job_id,
-          runId: trigger.run_id,
+          jobId: trigger.jobId,
+          runId: trigger.runId,
           startedAt,
           timeoutMs: 120_000,
           forecastMs: policy === 'adaptive' ? job.forecastMs : undefined,

@@ -1,5 +1,6 @@
 // `npm run demo`: runs the bundled action end to end against local stand-ins for Retab and GitHub
-// and prints the pull-request comment it posted. No key, no network.
+// and prints the pull-request comment it posted. No key, no network. The stand-in speaks Retab's
+// current API; `npm run demo -- --api older` makes it speak the older one.
 import { existsSync } from 'node:fs';
 import { relative } from 'node:path';
 import { startFakeGitHub } from '../test/fakes/github.ts';
@@ -14,8 +15,19 @@ const OUTPUTS = [
   'delta',
   'regressed-documents',
   'comment-url',
+  'reused',
 ];
 const verbose = process.argv.includes('--verbose');
+const api = readApiFlag(process.argv);
+
+function readApiFlag(args: string[]): 'older' | 'current' {
+  const at = args.indexOf('--api');
+  const value = at >= 0 ? args[at + 1] : 'current';
+  if (value !== 'older' && value !== 'current') {
+    throw new Error(`--api takes 'current' (Retab's API today) or 'older', got '${value}'.`);
+  }
+  return value;
+}
 
 async function main(): Promise<number> {
   if (!existsSync(DEFAULT_ENTRY)) {
@@ -25,11 +37,11 @@ async function main(): Promise<number> {
     return 1;
   }
 
-  const retab = await startFakeRetab(demoScenario());
+  const retab = await startFakeRetab({ ...demoScenario(), dialect: api });
   const github = await startFakeGitHub(demoGitHubScenario());
   try {
     console.log(
-      `Running the action against a local Retab (${retab.url}) and GitHub (${github.url})...\n`,
+      `Running the action against a local Retab speaking its ${api} API (${retab.url}) and GitHub (${github.url})...\n`,
     );
     const run = await runAction({
       inputs: {

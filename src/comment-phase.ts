@@ -57,5 +57,6 @@ export async function commentFromReport(settings: CommentSettings): Promise<void
   const url = await postComment(octokit, target, existing, { ...report, header }, (t) => t);
   core.setOutput(OUTPUT.verdict, report.verdict);
   core.setOutput(OUTPUT.commentUrl, url);
+  core.setOutput(OUTPUT.reused, String(report.run?.reused === true));
   if (!url) core.setFailed('The comment was not written (see the warning above).');
 }

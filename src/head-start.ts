@@ -2,7 +2,7 @@ import { channel } from 'node:diagnostics_channel';
 import { readBaselineFingerprint } from './baseline-file.js';
 import { readSettings, runnerInput, type CommentSettings, type Settings } from './inputs.js';
 import { createRetabClient, type RetabClient } from './retab/client.js';
-import type { RunList } from './retab/schemas.js';
+import type { OpenedHistory } from './retab/evidence.js';
 import { abortableSleep } from './retry.js';
 
 /** Longest wait for the first request to be on the wire before the rest of the action loads. */
@@ -23,7 +23,12 @@ type Started =
   | { mode: 'invalid'; error: unknown }
   | { mode: 'comment'; settings: CommentSettings }
   /** The client, and the first page of the run history, already sent. */
-  | { mode: 'run'; settings: Settings; client: RetabClient; firstHistoryPage: Promise<RunList> };
+  | {
+      mode: 'run';
+      settings: Settings;
+      client: RetabClient;
+      firstHistoryPage: Promise<OpenedHistory>;
+    };
 
 export async function headStart(): Promise<HeadStart> {
   const abort = new AbortController();
@@ -52,7 +57,8 @@ export async function headStart(): Promise<HeadStart> {
     onRetry: (message) => log.write(message),
   });
   const onTheWire = headersSent(ON_THE_WIRE_WAIT_MS);
-  const firstHistoryPage = client.listRuns(settings.workflowId, settings.experimentId);
+  // Both APIs' lists at once: the answers say which one the server speaks.
+  const firstHistoryPage = client.openHistory(settings.workflowId, settings.experimentId);
   // Awaited by the evidence; until then, a failure must not count as unhandled.
   firstHistoryPage.catch(() => undefined);
   // Loading the rest blocks this thread: first let undici connect and write the request.

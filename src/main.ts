@@ -35,6 +35,7 @@ export async function run(head?: HeadStart): Promise<void> {
     level === 'warning' ? core.warning(message) : core.info(message),
   );
   core.setOutput(OUTPUT.verdict, 'error');
+  core.setOutput(OUTPUT.reused, 'false');
 
   try {
     if (head.mode === 'invalid') throw head.error;

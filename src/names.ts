@@ -35,6 +35,7 @@ export const OUTPUT = {
   deltaLow: 'delta-low',
   deltaHigh: 'delta-high',
   fingerprint: 'fingerprint',
+  reused: 'reused',
 } as const;
 
 export const DEFAULTS = {

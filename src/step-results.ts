@@ -47,6 +47,7 @@ export function setOutputs(report: Report, reportPath: string, commentUrl: strin
   core.setOutput(OUTPUT.deltaLow, number(report.noise?.interval?.low));
   core.setOutput(OUTPUT.deltaHigh, number(report.noise?.interval?.high));
   core.setOutput(OUTPUT.fingerprint, report.run?.definitionFingerprint ?? '');
+  core.setOutput(OUTPUT.reused, String(report.run?.reused === true));
 }
 
 /** The step's result: pass, a warning (a regression that does not block), or a failure. */

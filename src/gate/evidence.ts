@@ -41,6 +41,8 @@ export interface StartedRun {
   nConsensus?: number;
   /** The previous completed run; null on the first run, undefined when not said. */
   previous: RunReferenceRecord | null | undefined;
+  /** No new run: Retab judged its latest results still fresh and named that run. */
+  reused: boolean;
 }
 
 /** One document's scores in a run, and in the run it was compared with. */

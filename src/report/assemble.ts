@@ -122,6 +122,7 @@ export function assembleReport({
           definitionFingerprint: run?.definitionFingerprint ?? started.definitionFingerprint,
           createdAt: run?.createdAt,
           documentsFingerprint: run?.documentsFingerprint,
+          ...(started.reused ? { reused: true } : {}),
         }
       : undefined,
     previous,

@@ -84,6 +84,8 @@ export const ReportSchema = z.strictObject({
       documentsFingerprint: opt(id),
       /** When Retab created the run: a newer run's comment is never overwritten by an older one. */
       createdAt: opt(text(40)),
+      /** No new run was started: Retab said this run's results were still fresh. */
+      reused: opt(z.boolean()),
     }),
   ),
   previous: opt(RunReference),

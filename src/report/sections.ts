@@ -68,7 +68,11 @@ export function renderHeadline(report: Report): string {
     `experiment ${code(report.experimentId)}`,
   );
   if (run) {
-    about.push(`run ${code(run.id)}`);
+    about.push(
+      run.reused
+        ? `run ${code(run.id)} (reused: Retab said its results were still fresh, so no new run was started)`
+        : `run ${code(run.id)}`,
+    );
     if (run.documentCount !== undefined) about.push(plural(run.documentCount, 'document'));
     if (run.nConsensus) about.push(`n_consensus ${run.nConsensus}`);
     if (run.durationMs !== undefined) about.push(formatDuration(run.durationMs));

@@ -2,22 +2,7 @@ import { createAgent, request, type Dispatcher } from './undici.js';
 import type { z } from 'zod';
 import type * as Schemas from './schemas.js';
 import { abortableSleep, DEFAULT_RETRY, retryDelayMs, type RetryPolicy } from '../retry.js';
-
-/** Every path of the Retab API that the action uses: a change of the API is one edit here. */
-const PATHS = {
-  trigger: (wf: string, exp: string) => `/v1/workflows/${seg(wf)}/experiments/${seg(exp)}/run`,
-  job: (job: string) => `/v1/jobs/${seg(job)}`,
-  cancelJob: (job: string) => `/v1/jobs/${seg(job)}/cancel`,
-  run: (run: string) => `/v1/workflows/experiments/runs/${seg(run)}`,
-  cancelRun: (run: string) => `/v1/workflows/experiments/runs/${seg(run)}/cancel`,
-  runs: (wf: string, exp: string) => `/v1/workflows/${seg(wf)}/experiments/${seg(exp)}/runs`,
-  metrics: (wf: string, exp: string) => `/v1/workflows/${seg(wf)}/experiments/${seg(exp)}/metrics`,
-  content: (wf: string, exp: string) => `/v1/workflows/${seg(wf)}/experiments/${seg(exp)}/content`,
-} as const;
-
-function seg(value: string): string {
-  return encodeURIComponent(value);
-}
+import { ROUTES, type Dialect } from './routes.js';
 
 export interface RetabClientOptions {
   baseUrl: string;
@@ -32,6 +17,8 @@ export interface RetabClientOptions {
   now?: () => number;
   /** Told of each retry, for the log. */
   onRetry?: (message: string) => void;
+  /** The API's dialect, when known in advance; else `openHistory` finds it out. */
+  dialect?: Dialect;
 }
 
 /** A failed call: names the call, its status and its x-request-id, never the key. */
@@ -56,7 +43,7 @@ export class RetabApiError extends Error {
   }
 }
 
-export interface TriggerOptions {
+export interface TriggerRequest {
   nConsensus: number | undefined;
   retryFailedOnly: boolean;
   idempotencyKey: string;
@@ -81,6 +68,8 @@ type Output<K extends SchemaName> = z.output<(typeof Schemas)[K]>;
 
 interface CallOptions<K extends SchemaName> {
   method: 'GET' | 'POST';
+  /** Which dialect's authentication header the call carries. */
+  dialect: Dialect;
   path: string;
   query?: Record<string, string | undefined>;
   body?: unknown;
@@ -100,6 +89,8 @@ interface Answer<T> {
 
 /** Runs per page of the list, unless asked otherwise. */
 const RUNS_PAGE = 100;
+/** Results per page of the current API's results list (its largest page). */
+const RESULTS_PAGE = 100;
 
 /** Reads are safe to repeat: retry throttling, server errors and lost connections. */
 const READ_RETRY = (status: number | undefined) =>
@@ -115,10 +106,17 @@ export function createRetabClient(options: RetabClientOptions) {
   const sleep = options.sleep ?? abortableSleep;
   const random = options.random ?? Math.random;
   const now = options.now ?? Date.now;
-  const baseHeaders = {
-    'api-key': options.apiKey,
-    accept: 'application/json',
-    'user-agent': 'retab-experiment-gate/1',
+  const baseHeaders = { accept: 'application/json', 'user-agent': 'retab-experiment-gate/1' };
+  // One header on every call of a step: the older pages' Api-Key, or the current SDKs' Bearer.
+  const authHeader: Record<Dialect, Record<string, string>> = {
+    older: { 'api-key': options.apiKey },
+    current: { authorization: `Bearer ${options.apiKey}` },
+  };
+  let dialect = options.dialect;
+  /** The dialect this step speaks; a call before it is known is a bug of the caller. */
+  const spoken = (): Dialect => {
+    if (dialect === undefined) throw new Error('The Retab API dialect is not known yet.');
+    return dialect;
   };
 
   async function call<K extends SchemaName>(o: CallOptions<K>): Promise<Answer<Output<K>>> {
@@ -141,6 +139,7 @@ export function createRetabClient(options: RetabClientOptions) {
           method: o.method,
           headers: {
             ...baseHeaders,
+            ...authHeader[o.dialect],
             ...(o.body === undefined ? {} : { 'content-type': 'application/json' }),
             ...o.headers,
           },
@@ -199,28 +198,133 @@ export function createRetabClient(options: RetabClientOptions) {
     }
   }
 
+  async function listRunsIn(
+    d: Dialect,
+    workflowId: string,
+    experimentId: string,
+    page: { after?: string; limit?: number },
+  ) {
+    const limit = String(page.limit ?? RUNS_PAGE);
+    const answer = await call({
+      method: 'GET',
+      dialect: d,
+      ...(d === 'older'
+        ? {
+            path: ROUTES.older.runs(workflowId, experimentId),
+            query: { after: page.after, limit, order: 'desc' },
+          }
+        : {
+            path: ROUTES.current.runs(),
+            query: {
+              experiment_id: experimentId,
+              workflow_id: workflowId,
+              limit,
+              order: 'desc',
+              after: page.after,
+            },
+          }),
+      schema: 'RunList',
+      retryOn: READ_RETRY,
+    });
+    return answer.data;
+  }
+
   return {
-    async triggerRun(workflowId: string, experimentId: string, t: TriggerOptions) {
+    /** The dialect this step speaks, once known. */
+    get dialect(): Dialect | undefined {
+      return dialect;
+    },
+
+    /**
+     * The first page of the experiment's runs, and with it the dialect the server speaks: both
+     * lists are asked at once (so finding out costs no round trip), and the current one wins
+     * when both answer. A server that answers neither gets one error quoting each route.
+     */
+    async openHistory(workflowId: string, experimentId: string) {
+      if (dialect !== undefined) {
+        return { dialect, page: await listRunsIn(dialect, workflowId, experimentId, {}) };
+      }
+      const [current, older] = await Promise.allSettled([
+        listRunsIn('current', workflowId, experimentId, {}),
+        listRunsIn('older', workflowId, experimentId, {}),
+      ]);
+      if (current.status === 'fulfilled') {
+        dialect = 'current';
+        return { dialect, page: current.value };
+      }
+      if (older.status === 'fulfilled') {
+        dialect = 'older';
+        return { dialect, page: older.value };
+      }
+      const failures = [current.reason, older.reason];
+      const notFound = failures.every((f) => f instanceof RetabApiError && f.status === 404);
+      if (!notFound) {
+        // Something else went wrong (the key, the network, a malformed answer): say that.
+        throw failures.find((f) => !(f instanceof RetabApiError && f.status === 404));
+      }
+      const tried = failures.map(
+        (f) =>
+          `${(f as RetabApiError).call} answered HTTP 404 (x-request-id ${(f as RetabApiError).requestId ?? 'none'})`,
+      );
+      throw new RetabApiError(
+        `Retab at ${options.baseUrl} speaks neither of the APIs this gate knows: ${tried.join('; ')}. ` +
+          `A 404 on a list can also mean a wrong 'workflow-id' or 'experiment-id'.`,
+        'GET (list runs)',
+        404,
+        undefined,
+        'http',
+      );
+    },
+
+    async listRuns(
+      workflowId: string,
+      experimentId: string,
+      page: { after?: string; limit?: number } = {},
+    ) {
+      return listRunsIn(spoken(), workflowId, experimentId, page);
+    },
+
+    /**
+     * Starts a run: the older API answers with the run and its job (or `noop`), the current one
+     * with the run object itself.
+     */
+    async triggerRun(workflowId: string, experimentId: string, t: TriggerRequest) {
+      const d = spoken();
+      const headers = { 'idempotency-key': t.idempotencyKey };
+      if (d === 'current') {
+        const answer = await call({
+          method: 'POST',
+          dialect: d,
+          path: ROUTES.current.trigger(),
+          body: { experiment_id: experimentId, workflow_id: workflowId },
+          headers,
+          schema: 'Run',
+          retryOn: TRIGGER_RETRY,
+        });
+        return { dialect: d, run: answer.data };
+      }
       const body: Record<string, unknown> = {};
       if (t.nConsensus !== undefined) body.n_consensus = t.nConsensus;
       if (t.retryFailedOnly) body.retry_failed_only = true;
       const answer = await call({
         method: 'POST',
-        path: PATHS.trigger(workflowId, experimentId),
+        dialect: d,
+        path: ROUTES.older.trigger(workflowId, experimentId),
         body,
-        headers: { 'idempotency-key': t.idempotencyKey },
+        headers,
         schema: 'TriggerResponse',
         retryOn: TRIGGER_RETRY,
       });
-      return answer.data;
+      return { dialect: d, trigger: answer.data };
     },
 
-    /** The job, or 'gone' when the API no longer serves it (newer APIs: wait on the run). */
+    /** The job (older API), or 'gone' when the API no longer serves it: wait on the run. */
     async getJob(jobId: string) {
       try {
         const answer = await call({
           method: 'GET',
-          path: PATHS.job(jobId),
+          dialect: spoken(),
+          path: ROUTES.older.job(jobId),
           query: { include_request: 'false', include_response: 'false' },
           schema: 'Job',
           retryOn: READ_RETRY,
@@ -233,25 +337,11 @@ export function createRetabClient(options: RetabClientOptions) {
     },
 
     async getRun(runId: string) {
-      return (
-        await call({ method: 'GET', path: PATHS.run(runId), schema: 'Run', retryOn: READ_RETRY })
-      ).data;
-    },
-
-    async listRuns(
-      workflowId: string,
-      experimentId: string,
-      page: { after?: string; limit?: number } = {},
-    ) {
       const answer = await call({
         method: 'GET',
-        path: PATHS.runs(workflowId, experimentId),
-        query: {
-          after: page.after,
-          limit: String(page.limit ?? RUNS_PAGE),
-          order: 'desc',
-        },
-        schema: 'RunList',
+        dialect: spoken(),
+        path: ROUTES.both.run(runId),
+        schema: 'Run',
         retryOn: READ_RETRY,
       });
       return answer.data;
@@ -259,9 +349,12 @@ export function createRetabClient(options: RetabClientOptions) {
 
     /** Summary metrics; `no_metrics`/`stale_metrics` may come with a 4xx and are answers too. */
     async getMetrics(workflowId: string, experimentId: string, runId: string, priorRunId?: string) {
+      const d = spoken();
       const answer = await call({
         method: 'GET',
-        path: PATHS.metrics(workflowId, experimentId),
+        dialect: d,
+        path:
+          d === 'older' ? ROUTES.older.metrics(workflowId, experimentId) : ROUTES.current.metrics(),
         query: { view: 'summary', run_id: runId, prior_run_id: priorRunId },
         schema: 'Metrics',
         acceptStatus: (status) => status === 404 || status === 409 || status === 422,
@@ -278,9 +371,12 @@ export function createRetabClient(options: RetabClientOptions) {
       priorRunId: string | undefined,
       documentId: string,
     ) {
+      const d = spoken();
       const answer = await call({
         method: 'GET',
-        path: PATHS.metrics(workflowId, experimentId),
+        dialect: d,
+        path:
+          d === 'older' ? ROUTES.older.metrics(workflowId, experimentId) : ROUTES.current.metrics(),
         query: {
           view: 'by_document',
           document_id: documentId,
@@ -293,12 +389,27 @@ export function createRetabClient(options: RetabClientOptions) {
       return answer.data;
     },
 
+    /** The older API's per-document jobs of a run, in one answer. */
     async getContent(workflowId: string, experimentId: string, runId: string) {
       const answer = await call({
         method: 'GET',
-        path: PATHS.content(workflowId, experimentId),
+        dialect: spoken(),
+        path: ROUTES.older.content(workflowId, experimentId),
         query: { run_id: runId },
         schema: 'Content',
+        retryOn: READ_RETRY,
+      });
+      return answer.data;
+    },
+
+    /** The current API's per-document results of a run, one page. */
+    async listResults(runId: string, after?: string) {
+      const answer = await call({
+        method: 'GET',
+        dialect: spoken(),
+        path: ROUTES.current.results(),
+        query: { run_id: runId, limit: String(RESULTS_PAGE), after },
+        schema: 'ResultList',
         retryOn: READ_RETRY,
       });
       return answer.data;
@@ -307,7 +418,8 @@ export function createRetabClient(options: RetabClientOptions) {
     async cancelJob(jobId: string) {
       await call({
         method: 'POST',
-        path: PATHS.cancelJob(jobId),
+        dialect: spoken(),
+        path: ROUTES.older.cancelJob(jobId),
         schema: 'AnyBody',
         retryOn: READ_RETRY,
       });
@@ -316,7 +428,8 @@ export function createRetabClient(options: RetabClientOptions) {
     async cancelRun(runId: string) {
       await call({
         method: 'POST',
-        path: PATHS.cancelRun(runId),
+        dialect: spoken(),
+        path: ROUTES.both.cancelRun(runId),
         schema: 'AnyBody',
         retryOn: READ_RETRY,
       });

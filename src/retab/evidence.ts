@@ -7,7 +7,9 @@ import { errorMessage, GateError } from '../errors.js';
 import { FIELD_DIFF_DOCUMENTS } from '../report/limits.js';
 import type { RetabClient } from './client.js';
 import { fieldsFromDocumentMetrics, runFromRow, scoresFromMetrics } from './records.js';
-import type { RunList } from './schemas.js';
+import { lifecycleMessage } from './schemas.js';
+
+export type OpenedHistory = Awaited<ReturnType<RetabClient['openHistory']>>;
 
 /** The experiment a gate reads. */
 export interface ExperimentRef {
@@ -25,8 +27,8 @@ export interface RetabDeps {
 }
 
 export interface ReadDeps extends RetabDeps {
-  /** The first page of the history (`listRuns` with no options), when it was sent early. */
-  firstHistoryPage?: Promise<RunList>;
+  /** The first page of the history (`openHistory`), when it was sent early. */
+  firstHistoryPage?: Promise<OpenedHistory>;
 }
 
 const HISTORY_MAX_PAGES = 10;
@@ -41,10 +43,14 @@ export async function readHistory(
 ): Promise<void> {
   let after: string | undefined;
   for (let page = 0; page < HISTORY_MAX_PAGES; page++) {
-    // The first page is the first request of every gate: src/head-start.ts sends it early.
+    // The first page is the first request of every gate (src/head-start.ts sends it early):
+    // its answers tell which API the server speaks.
     const list =
-      page === 0 && deps.firstHistoryPage
-        ? await deps.firstHistoryPage
+      page === 0
+        ? (
+            await (deps.firstHistoryPage ??
+              deps.client.openHistory(options.workflowId, options.experimentId))
+          ).page
         : await deps.client.listRuns(options.workflowId, options.experimentId, { after });
     evidence.history.push(...list.runs.map(runFromRow));
     if (options.baselineFingerprint) {
@@ -136,7 +142,14 @@ export async function readFieldScores(
   );
 }
 
-/** Error texts of the run's errored documents: one call, only when a document errored. */
+/** Pages of the current API's results read at most, looking for errored documents. */
+const RESULT_PAGES_MAX = 100;
+
+/**
+ * Error texts of the run's errored documents, read only when a document errored: the older
+ * API's content in one call, or the current API's results, page by page until every errored
+ * document is found.
+ */
 export async function readDocumentErrors(
   options: ExperimentRef,
   deps: ReadDeps,
@@ -145,15 +158,30 @@ export async function readDocumentErrors(
   const errored = new Set(scores.documents.filter((doc) => doc.score === null).map((d) => d.id));
   if (errored.size === 0) return [];
   try {
-    const { content } = await deps.client.getContent(
-      options.workflowId,
-      options.experimentId,
-      scores.runId,
-    );
-    return content.jobs.flatMap((job) => {
-      const message = typeof job.error === 'string' ? job.error : job.error?.message;
-      return errored.has(job.document_id) && message ? [{ id: job.document_id, message }] : [];
-    });
+    if (deps.client.dialect === 'older') {
+      const { content } = await deps.client.getContent(
+        options.workflowId,
+        options.experimentId,
+        scores.runId,
+      );
+      return content.jobs.flatMap((job) => {
+        const message = typeof job.error === 'string' ? job.error : job.error?.message;
+        return errored.has(job.document_id) && message ? [{ id: job.document_id, message }] : [];
+      });
+    }
+    const found: Evidence['documentErrors'] = [];
+    let after: string | undefined;
+    for (let page = 0; page < RESULT_PAGES_MAX && errored.size > 0; page++) {
+      const results = await deps.client.listResults(scores.runId, after);
+      for (const row of results.rows) {
+        const message = lifecycleMessage(row.lifecycle);
+        if (errored.delete(row.document_id) && message)
+          found.push({ id: row.document_id, message });
+      }
+      if (!results.after || results.rows.length === 0) break;
+      after = results.after;
+    }
+    return found;
   } catch (error) {
     deps.log(`Error texts of errored documents are not shown: ${errorMessage(error)}`);
     return [];

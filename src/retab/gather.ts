@@ -1,4 +1,4 @@
-import type { Evidence } from '../gate/evidence.js';
+import type { Evidence, RunRecord, StartedRun } from '../gate/evidence.js';
 import { forecastDurationMs, newestFingerprints } from '../gate/history.js';
 import type { Thresholds } from '../gate/verdict.js';
 import { errorMessage, GateError } from '../errors.js';
@@ -10,9 +10,18 @@ import {
   type ExperimentRef,
   type ReadDeps,
 } from './evidence.js';
+import { RetabApiError } from './client.js';
 import { runFromRead } from './records.js';
-import { cancelStartedRun, startRun, type TriggerDeps, type TriggerOptions } from './trigger.js';
-import { waitForRun } from './wait.js';
+import { DIALECT_NAME } from './routes.js';
+import {
+  cancelStartedRun,
+  describeCancel,
+  runInFlight,
+  startRun,
+  type TriggerDeps,
+  type TriggerOptions,
+} from './trigger.js';
+import { waitForRun, type WaitOutcome } from './wait.js';
 
 /** What gathering the evidence needs from the gate's settings. */
 export interface GatherOptions extends ExperimentRef, TriggerOptions, Thresholds {
@@ -39,8 +48,12 @@ export async function gatherEvidence(
   const { client, log } = deps;
   const { experimentId } = options;
 
-  // Before spending money: the baseline must exist, and past runs give the forecast.
+  // Before spending money: the API must be able to run what was asked, the baseline must
+  // exist, and past runs give the forecast.
   await readHistory(options, deps, evidence);
+  const dialect = client.dialect;
+  if (dialect) log(`Retab API: ${DIALECT_NAME[dialect]}.`);
+  if (dialect === 'current') refuseWhatTheCurrentApiCannotRun(options);
   if (options.baselineFingerprint && !evidence.baseline) {
     const known = newestFingerprints(evidence.history);
     throw new GateError(
@@ -52,33 +65,39 @@ export async function gatherEvidence(
     );
   }
 
-  if (deps.signal?.aborted)
-    throw new GateError('The workflow was cancelled before the run started.');
   const startedAt = deps.now();
-  evidence.started = await startRun(options, deps, evidence.history);
+  evidence.started = await startOnce(options, deps, evidence);
   const started = evidence.started;
   const forecastMs = forecastDurationMs(evidence.history, started.documentCount);
-  log(
-    `Started run ${started.runId} (job ${started.jobId}): ${started.documentCount ?? '?'} documents, ` +
-      `n_consensus ${started.nConsensus ?? '?'}` +
-      (forecastMs ? `; recent runs took about ${Math.round(forecastMs / 1000)} s.` : '.'),
-  );
+  if (started.reused) {
+    log(
+      `Retab reused fresh results: no new run was started; judging run ${started.runId}, ` +
+        'which already measured the current configuration and documents.',
+    );
+  } else {
+    log(
+      `Started run ${started.runId}${started.jobId ? ` (job ${started.jobId})` : ''}: ` +
+        `${started.documentCount ?? '?'} documents, n_consensus ${started.nConsensus ?? '?'}` +
+        (forecastMs ? `; recent runs took about ${Math.round(forecastMs / 1000)} s.` : '.'),
+    );
+  }
 
-  let outcome;
+  let outcome: WaitOutcome;
   try {
-    outcome = await waitForRun(deps, {
-      jobId: started.jobId,
-      runId: started.runId,
-      startedAt,
-      timeoutMs: options.timeoutMs,
-      forecastMs,
-    });
+    outcome = started.reused
+      ? { status: 'completed', message: undefined, progress: undefined }
+      : await waitForRun(deps, {
+          jobId: started.jobId,
+          runId: started.runId,
+          startedAt,
+          timeoutMs: options.timeoutMs,
+          forecastMs,
+        });
   } catch (error) {
     // We can no longer follow the run: stop it rather than let it cost money unseen.
     const cancelled = await cancelStartedRun(client, started, log);
     throw new GateError(
-      `${errorMessage(error)}. Lost track of run ${started.runId}; ` +
-        (cancelled ? 'it was cancelled on Retab.' : 'cancelling it failed; cancel it by hand.'),
+      `${errorMessage(error)}. Lost track of run ${started.runId}; ${describeCancel(cancelled)}`,
     );
   }
   evidence.wait = { status: outcome.status, progress: outcome.progress };
@@ -92,10 +111,7 @@ export async function gatherEvidence(
         ? `Timed out after ${Math.round(options.timeoutMs / 1000)} s (input 'timeout')`
         : 'The workflow was cancelled';
     throw new GateError(
-      `${why} while waiting for run ${started.runId} (${progress}); ` +
-        (cancelled
-          ? 'the run was cancelled on Retab.'
-          : 'cancelling the run on Retab failed; cancel it by hand.'),
+      `${why} while waiting for run ${started.runId} (${progress}); ${describeCancel(cancelled)}`,
     );
   }
   if (outcome.status !== 'completed') {
@@ -135,4 +151,88 @@ export async function gatherEvidence(
   evidence.referenceDocuments = reference?.documents;
   evidence.fieldScores = fields;
   evidence.documentErrors = errors;
+}
+
+/** Runs in flight waited for, at most, before a trigger: then the gate gives up. */
+const IN_FLIGHT_WAITS = 3;
+
+/**
+ * Starts the run, once. A run of the experiment that is still in flight (started by someone
+ * else) is waited for first, within `timeout`, and never cancelled: a run started beside it
+ * would be refused, and a spec applied under it would change what it measures. A 409 from the
+ * trigger while the list shows a run in flight means the same. The trigger after such a wait
+ * is a new request (a new Idempotency-Key): the refused one did nothing.
+ */
+async function startOnce(
+  options: GatherOptions,
+  deps: GatherDeps,
+  evidence: Evidence,
+): Promise<StartedRun> {
+  for (let round = 0; ; round++) {
+    const inFlight = runInFlight(evidence.history);
+    if (inFlight && round < IN_FLIGHT_WAITS) {
+      await waitForRunInFlight(options, deps, inFlight);
+      evidence.history = [];
+      await readHistory(options, { ...deps, firstHistoryPage: undefined }, evidence);
+      continue;
+    }
+    if (deps.signal?.aborted) {
+      throw new GateError('The workflow was cancelled before the run started.');
+    }
+    try {
+      return await startRun(options, deps, evidence.history, round);
+    } catch (error) {
+      const refused = error instanceof RetabApiError && error.status === 409;
+      if (!refused || round >= IN_FLIGHT_WAITS) throw error;
+      evidence.history = [];
+      await readHistory(options, { ...deps, firstHistoryPage: undefined }, evidence);
+      if (!runInFlight(evidence.history)) throw error;
+      deps.log(`${error.message}. A run of the experiment is in flight.`);
+    }
+  }
+}
+
+/** Waits for another's run to end, within `timeout`; never cancels it. */
+async function waitForRunInFlight(
+  options: GatherOptions,
+  deps: GatherDeps,
+  run: RunRecord,
+): Promise<void> {
+  deps.log(
+    `Run ${run.id} of experiment ${options.experimentId} is ${run.status}: waiting for it to end ` +
+      `before starting a new run (at most ${Math.round(options.timeoutMs / 1000)} s, input 'timeout'). ` +
+      'It is not cancelled: the gate cancels only the runs it starts.',
+  );
+  const outcome = await waitForRun(deps, {
+    jobId: run.jobId ?? '',
+    runId: run.id,
+    startedAt: deps.now(),
+    timeoutMs: options.timeoutMs,
+    forecastMs: undefined,
+  });
+  if (outcome.status === 'timeout' || outcome.status === 'aborted') {
+    throw new GateError(
+      `${outcome.status === 'timeout' ? `Run ${run.id} was still in flight after ${Math.round(options.timeoutMs / 1000)} s (input 'timeout')` : 'The workflow was cancelled'} ` +
+        `while waiting for run ${run.id}, started by someone else, to end; nothing was started, and run ${run.id} was left as it is.`,
+    );
+  }
+  deps.log(`Run ${run.id} ended '${outcome.status}'; starting ours.`);
+}
+
+/** Inputs the current API has no way to honour: one error naming each, before any paid run. */
+function refuseWhatTheCurrentApiCannotRun(options: GatherOptions): void {
+  const problems: string[] = [];
+  if (options.nConsensus !== undefined) {
+    problems.push(
+      `Input 'n-consensus' cannot be honoured by Retab's current API: a run uses the experiment's own ` +
+        `n_consensus. Leave the input empty, and change the experiment's n_consensus on Retab instead.`,
+    );
+  }
+  if (options.retryFailedOnly) {
+    problems.push(
+      `Input 'retry-failed-only' cannot be honoured by Retab's current API: a run always runs every ` +
+        `document of the experiment. Set it to false.`,
+    );
+  }
+  if (problems.length > 0) throw new GateError(`${problems.join(' ')} Nothing was run.`);
 }

@@ -6,7 +6,10 @@ import type {
   ScoreSheet,
   StartedRun,
 } from '../gate/evidence.js';
-import type { DocumentMetrics, MetricsSummary, Run, RunRow, TriggerResponse } from './schemas.js';
+import type { RetabClient } from './client.js';
+import type { DocumentMetrics, MetricsSummary, Run, RunRow } from './schemas.js';
+
+export type TriggerAnswer = Awaited<ReturnType<RetabClient['triggerRun']>>;
 
 export function runFromRow(row: RunRow): RunRecord {
   return {
@@ -41,11 +44,30 @@ export function runFromRead(run: Run): RunRecord {
   };
 }
 
-export function startedFromTrigger(trigger: TriggerResponse): StartedRun {
+/**
+ * The run a trigger names. The current API answers with the run itself (no job, no previous
+ * run: the caller finds that in the history), already completed when Retab reused fresh
+ * results; the older one with the run, its job and its previous run, or `noop` and no job.
+ */
+export function startedFromTrigger(answer: TriggerAnswer): StartedRun {
+  if (answer.dialect === 'current') {
+    const run = runFromRead(answer.run);
+    return {
+      runId: run.id,
+      jobId: '',
+      definitionFingerprint: run.definitionFingerprint,
+      documentCount: run.documentCount,
+      nConsensus: run.nConsensus,
+      previous: undefined,
+      reused: run.status === 'completed',
+    };
+  }
+  const { trigger } = answer;
   const previous = trigger.previous_run;
   return {
     runId: trigger.run_id,
-    jobId: trigger.job_id,
+    jobId: trigger.job_id ?? '',
+    reused: trigger.noop === true,
     definitionFingerprint: trigger.definition_fingerprint ?? undefined,
     documentCount: trigger.document_count,
     nConsensus: trigger.n_consensus,

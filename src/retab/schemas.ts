@@ -1,23 +1,99 @@
 import { z } from 'zod';
 
 // Each schema validates only what the action uses; unknown fields are normal and ignored.
-// `block_execution_fingerprint` is the newer name of `definition_fingerprint`: read either.
+// Both dialects of the API (./routes.ts) are read, with the renames of the current one:
+// `block_execution_fingerprint` for `definition_fingerprint`, `block_type` for `block_kind`,
+// a run's `lifecycle` and `timing` for a list row's flat `status`, `created_at`, `duration_ms`.
 
 const score = z.number().min(0).max(1);
 const count = z.number().int().nonnegative();
 
+/** The statuses of a run or of one document's result, in the current API's `lifecycle`. */
+export const LIFECYCLE_STATUSES = [
+  'pending',
+  'queued',
+  'running',
+  'completed',
+  'error',
+  'cancelled',
+] as const;
+
+/**
+ * A run's or a result's `lifecycle`: one of six kinds, `error` with its `message` (and
+ * `details`), `cancelled` with its `reason`. A status this gate does not know is read as still
+ * running, never as done; a known status of the wrong form is malformed.
+ */
+export const Lifecycle = z.union([
+  z.discriminatedUnion('status', [
+    z.object({ status: z.literal('pending') }),
+    z.object({ status: z.literal('queued') }),
+    z.object({ status: z.literal('running') }),
+    z.object({ status: z.literal('completed') }),
+    z.object({
+      status: z.literal('error'),
+      message: z.string().nullish(),
+      details: z.object({ message: z.string().nullish() }).nullish(),
+    }),
+    z.object({ status: z.literal('cancelled'), reason: z.unknown() }),
+  ]),
+  z.object({
+    status: z
+      .string()
+      .refine((status) => !(LIFECYCLE_STATUSES as readonly string[]).includes(status)),
+  }),
+]);
+export type Lifecycle = z.output<typeof Lifecycle>;
+
+/** What a lifecycle says of why a run or a document did not complete. */
+export function lifecycleMessage(lifecycle: Lifecycle): string | undefined {
+  // Only the `error` and `cancelled` kinds carry these (an unknown status is never either).
+  const said = lifecycle as {
+    status: string;
+    message?: string | null;
+    details?: { message?: string | null } | null;
+    reason?: unknown;
+  };
+  if (said.status === 'error') return said.message ?? said.details?.message ?? undefined;
+  if (said.status === 'cancelled' && typeof said.reason === 'string') return said.reason;
+  return undefined;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** The current API's names, read as the older ones (which win when both are sent). */
+function renameFields(value: unknown): unknown {
+  if (!isObject(value)) return value;
+  const out = { ...value };
+  out.definition_fingerprint ??= out.block_execution_fingerprint;
+  out.block_kind ??= out.block_type;
+  return out;
+}
+
 function withFingerprint<T extends z.ZodRawShape>(shape: T) {
   return z.preprocess(
-    renameFingerprint,
-    z.object({ ...shape, definition_fingerprint: z.string().nullish() }),
+    renameFields,
+    z.object({
+      ...shape,
+      definition_fingerprint: z.string().nullish(),
+      block_kind: z.string().nullish(),
+    }),
   );
 }
 
-function renameFingerprint(value: unknown): unknown {
-  if (typeof value !== 'object' || value === null || 'definition_fingerprint' in value)
-    return value;
-  const newer = (value as { block_execution_fingerprint?: unknown }).block_execution_fingerprint;
-  return newer === undefined ? value : { ...value, definition_fingerprint: newer };
+/** A run as a list row, in either dialect: the current one lists whole run objects. */
+function flattenRun(value: unknown): unknown {
+  const renamed = renameFields(value);
+  if (!isObject(renamed)) return renamed;
+  const out = { ...renamed };
+  if (isObject(out.lifecycle)) out.status ??= out.lifecycle.status;
+  if (isObject(out.timing)) {
+    out.created_at ??= out.timing.created_at;
+    out.duration_ms ??= out.timing.duration_ms;
+  }
+  out.document_count ??= out.total_document_count;
+  return out;
 }
 
 export const PreviousRun = withFingerprint({
@@ -26,10 +102,11 @@ export const PreviousRun = withFingerprint({
 });
 export type PreviousRun = z.output<typeof PreviousRun>;
 
+/** The older API's trigger answer. Late older servers answer `noop: true` (and no job): nothing new ran. */
 export const TriggerResponse = withFingerprint({
   run_id: z.string().min(1),
-  job_id: z.string().min(1),
-  status: z.string().optional(),
+  job_id: z.string().min(1).nullish(),
+  noop: z.boolean().nullish(),
   document_count: count.optional(),
   n_consensus: z.number().int().optional(),
   previous_run: PreviousRun.nullish(),
@@ -50,9 +127,10 @@ export const Job = z.object({
 });
 export type Job = z.output<typeof Job>;
 
+/** A run read by id (both dialects), and the current API's trigger answer. */
 export const Run = withFingerprint({
   id: z.string(),
-  lifecycle: z.object({ status: z.string() }),
+  lifecycle: Lifecycle,
   workflow: z.object({ name_at_run_time: z.string().nullish() }).nullish(),
   timing: z
     .object({
@@ -69,29 +147,38 @@ export const Run = withFingerprint({
 });
 export type Run = z.output<typeof Run>;
 
-export const RunRow = withFingerprint({
-  id: z.string(),
-  status: z.string(),
-  score: score.nullish(),
-  documents_fingerprint: z.string().nullish(),
-  document_count: count.nullish(),
-  n_consensus: z.number().int().nullish(),
-  created_at: z.string().nullish(),
-  duration_ms: z.number().nonnegative().nullish(),
-  job_id: z.string().nullish(),
-  parent_run_id: z.string().nullish(),
-});
+export const RunRow = z.preprocess(
+  flattenRun,
+  z.object({
+    definition_fingerprint: z.string().nullish(),
+    id: z.string(),
+    status: z.string(),
+    score: score.nullish(),
+    documents_fingerprint: z.string().nullish(),
+    document_count: count.nullish(),
+    n_consensus: z.number().int().nullish(),
+    created_at: z.string().nullish(),
+    duration_ms: z.number().nonnegative().nullish(),
+    job_id: z.string().nullish(),
+    parent_run_id: z.string().nullish(),
+  }),
+);
 export type RunRow = z.output<typeof RunRow>;
 
-/** Both envelopes of the run list: the reference's `{runs}` and the newer paged `{data, list_metadata}`. */
-export const RunList = z.union([
-  z.object({ runs: z.array(RunRow) }).transform((r) => ({ runs: r.runs, after: undefined })),
-  z
+/** A page of a list: `{data, list_metadata}`; more pages while `list_metadata.after` is set. */
+function page<T extends z.ZodType>(row: T) {
+  return z
     .object({
-      data: z.array(RunRow),
+      data: z.array(row),
       list_metadata: z.object({ after: z.string().nullish() }).nullish(),
     })
-    .transform((r) => ({ runs: r.data, after: r.list_metadata?.after ?? undefined })),
+    .transform((r) => ({ rows: r.data, after: r.list_metadata?.after ?? undefined }));
+}
+
+/** Both envelopes of the run list: the reference's `{runs}` and the paged `{data, list_metadata}`. */
+export const RunList = z.union([
+  z.object({ runs: z.array(RunRow) }).transform((r) => ({ runs: r.runs, after: undefined })),
+  page(RunRow).transform((r) => ({ runs: r.rows, after: r.after })),
 ]);
 export type RunList = z.output<typeof RunList>;
 
@@ -143,6 +230,46 @@ export const Content = z.object({
   }),
 });
 export type Content = z.output<typeof Content>;
+
+/**
+ * One document's result in the current API's results list. The older spelling of its run
+ * (`run_id`) and of its file (`handle_inputs.*.filename`) is read too.
+ */
+export const ResultRow = z.preprocess(
+  (value) =>
+    isObject(value)
+      ? { ...value, experiment_run_id: value.experiment_run_id ?? value.run_id }
+      : value,
+  z.object({
+    document_id: z.string(),
+    experiment_run_id: z.string().nullish(),
+    lifecycle: Lifecycle,
+    handle_inputs: z
+      .record(
+        z.string(),
+        z
+          .object({
+            filename: z.string().nullish(),
+            document: z.object({ filename: z.string().nullish() }).nullish(),
+          })
+          .nullish(),
+      )
+      .nullish(),
+  }),
+);
+export type ResultRow = z.output<typeof ResultRow>;
+
+/** The filename of the document a result read, in either spelling. */
+export function resultFilename(row: ResultRow): string | undefined {
+  for (const input of Object.values(row.handle_inputs ?? {})) {
+    const filename = input?.document?.filename ?? input?.filename;
+    if (filename) return filename;
+  }
+  return undefined;
+}
+
+export const ResultList = page(ResultRow);
+export type ResultList = z.output<typeof ResultList>;
 
 /** Error bodies: `{"detail": "..."}` or a 422 list of problems. */
 export const ErrorBody = z.object({

@@ -25,6 +25,35 @@ export interface TriggerDeps extends RetabDeps {
   attempt: WorkflowAttempt | undefined;
 }
 
+/** Statuses of a run that has not ended: a new run must wait for it. */
+const IN_FLIGHT = new Set(['pending', 'queued', 'running']);
+
+/** The experiment's run that has not ended yet, if the history shows one (newest first). */
+export function runInFlight(history: readonly RunRecord[]): RunRecord | undefined {
+  return history.find((row) => IN_FLIGHT.has(row.status));
+}
+
+/**
+ * The run a judged run is compared with when the API does not name it: the newest completed
+ * run of the experiment created before it (the history is newest first).
+ */
+export function previousFromHistory(
+  history: readonly RunRecord[],
+  runId: string,
+): StartedRun['previous'] {
+  const at = history.findIndex((row) => row.id === runId);
+  const previous = (at >= 0 ? history.slice(at + 1) : history).find(
+    (row) => row.status === 'completed',
+  );
+  return previous
+    ? {
+        id: previous.id,
+        score: previous.score,
+        definitionFingerprint: previous.definitionFingerprint,
+      }
+    : null;
+}
+
 const TRIGGER_TRIES = 3;
 /** A run created this long before our trigger (clocks differ) may still be ours. */
 const CLOCK_SKEW_MS = 60_000;
@@ -42,10 +71,12 @@ export async function startRun(
   options: TriggerOptions,
   deps: TriggerDeps,
   history: readonly RunRecord[],
+  /** How many runs in flight were waited for first: each wait makes the trigger a new request. */
+  round = 0,
 ): Promise<StartedRun> {
   const { client, log } = deps;
   const { workflowId, experimentId } = options;
-  const key = idempotencyKey(options, deps.attempt);
+  const key = idempotencyKey(options, deps.attempt, round);
   const sentAt = deps.now();
   for (let attempt = 1; ; attempt++) {
     try {
@@ -54,9 +85,17 @@ export async function startRun(
         retryFailedOnly: options.retryFailedOnly,
         idempotencyKey: key,
       });
-      return startedFromTrigger(answer);
+      const started = startedFromTrigger(answer);
+      return started.previous === undefined
+        ? { ...started, previous: previousFromHistory(history, started.runId) }
+        : started;
     } catch (error) {
-      if (error instanceof RetabApiError && error.status === 409 && options.retryFailedOnly) {
+      if (
+        error instanceof RetabApiError &&
+        error.status === 409 &&
+        options.retryFailedOnly &&
+        client.dialect === 'older'
+      ) {
         throw new GateError(
           `Nothing to retry: the latest run of ${experimentId} has no failed documents (input 'retry-failed-only' is true; ` +
             `set it to false to run every document). ${error.message}`,
@@ -119,8 +158,10 @@ async function findStartedRun(
       deps.log(`${fresh.length} new runs of the experiment: none is taken as ours.`);
     return undefined;
   }
-  const previous =
-    history.find((r) => r.id === row.parentRunId) ?? history.find((r) => r.status === 'completed');
+  const parent = history.find((r) => r.id === row.parentRunId);
+  const previous = parent
+    ? { id: parent.id, score: parent.score, definitionFingerprint: parent.definitionFingerprint }
+    : previousFromHistory(history, row.id);
   return {
     runId: row.id,
     // The wait polls the run; the job is only read for a failed run's message.
@@ -128,36 +169,53 @@ async function findStartedRun(
     definitionFingerprint: row.definitionFingerprint,
     documentCount: row.documentCount,
     nConsensus: row.nConsensus,
-    previous: previous
-      ? {
-          id: previous.id,
-          score: previous.score,
-          definitionFingerprint: previous.definitionFingerprint,
-        }
-      : null,
+    previous,
+    reused: false,
   };
 }
 
-/** Cancels the job, or the run when the job cancel is refused. True when one was accepted. */
+/** What a cancel achieved: the run was cancelled, had already ended, or could not be stopped. */
+export type CancelOutcome = 'cancelled' | 'ended' | 'failed';
+
+/**
+ * Cancels a run this gate started: its job (older API), or the run itself when there is no job
+ * or the job cancel is refused. A 404 on the run's cancel means it had already ended.
+ */
 export async function cancelStartedRun(
   client: RetabClient,
   started: Pick<StartedRun, 'jobId' | 'runId'>,
   log: (message: string) => void,
-): Promise<boolean> {
-  try {
-    await client.cancelJob(started.jobId);
-    log(`Cancelled job ${started.jobId}.`);
-    return true;
-  } catch (jobError) {
+): Promise<CancelOutcome> {
+  const failures: string[] = [];
+  if (client.dialect === 'older' && started.jobId) {
     try {
-      await client.cancelRun(started.runId);
-      log(`Cancelled run ${started.runId}.`);
-      return true;
-    } catch (runError) {
-      log(`Could not cancel: ${errorMessage(jobError)}; ${errorMessage(runError)}`);
-      return false;
+      await client.cancelJob(started.jobId);
+      log(`Cancelled job ${started.jobId}.`);
+      return 'cancelled';
+    } catch (jobError) {
+      failures.push(errorMessage(jobError));
     }
   }
+  try {
+    await client.cancelRun(started.runId);
+    log(`Cancelled run ${started.runId}.`);
+    return 'cancelled';
+  } catch (runError) {
+    if (runError instanceof RetabApiError && runError.status === 404) {
+      log(`Run ${started.runId} had already ended: nothing to cancel.`);
+      return 'ended';
+    }
+    failures.push(errorMessage(runError));
+    log(`Could not cancel: ${failures.join('; ')}`);
+    return 'failed';
+  }
+}
+
+/** The end of a sentence saying what became of a run the gate stopped following. */
+export function describeCancel(outcome: CancelOutcome): string {
+  if (outcome === 'cancelled') return 'the run was cancelled on Retab.';
+  if (outcome === 'ended') return 'the run had already ended on Retab.';
+  return 'cancelling the run on Retab failed; cancel it by hand.';
 }
 
 /**
@@ -167,6 +225,7 @@ export async function cancelStartedRun(
 export function idempotencyKey(
   options: TriggerOptions,
   attempt: WorkflowAttempt | undefined,
+  round = 0,
 ): string {
   if (!attempt) return `experiment-gate-${randomUUID()}`;
   const parts = [
@@ -178,6 +237,8 @@ export function idempotencyKey(
     options.experimentId,
     String(options.nConsensus ?? ''),
     String(options.retryFailedOnly),
+    // A trigger after waiting for a run in flight is a new request: the refused one did nothing.
+    ...(round > 0 ? [`after-wait-${round}`] : []),
   ];
   return `experiment-gate-${createHash('sha256').update(parts.join('\n')).digest('hex').slice(0, 40)}`;
 }

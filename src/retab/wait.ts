@@ -7,7 +7,7 @@ import {
   type EndEstimate,
   type ProgressSample,
 } from './schedule.js';
-import { JOB_TERMINAL, type JobTerminalStatus, type Run } from './schemas.js';
+import { JOB_TERMINAL, lifecycleMessage, type JobTerminalStatus, type Run } from './schemas.js';
 
 export type WaitOutcome =
   | {
@@ -34,6 +34,7 @@ export interface WaitDeps {
 }
 
 export interface WaitTarget {
+  /** The run's job (older API); '' when the API names none. */
   jobId: string;
   runId: string;
   /** When the trigger was sent (the same clock as deps.now). */
@@ -53,9 +54,9 @@ const RUN_STATUS_TO_JOB: Record<string, JobTerminalStatus> = {
 
 /**
  * Polls the run until a terminal status. The run, not the job: one request carries both the
- * status and the progress that sharpens the schedule (newer SDKs poll the run too). The job is
- * read once when the run fails, for its error message, and polled instead when the API does
- * not serve the run.
+ * status and the progress that sharpens the schedule (the current API has no jobs). On the
+ * older API the job is read once when the run fails without saying why, for its error
+ * message, and polled instead when the API does not serve the run.
  */
 export async function waitForRun(deps: WaitDeps, target: WaitTarget): Promise<WaitOutcome> {
   const progressEvery = target.progressEveryMs ?? 15_000;
@@ -95,6 +96,7 @@ export async function waitForRun(deps: WaitDeps, target: WaitTarget): Promise<Wa
 
     const run = await readRun(deps.client, target.runId);
     if (run === 'gone') {
+      if (!target.jobId) throw new Error(`Run ${target.runId} is not served by the API`);
       deps.log(`Run ${target.runId} is not served by the API; waiting on job ${target.jobId}.`);
       pollJob = true;
       continue;
@@ -107,7 +109,11 @@ export async function waitForRun(deps: WaitDeps, target: WaitTarget): Promise<Wa
     }
     const terminal = RUN_STATUS_TO_JOB[run.lifecycle.status];
     if (terminal === 'completed') return { status: terminal, message: undefined, progress, run };
-    if (terminal !== undefined) return failedOutcome(deps, target.jobId, terminal, progress);
+    if (terminal !== undefined) {
+      const message = lifecycleMessage(run.lifecycle);
+      if (message !== undefined || !target.jobId) return { status: terminal, message, progress };
+      return failedOutcome(deps, target.jobId, terminal, progress);
+    }
 
     if (deps.now() - lastLogAt >= progressEvery) {
       lastLogAt = deps.now();

@@ -34,6 +34,11 @@ export interface FakeHistoryRun {
   nConsensus?: number;
   /** Default 2000. */
   durationMs?: number;
+  /**
+   * The run is still in flight (started by someone else) when the fake starts, and completes
+   * this long after: a gate must wait for it before starting its own.
+   */
+  runningForMs?: number;
 }
 
 export interface FakeNextRun {
@@ -63,6 +68,17 @@ export interface FakeNextRun {
 }
 
 export interface RetabScenario {
+  /**
+   * Which of Retab's APIs the fake speaks (default 'older'): the routes of the first reference
+   * pages, scoped by workflow and experiment and with jobs, or the current flat routes. The
+   * other dialect's routes answer 404, as on a server that does not speak it.
+   */
+  dialect?: 'older' | 'current';
+  /**
+   * The trigger starts nothing: Retab says the latest results are still fresh. The older API
+   * answers `noop: true` with no job; the current one answers the latest completed run.
+   */
+  reuseFreshResults?: boolean;
   apiKey: string;
   workflowId: string;
   experimentId: string;
@@ -96,7 +112,8 @@ export interface RetabScenario {
   faults?: RetabFaults;
 }
 
-export type RetabEndpoint = 'trigger' | 'job' | 'run' | 'runs' | 'metrics' | 'content';
+export type RetabEndpoint =
+  'trigger' | 'job' | 'run' | 'runs' | 'metrics' | 'content' | 'results' | 'experiment';
 
 export interface RetabFaults {
   /** Seed of the fault dice (default 1): the same seed fails the same requests. */
@@ -122,6 +139,11 @@ export interface RetabFaults {
   /** Another workflow triggers the experiment at the same moment as the first trigger: its
    * run is `exprun_other` (counted by createdRuns()). */
   concurrentTrigger?: boolean;
+  /**
+   * Another workflow starts a run (`exprun_other`, in flight this long) just before the first
+   * trigger, which is refused with 409: the gate's history read did not see it.
+   */
+  runStartsBeforeTrigger?: number;
 }
 
 const MALFORMED: Record<RetabEndpoint, unknown> = {
@@ -131,6 +153,8 @@ const MALFORMED: Record<RetabEndpoint, unknown> = {
   runs: { runs: 'none' },
   metrics: { kind: 'summary', run_id: 'x', documents: [{ id: 'd', score: 'high' }] },
   content: { content: { jobs: 'none' } },
+  results: { data: [{ document_id: 5 }], list_metadata: { after: null } },
+  experiment: { id: 3 },
 };
 
 export interface FakeRetab {
@@ -157,6 +181,8 @@ interface RunSnapshot {
   id: string;
   jobId: string;
   isNew: boolean;
+  /** Started by someone else than the gate under test. */
+  byOther: boolean;
   definitionFingerprint: string;
   documentsFingerprint: string;
   scores: Record<string, number | null>;
@@ -176,6 +202,8 @@ interface RunSnapshot {
 interface NewRun {
   id: string;
   jobId: string;
+  /** Started by someone else (a 409 for triggers while it is in flight). */
+  byOther?: boolean;
   createdAt: number;
   cancelledAt: number | null;
   nConsensus: number;
@@ -224,6 +252,8 @@ export async function startFakeRetab(
   const fpKey = scenario.newFingerprintName
     ? 'block_execution_fingerprint'
     : 'definition_fingerprint';
+  const dialect = scenario.dialect ?? 'older';
+  let otherStarted = false;
 
   // A lookup table, not a search per document: the benchmark asks for 10,000 documents at once.
   let filenames: { source: FakeDocument[]; length: number; byId: Map<string, string> } | undefined;
@@ -237,12 +267,26 @@ export async function startFakeRetab(
     return filenames.byId.get(documentId) ?? `${documentId}.pdf`;
   }
 
-  function historySnapshot(index: number): RunSnapshot {
+  function historySnapshot(index: number, now: number): RunSnapshot {
     const run = scenario.history[index];
     if (run === undefined) throw new Error(`no history run ${index}`);
-    const status = run.status ?? 'completed';
-    const durationMs = run.durationMs ?? 2000;
     const createdAt = startedAt - (scenario.history.length - index) * HOUR_MS;
+    if (run.runningForMs !== undefined && now < startedAt + run.runningForMs) {
+      const total = Object.keys(run.scores).length;
+      return {
+        ...historySnapshot(index, Infinity),
+        jobStatus: 'in_progress',
+        lifecycle: 'running',
+        completedAt: null,
+        durationMs: null,
+        completedDocuments: Math.floor((total * (now - startedAt)) / run.runningForMs),
+      };
+    }
+    const status = run.status ?? 'completed';
+    const durationMs =
+      run.runningForMs !== undefined
+        ? startedAt + run.runningForMs - createdAt
+        : (run.durationMs ?? 2000);
     let parentRunId: string | null = null;
     for (let i = index - 1; i >= 0; i--) {
       const earlier = scenario.history[i];
@@ -255,6 +299,7 @@ export async function startFakeRetab(
       id: run.id,
       jobId: `job_${run.id}`,
       isNew: false,
+      byOther: true,
       definitionFingerprint: run.definitionFingerprint,
       documentsFingerprint: run.documentsFingerprint ?? 'docs_v1',
       scores: run.scores,
@@ -309,6 +354,7 @@ export async function startFakeRetab(
       id: run.id,
       jobId: run.jobId,
       isNew: true,
+      byOther: run.byOther ?? false,
       definitionFingerprint: run.next.definitionFingerprint,
       documentsFingerprint: run.next.documentsFingerprint ?? 'docs_v1',
       scores: run.next.scores,
@@ -329,7 +375,7 @@ export async function startFakeRetab(
   /** Every run, oldest first. */
   function allRuns(now: number): RunSnapshot[] {
     return [
-      ...scenario.history.map((_, i) => historySnapshot(i)),
+      ...scenario.history.map((_, i) => historySnapshot(i, now)),
       ...newRuns.map((run) => newRunSnapshot(run, now)),
     ];
   }
@@ -408,6 +454,52 @@ export async function startFakeRetab(
     };
   }
 
+  /** A run's lifecycle as the current API says it: six kinds, with the error's message. */
+  function currentLifecycle(run: RunSnapshot): Record<string, unknown> {
+    if (run.lifecycle === 'error') {
+      const error = run.jobError ?? { code: 'run_failed', message: 'The run failed' };
+      return {
+        status: 'error',
+        message: error.message,
+        details: { message: error.message, error_code: error.code, block_id: 'extract-invoice' },
+      };
+    }
+    if (run.lifecycle === 'cancelled') return { status: 'cancelled', reason: 'Cancelled by user' };
+    if (run.lifecycle === 'running' && run.jobStatus === 'queued') return { status: 'queued' };
+    return { status: run.lifecycle };
+  }
+
+  /** The current API's run object: the run read by id, every row of the list, the trigger's answer. */
+  function currentRunBody(run: RunSnapshot): Record<string, unknown> {
+    const total = Object.keys(run.scores).length;
+    return {
+      id: run.id,
+      workflow_id: scenario.workflowId,
+      workflow_version_id: 'draft_2026_05_18',
+      trigger: { type: 'manual_run' },
+      experiment_id: scenario.experimentId,
+      block_id: 'extract-invoice',
+      block_type: 'extract',
+      n_consensus: run.nConsensus,
+      lifecycle: currentLifecycle(run),
+      timing: {
+        created_at: isoTime(run.createdAt),
+        started_at: run.startedAt === null ? null : isoTime(run.startedAt),
+        completed_at: run.completedAt === null ? null : isoTime(run.completedAt),
+        duration_ms: run.durationMs,
+      },
+      parent_run_id: run.parentRunId,
+      block_version_id: null,
+      block_execution_fingerprint: run.definitionFingerprint,
+      documents_fingerprint: run.documentsFingerprint,
+      score: runScore(run),
+      total_document_count: total,
+      completed_document_count: run.completedDocuments,
+      document_count: total,
+      error_count: errorCount(run),
+    };
+  }
+
   function jobBody(run: RunSnapshot): Record<string, unknown> {
     return {
       id: run.jobId,
@@ -428,7 +520,8 @@ export async function startFakeRetab(
 
   function authorized(req: IncomingRequest): boolean {
     const apiKey = req.headers['api-key'];
-    if (apiKey !== undefined) return apiKey === scenario.apiKey;
+    // The current API is spoken with a Bearer token only, as Retab's SDKs send it.
+    if (apiKey !== undefined && dialect === 'older') return apiKey === scenario.apiKey;
     const auth = req.headers.authorization;
     if (auth === undefined) return false;
     const match = /^bearer\s+(.+)$/i.exec(auth.trim());
@@ -451,6 +544,17 @@ export async function startFakeRetab(
       return validationError(['body'], 'Input should be a valid dictionary', body);
     }
     const fields = body as Record<string, unknown>;
+    if (dialect === 'current') {
+      if (fields.experiment_id !== scenario.experimentId) return notFound('Experiment not found');
+      if (fields.workflow_id !== undefined && fields.workflow_id !== scenario.workflowId) {
+        return notFound('Workflow not found for this experiment');
+      }
+      for (const extra of ['n_consensus', 'retry_failed_only']) {
+        if (extra in fields) {
+          return validationError(['body', extra], 'Extra inputs are not permitted', fields[extra]);
+        }
+      }
+    }
     const nConsensus = fields.n_consensus;
     if (
       nConsensus !== undefined &&
@@ -475,8 +579,14 @@ export async function startFakeRetab(
       return json(409, { detail: 'Nothing to retry: the latest run has no failed documents' });
     }
 
+    const refusal = refuseWhileInFlight(now);
+    if (refusal !== null) {
+      if (key !== undefined) idempotent.set(key, refusal);
+      return refusal;
+    }
     const previous = [...allRuns(now)].reverse().find((r) => r.lifecycle === 'completed') ?? null;
-    const ordinal = newRuns.length + 1;
+    if (scenario.reuseFreshResults && previous !== null) return reuse(previous, now);
+    const ordinal = newRuns.filter((r) => !r.byOther).length + 1;
     const suffix = ordinal === 1 ? '' : `_${ordinal}`;
     const run: NewRun = {
       id: `${scenario.next.runId ?? 'exprun_new'}${suffix}`,
@@ -491,7 +601,62 @@ export async function startFakeRetab(
     if (scenario.faults?.concurrentTrigger && ordinal === 1) {
       newRuns.push({ ...run, id: 'exprun_other', jobId: 'job_other' });
     }
-    const reply = json(200, {
+    const reply =
+      dialect === 'current'
+        ? json(200, currentRunBody(newRunSnapshot(run, now)))
+        : olderTriggerAnswer(run, previous);
+    if (key !== undefined) idempotent.set(key, reply);
+    return reply;
+  }
+
+  /** A trigger is refused (409) while a run someone else started is in flight. */
+  function refuseWhileInFlight(now: number): Reply | null {
+    const before = scenario.faults?.runStartsBeforeTrigger;
+    if (before !== undefined && !otherStarted) {
+      otherStarted = true;
+      newRuns.push({
+        id: 'exprun_other',
+        jobId: 'job_other',
+        byOther: true,
+        createdAt: now,
+        cancelledAt: null,
+        nConsensus: scenario.next.nConsensus ?? 5,
+        parentRunId: null,
+        next: { ...scenario.next, jobDurationMs: before },
+      });
+    }
+    const busy = allRuns(now).find((r) => r.byOther && r.lifecycle === 'running');
+    return busy === undefined
+      ? null
+      : json(409, { detail: `Run ${busy.id} of this experiment is in progress` });
+  }
+
+  /** Nothing new ran: the older API says `noop`, the current one answers the fresh run. */
+  function reuse(latest: RunSnapshot, now: number): Reply {
+    if (dialect === 'current') return json(200, currentRunBody(latest));
+    const previous = previousCompleted(latest.id, now);
+    return json(200, {
+      experiment_id: scenario.experimentId,
+      run_id: latest.id,
+      job_id: null,
+      noop: true,
+      status: 'completed',
+      [fpKey]: latest.definitionFingerprint,
+      document_count: Object.keys(latest.scores).length,
+      n_consensus: latest.nConsensus,
+      previous_run:
+        previous === null
+          ? null
+          : {
+              run_id: previous.id,
+              [fpKey]: previous.definitionFingerprint,
+              score: runScore(previous),
+            },
+    });
+  }
+
+  function olderTriggerAnswer(run: NewRun, previous: RunSnapshot | null): Reply {
+    return json(200, {
       experiment_id: scenario.experimentId,
       run_id: run.id,
       job_id: run.jobId,
@@ -508,11 +673,10 @@ export async function startFakeRetab(
               score: runScore(previous),
             },
     });
-    if (key !== undefined) idempotent.set(key, reply);
-    return reply;
   }
 
   function cancel(id: string, by: 'job' | 'run', now: number): Reply {
+    if (dialect === 'current') return cancelCurrent(id, now);
     const run = newRuns.find((r) => (by === 'job' ? r.jobId === id : r.id === id));
     if (run === undefined) {
       const known = scenario.history.some((h) => (by === 'job' ? `job_${h.id}` : h.id) === id);
@@ -530,24 +694,35 @@ export async function startFakeRetab(
     return json(200, { id, status: 'cancelled' });
   }
 
-  function listRuns(req: IncomingRequest, now: number): Reply {
-    let rows = allRuns(now).reverse().map(listRow);
-    if ((scenario.listEnvelope ?? 'runs') === 'runs') return json(200, { runs: rows });
-    if (req.query.order === 'asc') rows = rows.reverse();
-    let limit = scenario.pageSize ?? 20;
+  /** The current API's cancel: `{id, lifecycle}`; 404 on a run that already completed or errored. */
+  function cancelCurrent(id: string, now: number): Reply {
+    const snapshot = findRun(id, now);
+    if (snapshot === undefined) return notFound('Experiment run not found');
+    cancelledIds.push(id);
+    if (snapshot.lifecycle === 'completed' || snapshot.lifecycle === 'error') {
+      return notFound('Experiment run not found or already finished');
+    }
+    const run = newRuns.find((r) => r.id === id);
+    if (run !== undefined && snapshot.lifecycle === 'running') run.cancelledAt = now;
+    return json(200, { id, lifecycle: { status: 'cancelled', reason: 'Cancelled by user' } });
+  }
+
+  /** One page of `rows` as the paged lists answer it: `limit` (1–100), `after` a row id. */
+  function page(
+    req: IncomingRequest,
+    rows: Array<Record<string, unknown>>,
+    defaultLimit: number,
+  ): Reply {
+    if (req.query.order === 'asc') rows = [...rows].reverse();
+    let limit = defaultLimit;
     if (req.query.limit !== undefined) {
       const asked = Number(req.query.limit);
       if (!Number.isInteger(asked) || asked < 1 || asked > 100) {
-        return json(422, {
-          detail: [
-            {
-              type: 'value_error',
-              loc: ['query', 'limit'],
-              msg: 'Input should be between 1 and 100',
-              input: req.query.limit,
-            },
-          ],
-        });
+        return validationError(
+          ['query', 'limit'],
+          'Input should be between 1 and 100',
+          req.query.limit,
+        );
       }
       limit = Math.min(limit, asked);
     }
@@ -557,13 +732,100 @@ export async function startFakeRetab(
       if (index < 0) return json(400, { detail: `Unknown cursor: ${req.query.after}` });
       start = index + 1;
     }
-    const page = rows.slice(start, start + limit);
+    const rowsOfPage = rows.slice(start, start + limit);
     const more = start + limit < rows.length;
-    const last = page[page.length - 1];
+    const last = rowsOfPage[rowsOfPage.length - 1];
     return json(200, {
-      data: page,
+      data: rowsOfPage,
       list_metadata: { before: null, after: more && last !== undefined ? last.id : null },
     });
+  }
+
+  /** The current API's run list: run objects, filtered by experiment and workflow. */
+  function listRunsCurrent(req: IncomingRequest, now: number): Reply {
+    const { experiment_id: experiment, workflow_id: workflow } = req.query;
+    const mine =
+      (experiment === undefined || experiment === scenario.experimentId) &&
+      (workflow === undefined || workflow === scenario.workflowId);
+    const rows = mine ? allRuns(now).reverse().map(currentRunBody) : [];
+    return page(req, rows, scenario.pageSize ?? 20);
+  }
+
+  /** The current API's results of a run, one row per document, paged. */
+  function results(req: IncomingRequest, now: number): Reply {
+    const runId = req.query.run_id;
+    if (runId === undefined || runId === '') {
+      return validationError(['query', 'run_id'], 'Field required', null);
+    }
+    const run = findRun(runId, now);
+    if (run === undefined) return notFound('Experiment run not found');
+    const ids = Object.keys(run.scores);
+    const rows = ids.map((documentId, index) => {
+      const job = documentJob(run, documentId, index, ids.length);
+      const lifecycle =
+        job.status === 'failed'
+          ? { status: 'error', message: job.error, details: { error_code: 'extraction_failed' } }
+          : job.status === 'pending'
+            ? { status: 'running' }
+            : job.status === 'cancelled'
+              ? { status: 'cancelled', reason: 'The run was cancelled' }
+              : { status: 'completed' };
+      return {
+        id: `expresult_${run.id}_${index + 1}`,
+        experiment_run_id: run.id,
+        experiment_id: scenario.experimentId,
+        document_id: documentId,
+        lifecycle,
+        timing: { duration_ms: job.duration_ms },
+        block_type: 'extract',
+        handle_inputs: {
+          'input-file-0': {
+            type: 'file',
+            document: {
+              id: `file_${documentId}`,
+              filename: filenameOf(documentId),
+              mime_type: 'application/pdf',
+            },
+          },
+        },
+        handle_outputs: {},
+        artifact: null,
+        attempt: 1,
+      };
+    });
+    return page(req, rows, 100);
+  }
+
+  /** The current API's experiment object: its block, its freshness, what a trigger would do. */
+  function experiment(now: number): Reply {
+    const runs = allRuns(now);
+    const latest = runs[runs.length - 1];
+    const inFlight = runs.some((r) => r.lifecycle === 'running');
+    const fresh = scenario.reuseFreshResults === true;
+    return json(200, {
+      id: scenario.experimentId,
+      workflow_id: scenario.workflowId,
+      block_id: 'extract-invoice',
+      name: 'Invoice experiment',
+      block_type: 'extract',
+      n_consensus: scenario.next.nConsensus ?? 5,
+      document_count: scenario.documents.length,
+      last_run_id: latest?.id ?? null,
+      status: latest === undefined ? 'draft' : 'completed',
+      score: latest === undefined ? null : runScore(latest),
+      is_stale: !fresh,
+      freshness: { status: fresh ? 'fresh' : 'stale', reasons: fresh ? [] : ['validity_changed'] },
+      freshness_state: fresh ? 'fresh' : 'stale',
+      freshness_reasons: [],
+      run_plan_mode: inFlight ? 'conflict' : fresh ? 'noop' : 'run',
+      rerunnable_document_count: 0,
+    });
+  }
+
+  function listRuns(req: IncomingRequest, now: number): Reply {
+    const rows = allRuns(now).reverse().map(listRow);
+    if ((scenario.listEnvelope ?? 'runs') === 'runs') return json(200, { runs: rows });
+    return page(req, rows, scenario.pageSize ?? 20);
   }
 
   function noMetrics(message: string): Reply {
@@ -735,18 +997,43 @@ export async function startFakeRetab(
   const routes: Array<{
     method: string;
     pattern: string;
+    /** The dialect that serves the route (default both). */
+    dialect?: 'older' | 'current';
     endpoint?: RetabEndpoint;
     handler: Handler;
   }> = [
     {
+      method: 'GET',
+      pattern: '/v1/workflows/experiments/runs',
+      dialect: 'current',
+      endpoint: 'runs',
+      handler: (req, _p, now) => listRunsCurrent(req, now),
+    },
+    {
+      method: 'POST',
+      pattern: '/v1/workflows/experiments/runs',
+      dialect: 'current',
+      endpoint: 'trigger',
+      handler: (req, _p, now) => trigger(req, now),
+    },
+    {
+      method: 'GET',
+      pattern: '/v1/workflows/experiments/results',
+      dialect: 'current',
+      endpoint: 'results',
+      handler: (req, _p, now) => results(req, now),
+    },
+    {
       method: 'POST',
       pattern: '/v1/workflows/:wf/experiments/:exp/run',
+      dialect: 'older',
       endpoint: 'trigger',
       handler: (req, p, now) => checkExperiment(p) ?? trigger(req, now),
     },
     {
       method: 'GET',
       pattern: '/v1/jobs/:job',
+      dialect: 'older',
       endpoint: 'job',
       handler: (_req, p, now) => {
         if (scenario.jobNotFound) return notFound('Job not found');
@@ -757,6 +1044,7 @@ export async function startFakeRetab(
     {
       method: 'POST',
       pattern: '/v1/jobs/:job/cancel',
+      dialect: 'older',
       handler: (_req, p, now) => cancel(p.job ?? '', 'job', now),
     },
     {
@@ -770,30 +1058,35 @@ export async function startFakeRetab(
       endpoint: 'run',
       handler: (_req, p, now) => {
         const run = findRun(p.run ?? '', now);
-        return run === undefined ? notFound('Experiment run not found') : json(200, runBody(run));
+        if (run === undefined) return notFound('Experiment run not found');
+        return json(200, dialect === 'current' ? currentRunBody(run) : runBody(run));
       },
     },
     {
       method: 'GET',
       pattern: '/v1/workflows/experiments/runs/:run/results/:doc',
+      dialect: 'older',
       handler: (_req, p, now) => documentResult(p.run ?? '', p.doc ?? '', now),
     },
     {
       method: 'GET',
       pattern: '/v1/workflows/:wf/experiments/:exp/runs',
+      dialect: 'older',
       endpoint: 'runs',
       handler: (req, p, now) => checkExperiment(p) ?? listRuns(req, now),
     },
     {
       method: 'GET',
       pattern: '/v1/workflows/:wf/experiments/:exp/metrics',
+      dialect: 'older',
       endpoint: 'metrics',
       handler: (req, p, now) => checkExperiment(p) ?? metrics(req, now),
     },
     {
-      // The run-scoped twin of the metrics route (SDK).
+      // The current API's metrics route (older servers may serve it as the run-scoped twin).
       method: 'GET',
       pattern: '/v1/workflows/experiments/metrics',
+      endpoint: 'metrics',
       handler: (req, _p, now) =>
         req.query.run_id === undefined || req.query.run_id === ''
           ? validationError(['query', 'run_id'], 'Field required', null)
@@ -802,8 +1095,17 @@ export async function startFakeRetab(
     {
       method: 'GET',
       pattern: '/v1/workflows/:wf/experiments/:exp/content',
+      dialect: 'older',
       endpoint: 'content',
       handler: (req, p, now) => checkExperiment(p) ?? content(req, now),
+    },
+    {
+      method: 'GET',
+      pattern: '/v1/workflows/experiments/:exp',
+      dialect: 'current',
+      endpoint: 'experiment',
+      handler: (_req, p, now) =>
+        p.exp === scenario.experimentId ? experiment(now) : notFound('Experiment not found'),
     },
   ];
 
@@ -869,6 +1171,7 @@ export async function startFakeRetab(
       const now = Date.now();
       let pathMatched = false;
       for (const route of routes) {
+        if (route.dialect !== undefined && route.dialect !== dialect) continue;
         const params = matchPath(route.pattern, req.path);
         if (params === null) continue;
         pathMatched = true;

@@ -20,6 +20,7 @@ function setup() {
     sleep: async (ms) => void sleeps.push(ms),
     random: () => 0.5,
     onRetry: (m) => retries.push(m),
+    dialect: 'older',
   });
   return { pool, client, sleeps, retries };
 }
@@ -187,6 +188,7 @@ test('a 200 whose body is cut off mid-read is a lost connection (retried), not a
     baseUrl: `http://127.0.0.1:${port}`,
     apiKey: KEY,
     sleep: async () => undefined,
+    dialect: 'older',
   });
   try {
     expect(await client.getRun('r')).toMatchObject({ lifecycle: { status: 'running' } });
