@@ -222,8 +222,20 @@ function validationError(loc: Array<string | number>, msg: string, input: unknow
   return json(422, { detail: [{ type: 'value_error', loc, msg, input }] });
 }
 
-export async function startFakeRetab(scenario: RetabScenario): Promise<FakeRetab> {
-  const startedAt = Date.now();
+export interface FakeRetabOptions {
+  /**
+   * The fake's time (default Date.now): when runs were created and end, and the times of the
+   * recorded requests. A test on a virtual clock passes the clock the code under test reads.
+   */
+  clock?: () => number;
+}
+
+export async function startFakeRetab(
+  scenario: RetabScenario,
+  options: FakeRetabOptions = {},
+): Promise<FakeRetab> {
+  const clock = options.clock ?? Date.now;
+  const startedAt = clock();
   const newRuns: NewRun[] = [];
   const cancelledIds: string[] = [];
   const idempotent = new Map<string, Reply>();
@@ -870,9 +882,10 @@ export async function startFakeRetab(scenario: RetabScenario): Promise<FakeRetab
     requestIdHeader: 'x-request-id',
     requestId: (n) => `req_${n}`,
     latencyMs: scenario.latencyMs ?? 0,
+    clock,
     handle: (req) => {
       if (!authorized(req)) return json(401, { detail: 'Invalid API key' });
-      const now = Date.now();
+      const now = clock();
       let pathMatched = false;
       for (const route of routes) {
         const params = matchPath(route.pattern, req.path);
