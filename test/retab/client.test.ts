@@ -2,7 +2,7 @@ import { createServer } from 'node:http';
 import { MockAgent } from 'undici';
 import { describe, expect, test } from 'vitest';
 import { createRetabClient, RetabApiError } from '../../src/retab/client.js';
-import { DEFAULT_RETRY, parseRetryAfter, retryDelayMs } from '../../src/retry.js';
+import { abortableSleep, DEFAULT_RETRY, parseRetryAfter, retryDelayMs } from '../../src/retry.js';
 import { clientOnClock, startRetabOnClock, virtualClock } from '../harness/gate-in-process.ts';
 import {
   EXPERIMENT_ID,
@@ -229,6 +229,17 @@ describe('retryDelayMs', () => {
     expect(parseRetryAfter('3', 0)).toBe(3000);
     expect(parseRetryAfter(new Date(10_000).toUTCString(), 4000)).toBe(6000);
     expect(parseRetryAfter('soon', 0)).toBeUndefined();
+  });
+});
+
+describe('abortableSleep', () => {
+  // The cancel of a run must not wait for the poll to end: an hour's sleep ends on the abort.
+  test('ends when the workflow is cancelled, or at once when it already was', async () => {
+    const workflow = new AbortController();
+    const sleeping = abortableSleep(3_600_000, workflow.signal);
+    workflow.abort();
+    await sleeping;
+    await abortableSleep(3_600_000, workflow.signal);
   });
 });
 
