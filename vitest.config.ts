@@ -8,6 +8,8 @@ export default defineConfig({
         test: {
           name: 'e2e',
           include: ['test/e2e/**/*.test.ts'],
+          // Never a stale bundle: dist/ is rebuilt first when src/ is newer.
+          globalSetup: ['test/e2e/build-if-stale.ts'],
           testTimeout: 60_000,
           hookTimeout: 60_000,
         },
