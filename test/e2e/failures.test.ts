@@ -11,6 +11,8 @@ import {
   API_KEY,
   BASE,
   closeFakes,
+  DROP,
+  flakyScenario,
   commentWrites,
   errorLines,
   gate,
@@ -25,33 +27,12 @@ import {
 
 afterEach(closeFakes);
 
-const DROP = BASE.map((s, i) => (i === 0 ? s - 0.3 : s)); // mean −6 points
-
 describe.concurrent('flaky Retab: seeded runs', () => {
-  // Every read has a 20% chance of a 5xx and 10% of a 429; the first trigger loses its
-  // answer in one of three ways, and the API ignores Idempotency-Key, so only the action's
-  // own care can keep it to one run. Twenty seeds run in-process on a virtual clock
-  // (test/retab/evidence.test.ts); two here, with real waits, on the bundle.
-  const TRAPS = [
-    { triggerReset: 'after' },
-    { triggerReset: 'before' },
-    { triggerLostAnswer: true },
-  ] as const;
+  // Twenty seeds run in-process on a virtual clock (test/retab/evidence.test.ts); two here, with
+  // real waits, on the bundle.
   test.for([11, 18])('seed %i', async (seed, ctx) => {
     const regress = seed % 2 === 0;
-    const fakes = await startFakes(
-      ctx,
-      scenario({
-        next: next(regress ? DROP : BASE, { jobDurationMs: 300 }),
-        faults: {
-          seed,
-          serverErrorRate: 0.2,
-          rateLimitRate: 0.1,
-          ignoreIdempotencyKey: true,
-          ...TRAPS[seed % 3],
-        },
-      }),
-    );
+    const fakes = await startFakes(ctx, flakyScenario(seed));
     const run = await gate(ctx, fakes);
     expect(fakes.retab.createdRuns(), 'runs created').toBe(1);
     expect(run.outputs.verdict).toBe(regress ? 'regression' : 'pass');

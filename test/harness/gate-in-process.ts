@@ -128,28 +128,15 @@ export async function gateInProcess(
   const retab = await startRetabOnClock(ctx, clock, options.scenario);
   const settings = settingsFor(retab, options.inputs);
   const log: string[] = [];
-  const client = clientOnClock(retab, clock, {
-    signal: workflow.signal,
-    onRetry: (message) => log.push(message),
-  });
+  const write = (message: string) => void log.push(message);
+  const client = clientOnClock(retab, clock, { signal: workflow.signal, onRetry: write });
   const evidence = emptyEvidence();
-  let error: string | undefined;
-  try {
-    await gatherEvidence(
-      settings,
-      {
-        client,
-        now: clock.now,
-        sleep: clock.sleep,
-        log: (message) => log.push(message),
-        signal: workflow.signal,
-        attempt: ATTEMPT,
-      },
-      evidence,
-    );
-  } catch (thrown) {
-    error = thrown instanceof Error ? thrown.message : String(thrown);
-  }
+  const deps = { client, ...clock, log: write, signal: workflow.signal, attempt: ATTEMPT };
+  // As src/main.ts does: a failure to gather is the report's error, the verdict `error`.
+  const error = await gatherEvidence(settings, deps, evidence).then(
+    () => undefined,
+    (thrown: unknown) => (thrown instanceof Error ? thrown.message : String(thrown)),
+  );
   const report = assembleReport({
     settings,
     evidence,

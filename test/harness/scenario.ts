@@ -66,6 +66,32 @@ export function scenario(overrides: Partial<RetabScenario> = {}): RetabScenario 
   };
 }
 
+/** Mean 0.82: alpha −30 points, −6 points on the mean of BASE. */
+export const DROP = BASE.map((score, i) => (i === 0 ? score - 0.3 : score));
+
+/**
+ * A flaky Retab, by seed: every read has a 20% chance of a 5xx and 10% of a 429; the first trigger
+ * loses its answer in one of three ways, and the API ignores Idempotency-Key, so only the action's
+ * own care can keep it to one run. Even seeds regress (DROP), odd ones pass.
+ */
+export function flakyScenario(seed: number): RetabScenario {
+  const traps = [
+    { triggerReset: 'after' },
+    { triggerReset: 'before' },
+    { triggerLostAnswer: true },
+  ] as const;
+  return scenario({
+    next: next(seed % 2 === 0 ? DROP : BASE, { jobDurationMs: 300 }),
+    faults: {
+      seed,
+      serverErrorRate: 0.2,
+      rateLimitRate: 0.1,
+      ignoreIdempotencyKey: true,
+      ...traps[seed % 3],
+    },
+  });
+}
+
 /** One completed reference run and a next run over any documents, scores in document order. */
 export function pairedScenario(
   documents: FakeDocument[],

@@ -7,19 +7,19 @@ import type { FakeRetab, RetabEndpoint } from '../fakes/retab.ts';
 import { ATTEMPT, gateInProcess, idempotencyKey } from '../harness/gate-in-process.ts';
 import {
   BASE,
+  DROP,
   METRICS_PATH,
   NEW_JOB,
   NEW_RUN,
   RUNS_PATH,
   TRIGGER_PATH,
+  flakyScenario,
   history,
   next,
   requestsTo,
   scenario,
 } from '../harness/scenario.ts';
 
-/** Mean 0.82: alpha −30 points. */
-const DROP = BASE.map((s, i) => (i === 0 ? s - 0.3 : s));
 /** Mean 0.79: alpha −40 points, bravo −10, charlie +5. */
 const DROPPED = [0.5, 0.75, 0.85, 0.95, 0.9];
 const FLAT_80 = [0.8, 0.8, 0.8, 0.8, 0.8];
@@ -375,28 +375,9 @@ describe('malformed answers give an error naming the endpoint and the fields', (
 });
 
 describe('a flaky Retab: 20 seeded runs, one run each and the right verdict', () => {
-  // Every read has a 20% chance of a 5xx and 10% of a 429; the first trigger loses its
-  // answer in one of three ways, and the API ignores Idempotency-Key, so only the action's
-  // own care can keep it to one run.
-  const TRAPS = [
-    { triggerReset: 'after' },
-    { triggerReset: 'before' },
-    { triggerLostAnswer: true },
-  ] as const;
   test.for(Array.from({ length: 20 }, (_, i) => i + 1))('seed %i', async (seed, ctx) => {
     const regress = seed % 2 === 0;
-    const gate = await gateInProcess(ctx, {
-      scenario: scenario({
-        next: next(regress ? DROP : BASE, { jobDurationMs: 300 }),
-        faults: {
-          seed,
-          serverErrorRate: 0.2,
-          rateLimitRate: 0.1,
-          ignoreIdempotencyKey: true,
-          ...TRAPS[seed % 3],
-        },
-      }),
-    });
+    const gate = await gateInProcess(ctx, { scenario: flakyScenario(seed) });
     expect(gate.retab.createdRuns(), 'runs created').toBe(1);
     expect(gate.verdict).toBe(regress ? 'regression' : 'pass');
     expect(gate.report.comparison?.delta).toBeCloseTo(regress ? -0.06 : 0, 4);
