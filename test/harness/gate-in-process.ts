@@ -8,7 +8,7 @@ import type { TestContext } from 'vitest';
 import { assembleReport } from '../../src/gate/assemble.js';
 import { readSettings, type Settings } from '../../src/inputs.js';
 import type { Report } from '../../src/report/model.js';
-import { createRetabClient, RetabApiError } from '../../src/retab/client.js';
+import { createRetabClient } from '../../src/retab/client.js';
 import { emptyEvidence, gatherEvidence, idempotencyKey } from '../../src/retab/evidence.js';
 import { startFakeRetab, type FakeRetab, type RetabScenario } from '../fakes/retab.ts';
 import {
@@ -19,10 +19,10 @@ import {
   scenario,
 } from './scenario.ts';
 
-export { idempotencyKey, RetabApiError };
+export { idempotencyKey };
 
 /** When every virtual clock starts. */
-export const CLOCK_START = Date.parse('2026-05-18T09:00:00.000Z');
+const CLOCK_START = Date.parse('2026-05-18T09:00:00.000Z');
 
 export interface VirtualClock {
   now: () => number;
@@ -71,7 +71,7 @@ export function clientOnClock(
 }
 
 /** The usual inputs of a gate against the fake; `api-base-url` is added. */
-export function settingsFor(retab: FakeRetab, inputs: Record<string, string> = {}): Settings {
+function settingsFor(retab: FakeRetab, inputs: Record<string, string> = {}): Settings {
   const all: Record<string, string> = {
     'api-key': API_KEY,
     'workflow-id': WORKFLOW_ID,
@@ -103,7 +103,6 @@ export interface InProcessGate {
   /** The lines the action logs, retries included. */
   log: string[];
   retab: FakeRetab;
-  clock: VirtualClock;
 }
 
 /**
@@ -146,11 +145,9 @@ export async function gateInProcess(
     startedAt: new Date(CLOCK_START).toISOString(),
   });
   expectKeyOnlyInHeader(ctx.expect, retab.requests);
-  for (const [place, text] of Object.entries({
-    log: log.join('\n'),
-    report: JSON.stringify(report),
-  })) {
+  const readable = { log: log.join('\n'), report: JSON.stringify(report) };
+  for (const [place, text] of Object.entries(readable)) {
     ctx.expect(text.includes(API_KEY), `the API key appears in the ${place}`).toBe(false);
   }
-  return { report, verdict: report.verdict, error: report.error, log, retab, clock };
+  return { report, verdict: report.verdict, error: report.error, log, retab };
 }
