@@ -315,6 +315,36 @@ describe('the reads after completion', () => {
     expect(asked[asked.length - 1]!.at - asked[0]!.at).toBeLessThanOrEqual(30_000);
   });
 
+  test('the field scores of the documents that fell are read, worst first, and no others', async (ctx) => {
+    const gate = await gateInProcess(ctx, {
+      scenario: scenario({
+        next: next(DROPPED),
+        fieldScores: { expdoc_2: [{ path: 'vendor.name', score: 0.5, prior_score: 1 }] },
+      }),
+    });
+    expect(gate.verdict).toBe('regression');
+    const read = requestsTo(gate.retab, 'GET', METRICS_PATH).filter(
+      (r) => r.query.view === 'by_document',
+    );
+    // alpha fell 40 points, bravo 10; charlie rose.
+    expect(read.map((r) => r.query.document_id).sort()).toEqual(['expdoc_1', 'expdoc_2']);
+    expect(read.every((r) => r.query.prior_run_id === 'exprun_1')).toBe(true);
+    expect(gate.report.fieldChanges).toEqual([
+      {
+        documentId: 'expdoc_1',
+        filename: 'alpha.pdf',
+        fields: [{ path: 'total_amount', reference: 0.9, current: 0.5 }],
+        more: 0,
+      },
+      {
+        documentId: 'expdoc_2',
+        filename: 'bravo.pdf',
+        fields: [{ path: 'vendor.name', reference: 1, current: 0.5 }],
+        more: 0,
+      },
+    ]);
+  });
+
   test('the error texts of errored documents cannot be read: the verdict stands, the log says why', async (ctx) => {
     const gate = await gateInProcess(ctx, {
       scenario: scenario({
