@@ -1,6 +1,6 @@
-// `npm test`: every check a contributor and CI run, in order, then one line that counts them:
-// each vitest test counts as one, each other check (format, lint, types, docs, dist, examples)
-// as one.
+// `npm test`: every check a contributor and CI run, in order, each followed by its time, then one
+// line that counts them: each vitest test counts as one, each other check (format, lint, types,
+// docs, dist, examples) as one.
 import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -15,16 +15,21 @@ const tally: Tally = { passed: 0, failed: 0 };
 const failures: string[] = [];
 const bin = (name: string) => join('node_modules', '.bin', name);
 
-function run(command: string, args: string[]): Promise<number> {
+/** Runs one step; prints its time when it ends. */
+function run(name: string, command: string, args: string[]): Promise<number> {
+  const started = performance.now();
   return new Promise((resolve) => {
     const child = spawn(command, args, { stdio: 'inherit' });
-    child.on('close', (code) => resolve(code ?? 1));
+    child.on('close', (code) => {
+      console.log(`── ${name}: ${((performance.now() - started) / 1000).toFixed(1)} s`);
+      resolve(code ?? 1);
+    });
   });
 }
 
 async function check(name: string, command: string, args: string[]): Promise<void> {
   console.log(`\n── ${name}`);
-  const code = await run(command, args);
+  const code = await run(name, command, args);
   if (code === 0) tally.passed++;
   else {
     tally.failed++;
@@ -36,7 +41,7 @@ async function tests(project: 'unit' | 'e2e'): Promise<void> {
   console.log(`\n── ${project} tests`);
   const dir = await mkdtemp(join(tmpdir(), 'vitest-'));
   const out = join(dir, 'results.json');
-  const code = await run(process.execPath, [
+  const code = await run(`${project} tests`, process.execPath, [
     bin('vitest'),
     'run',
     '--project',

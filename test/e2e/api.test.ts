@@ -1,12 +1,12 @@
-// How the action talks to Retab, end to end: the API's newer shapes, paging, the trigger's options,
-// and the errors that must stop it before anything is paid for.
+// How the action talks to Retab, end to end: the API's newer shapes, the trigger's options, and
+// the errors that must stop it before anything is paid for. Paging, a job the API does not serve,
+// the trigger's body and a retry with nothing to retry are tested in-process
+// (test/retab/evidence.test.ts).
 import { afterEach, describe, test } from 'vitest';
 import {
   BASE,
   METRICS_PATH,
-  NEW_JOB,
   NEW_RUN,
-  RUNS_PATH,
   TRIGGER_PATH,
   closeFakes,
   commentWrites,
@@ -24,8 +24,6 @@ afterEach(closeFakes);
 
 const FLAT_80 = [0.8, 0.8, 0.8, 0.8, 0.8];
 const FLAT_85 = [0.85, 0.85, 0.85, 0.85, 0.85];
-/** Mean 0.79: alpha −40 points, bravo −10, charlie +5. */
-const DROPPED = [0.5, 0.75, 0.85, 0.95, 0.9];
 
 describe.concurrent('Retab API', () => {
   test('a baseline fingerprint that matches no completed run: error, and no run is started', async (ctx) => {
@@ -92,62 +90,6 @@ describe.concurrent('Retab API', () => {
     expect(comment!.body).toContain('this run: definition `fp_next`');
   });
 
-  test('a job the API does not serve: the action waits on the run and judges it', async (ctx) => {
-    const { expect } = ctx;
-    const fakes = await startFakes(ctx, scenario({ jobNotFound: true, next: next(DROPPED) }));
-    const run = await gate(ctx, fakes);
-
-    expect(run.code).toBe(1);
-    expect(run.outputs).toMatchObject({
-      'run-id': NEW_RUN,
-      'job-id': NEW_JOB,
-      verdict: 'regression',
-      score: '0.79',
-      delta: '-0.09',
-    });
-    expect(
-      requestsTo(fakes.retab, 'GET', `/v1/workflows/experiments/runs/${NEW_RUN}`).length,
-    ).toBeGreaterThan(0);
-    expect(commentWrites(fakes.github).posts).toHaveLength(1);
-    expect(markedComments(fakes.github)[0]!.body).toContain('Experiment gate: regression');
-  });
-
-  test('a baseline five runs back is found by following the pages of the run list', async (ctx) => {
-    const { expect } = ctx;
-    const fakes = await startFakes(
-      ctx,
-      scenario({
-        listEnvelope: 'data',
-        pageSize: 2,
-        history: [
-          history('exprun_1', 'fp_target', FLAT_80),
-          ...[2, 3, 4, 5, 6].map((n) => history(`exprun_${n}`, `fp_other_${n}`, BASE)),
-        ],
-        next: next(FLAT_85),
-      }),
-    );
-    const run = await gate(ctx, fakes, { inputs: { 'baseline-fingerprint': 'fp_target' } });
-
-    expect(run.code).toBe(0);
-    expect(run.outputs).toMatchObject({
-      verdict: 'pass',
-      'baseline-score': '0.8',
-      'previous-score': '0.88',
-      delta: '0.05',
-    });
-    // Page by page: newest first, two a page, each page after the last id of the one before.
-    expect(requestsTo(fakes.retab, 'GET', RUNS_PATH).map((r) => r.query.after)).toEqual([
-      undefined,
-      'exprun_5',
-      'exprun_3',
-    ]);
-    const metrics = requestsTo(fakes.retab, 'GET', METRICS_PATH).filter(
-      (r) => r.query.run_id === NEW_RUN,
-    );
-    expect(metrics.map((r) => r.query.prior_run_id)).toContain('exprun_1');
-    expect(markedComments(fakes.github)[0]!.body).toContain('Baseline `fp_target` (reference)');
-  });
-
   test('n-consensus and retry-failed-only reach the trigger', async (ctx) => {
     const { expect } = ctx;
     const fakes = await startFakes(ctx);
@@ -161,34 +103,6 @@ describe.concurrent('Retab API', () => {
     expect(triggers).toHaveLength(1);
     expect(triggers[0]!.body).toEqual({ n_consensus: 7, retry_failed_only: true });
     expect(markedComments(fakes.github)[0]!.body).toContain('n_consensus 7');
-  });
-
-  test('without those inputs the trigger leaves the experiment its own settings', async (ctx) => {
-    const { expect } = ctx;
-    const fakes = await startFakes(ctx);
-    const run = await gate(ctx, fakes);
-
-    expect(run.code).toBe(0);
-    const triggers = requestsTo(fakes.retab, 'POST', TRIGGER_PATH);
-    expect(triggers).toHaveLength(1);
-    expect(triggers[0]!.body ?? {}).toEqual({});
-  });
-
-  test('retry-failed-only with nothing to retry: an error that says so', async (ctx) => {
-    const { expect } = ctx;
-    const fakes = await startFakes(ctx, scenario({ retryFailedOnlyConflict: true }));
-    const run = await gate(ctx, fakes, { inputs: { 'retry-failed-only': 'true' } });
-
-    expect(run.code).toBe(1);
-    expect(run.outputs.verdict).toBe('error');
-    const errors = errorLines(run.stdout);
-    expect(errors).toHaveLength(1);
-    expect(errors[0]).toContain('Nothing to retry');
-    expect(errors[0]).toContain('retry-failed-only');
-    expect(fakes.retab.createdRuns()).toBe(0);
-    // The PR is told why the gate could not run.
-    expect(commentWrites(fakes.github).posts).toHaveLength(1);
-    expect(markedComments(fakes.github)[0]?.body).toContain('Nothing to retry');
   });
 
   test('a bad input: one error naming it, and no request to either service', async (ctx) => {

@@ -8,103 +8,43 @@ import type { ExpectStatic, TestContext } from 'vitest';
 import { startFakeGitHub } from '../fakes/github.ts';
 import type { FakeGitHub, GitHubScenario } from '../fakes/github.ts';
 import { startFakeRetab } from '../fakes/retab.ts';
-import type {
-  FakeDocument,
-  FakeHistoryRun,
-  FakeNextRun,
-  FakeRetab,
-  RetabScenario,
-} from '../fakes/retab.ts';
+import type { FakeRetab, RetabScenario } from '../fakes/retab.ts';
 import type { RecordedRequest } from '../fakes/http.ts';
-import { scoresOf } from '../fakes/scenarios.ts';
 import { runAction } from '../harness/run-action.ts';
 import type { ActionRun } from '../harness/run-action.ts';
+import {
+  API_KEY,
+  EXPERIMENT_ID,
+  WORKFLOW_ID,
+  expectKeyOnlyInHeader,
+  scenario,
+} from '../harness/scenario.ts';
 
-/** Distinctive, so that any leak of it is found by a plain substring search. */
-export const API_KEY = 'rk_live_e2eSecretKey_4Qz9Lm2Vx7Tn';
+export {
+  API_KEY,
+  BASE,
+  DOCS,
+  DROP,
+  EXPERIMENT_ID,
+  METRICS_PATH,
+  NEW_JOB,
+  NEW_RUN,
+  RUNS_PATH,
+  TRIGGER_PATH,
+  WORKFLOW_ID,
+  expectKeyOnlyInHeader,
+  flakyScenario,
+  history,
+  next,
+  pairedScenario,
+  requestsTo,
+  scenario,
+  scores,
+} from '../harness/scenario.ts';
 export const GITHUB_TOKEN = 'ghs_e2eFakeInstallationToken_8Kp3';
-export const WORKFLOW_ID = 'wf_test';
-export const EXPERIMENT_ID = 'exp_test';
 export const MARKER = '<!-- retab-experiment-gate:exp_test -->';
 /** The pull request of the harness's default event. */
 export const PR = 7;
-export const NEW_RUN = 'exprun_new';
-export const NEW_JOB = 'job_new';
-
-/** Plain filenames: nothing in them is escaped, so the tables can be read back cell by cell. */
-export const DOCS = ['alpha', 'bravo', 'charlie', 'delta', 'echo'].map((name, i) => ({
-  id: `expdoc_${i + 1}`,
-  filename: `${name}.pdf`,
-}));
-
-/** Scores of alpha..echo, in that order. */
-export function scores(...values: Array<number | null>): Record<string, number | null> {
-  return scoresOf(DOCS, values);
-}
-
-/** Mean 0.88. */
-export const BASE = [0.9, 0.85, 0.8, 0.95, 0.9] as const;
-
-export function history(
-  id: string,
-  definitionFingerprint: string,
-  values: readonly (number | null)[],
-  extra: Partial<FakeHistoryRun> = {},
-): FakeHistoryRun {
-  // A short duration keeps the action's forecast, and so its first poll, short.
-  return { id, definitionFingerprint, scores: scores(...values), durationMs: 400, ...extra };
-}
-
-export function next(
-  values: readonly (number | null)[],
-  extra: Partial<FakeNextRun> = {},
-): FakeNextRun {
-  return {
-    definitionFingerprint: 'fp_next',
-    scores: scores(...values),
-    jobDurationMs: 200,
-    ...extra,
-  };
-}
-
-/** One completed run ('exprun_1', 'fp_base', BASE) and a next run with the same scores. */
-export function scenario(overrides: Partial<RetabScenario> = {}): RetabScenario {
-  return {
-    apiKey: API_KEY,
-    workflowId: WORKFLOW_ID,
-    experimentId: EXPERIMENT_ID,
-    documents: DOCS,
-    history: [history('exprun_1', 'fp_base', BASE)],
-    next: next(BASE),
-    ...overrides,
-  };
-}
-
-/** One completed reference run and a next run over any documents, scores in document order. */
-export function pairedScenario(
-  documents: FakeDocument[],
-  reference: readonly (number | null)[],
-  current: readonly (number | null)[],
-  overrides: Partial<RetabScenario> = {},
-): RetabScenario {
-  return scenario({
-    documents,
-    history: [
-      {
-        id: 'exprun_1',
-        definitionFingerprint: 'fp_base',
-        scores: scoresOf(documents, [...reference]),
-        durationMs: 400,
-      },
-    ],
-    next: {
-      definitionFingerprint: 'fp_next',
-      scores: scoresOf(documents, [...current]),
-      jobDurationMs: 200,
-    },
-    ...overrides,
-  });
-}
 
 // ---- per-test resources, closed by `closeFakes` in afterEach ----
 
@@ -236,22 +176,6 @@ export function expectKeyHidden(expect: ExpectStatic, run: GateRun, fakes: Fakes
   ).toBe(false);
 }
 
-/** Every request carried the key in the Api-Key header, and no URL carried it. */
-export function expectKeyOnlyInHeader(
-  expect: ExpectStatic,
-  requests: readonly RecordedRequest[],
-): void {
-  for (const req of requests) {
-    const where = `${req.method} ${req.path}`;
-    expect(req.headers['api-key'], `Api-Key header of ${where}`).toBe(API_KEY);
-    const url = `${req.path}?${new URLSearchParams(req.query).toString()}`;
-    expect(url.includes(API_KEY), `the key is in the URL of ${where}`).toBe(false);
-    expect(url.includes(encodeURIComponent(API_KEY)), `the key is in the URL of ${where}`).toBe(
-      false,
-    );
-  }
-}
-
 // ---- reading what the user sees ----
 
 /** `::error::` lines of the log (what the runner shows as annotations). */
@@ -305,16 +229,3 @@ export function documentRows(markdown: string): string[][] {
   }
   return rows;
 }
-
-/** The requests that reached a fake on one method and path. */
-export function requestsTo(
-  fake: { requests: RecordedRequest[] },
-  method: string,
-  path: string,
-): RecordedRequest[] {
-  return fake.requests.filter((r) => r.method === method && r.path === path);
-}
-
-export const TRIGGER_PATH = `/v1/workflows/${WORKFLOW_ID}/experiments/${EXPERIMENT_ID}/run`;
-export const METRICS_PATH = `/v1/workflows/${WORKFLOW_ID}/experiments/${EXPERIMENT_ID}/metrics`;
-export const RUNS_PATH = `/v1/workflows/${WORKFLOW_ID}/experiments/${EXPERIMENT_ID}/runs`;

@@ -8,6 +8,7 @@ import { runAction } from '../harness/run-action.ts';
 import {
   BASE,
   closeFakes,
+  DROP,
   commentWrites,
   errorLines,
   gate,
@@ -24,7 +25,6 @@ afterEach(closeFakes);
 
 const SHA = '6dcb09b5b57875f334f61aebed695e2e4193db5e';
 const OTHER_SHA = 'ffffffffffffffffffffffffffffffffffffffff';
-const DROP = BASE.map((s, i) => (i === 0 ? s - 0.3 : s));
 
 function forkPullRequest(sha = SHA) {
   return {

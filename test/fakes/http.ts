@@ -9,7 +9,7 @@ export interface RecordedRequest {
   query: Record<string, string>;
   headers: Record<string, string>;
   body: unknown;
-  /** When the request arrived (ms since the epoch). */
+  /** When the request arrived (ms since the epoch, on the server's clock). */
   at: number;
   /** When its answer was sent, or its connection dropped; undefined while it is in flight. */
   doneAt?: number;
@@ -39,6 +39,8 @@ export interface FakeServerOptions {
   requestId: (counter: number) => string;
   /** Delay added before every answer. */
   latencyMs?: number;
+  /** The time of `at` and `doneAt` (default Date.now): a test on a virtual clock passes its own. */
+  clock?: () => number;
   handle: (req: IncomingRequest, origin: string) => Reply | Promise<Reply>;
   /** The loopback port to listen on; default 0, any free one. */
   port?: number;
@@ -125,6 +127,7 @@ export async function startFakeServer(options: FakeServerOptions): Promise<FakeS
   const requests: RecordedRequest[] = [];
   let counter = 0;
   let origin = '';
+  const clock = options.clock ?? Date.now;
 
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     // A client that hangs up mid-answer must not take the test process down.
@@ -132,7 +135,7 @@ export async function startFakeServer(options: FakeServerOptions): Promise<FakeS
   });
 
   async function serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const at = Date.now();
+    const at = clock();
     counter += 1;
     const requestId = options.requestId(counter);
     const url = new URL(req.url ?? '/', origin);
@@ -160,7 +163,7 @@ export async function startFakeServer(options: FakeServerOptions): Promise<FakeS
     requests.push(recorded);
     // A fallback for answers that never get sent (the client hung up first).
     res.once('close', () => {
-      recorded.doneAt ??= Date.now();
+      recorded.doneAt ??= clock();
     });
 
     let reply: Reply;
@@ -174,7 +177,7 @@ export async function startFakeServer(options: FakeServerOptions): Promise<FakeS
     if (reply.delayMs !== undefined && reply.delayMs > 0) await sleep(reply.delayMs);
     if (reply.reset) {
       // The connection dies with no answer: the client cannot know what happened.
-      recorded.doneAt = Date.now();
+      recorded.doneAt = clock();
       req.socket.destroy();
       return;
     }
@@ -185,7 +188,7 @@ export async function startFakeServer(options: FakeServerOptions): Promise<FakeS
       [options.requestIdHeader]: requestId,
       ...reply.headers,
     });
-    recorded.doneAt = Date.now();
+    recorded.doneAt = clock();
     res.end(text);
   }
 

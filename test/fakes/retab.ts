@@ -240,11 +240,22 @@ function validationError(loc: Array<string | number>, msg: string, input: unknow
   return json(422, { detail: [{ type: 'value_error', loc, msg, input }] });
 }
 
+export interface FakeRetabOptions {
+  /**
+   * The fake's time (default Date.now): when runs were created and end, and the times of the
+   * recorded requests. A test on a virtual clock passes the clock the code under test reads.
+   */
+  clock?: () => number;
+  /** The loopback port to listen on; default 0, any free one. */
+  port?: number;
+}
+
 export async function startFakeRetab(
   scenario: RetabScenario,
-  listen: { port?: number } = {},
+  options: FakeRetabOptions = {},
 ): Promise<FakeRetab> {
-  const startedAt = Date.now();
+  const clock = options.clock ?? Date.now;
+  const startedAt = clock();
   const newRuns: NewRun[] = [];
   const cancelledIds: string[] = [];
   const idempotent = new Map<string, Reply>();
@@ -1165,10 +1176,11 @@ export async function startFakeRetab(
     requestIdHeader: 'x-request-id',
     requestId: (n) => `req_${n}`,
     latencyMs: scenario.latencyMs ?? 0,
-    ...listen,
+    clock,
+    port: options.port,
     handle: (req) => {
       if (!authorized(req)) return json(401, { detail: 'Invalid API key' });
-      const now = Date.now();
+      const now = clock();
       let pathMatched = false;
       for (const route of routes) {
         if (route.dialect !== undefined && route.dialect !== dialect) continue;

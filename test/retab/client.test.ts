@@ -2,7 +2,17 @@ import { createServer } from 'node:http';
 import { MockAgent } from 'undici';
 import { describe, expect, test } from 'vitest';
 import { createRetabClient, RetabApiError } from '../../src/retab/client.js';
-import { DEFAULT_RETRY, parseRetryAfter, retryDelayMs } from '../../src/retry.js';
+import { abortableSleep, DEFAULT_RETRY, parseRetryAfter, retryDelayMs } from '../../src/retry.js';
+import { clientOnClock, startRetabOnClock, virtualClock } from '../harness/gate-in-process.ts';
+import {
+  EXPERIMENT_ID,
+  NEW_JOB,
+  RUNS_PATH,
+  TRIGGER_PATH,
+  WORKFLOW_ID,
+  requestsTo,
+  scenario,
+} from '../harness/scenario.ts';
 
 const ORIGIN = 'https://api.retab.test';
 const KEY = 'sk-live-very-secret';
@@ -221,5 +231,95 @@ describe('retryDelayMs', () => {
     expect(parseRetryAfter('3', 0)).toBe(3000);
     expect(parseRetryAfter(new Date(10_000).toUTCString(), 4000)).toBe(6000);
     expect(parseRetryAfter('soon', 0)).toBeUndefined();
+  });
+});
+
+describe('abortableSleep', () => {
+  // The cancel of a run must not wait for the poll to end: an hour's sleep ends on the abort.
+  test('ends when the workflow is cancelled, or at once when it already was', async () => {
+    const workflow = new AbortController();
+    const sleeping = abortableSleep(3_600_000, workflow.signal);
+    workflow.abort();
+    await sleeping;
+    await abortableSleep(3_600_000, workflow.signal);
+  });
+});
+
+// ---- retries against the fake Retab, on a virtual clock ----
+
+describe('retries against the fake Retab, on a virtual clock', () => {
+  const gaps = (requests: readonly { at: number }[]) =>
+    requests.slice(1).map((r, i) => r.at - requests[i]!.at);
+
+  test('a read answered 503 is tried again after the back-off, and the log is told why', async (ctx) => {
+    const clock = virtualClock();
+    const retab = await startRetabOnClock(
+      ctx,
+      clock,
+      scenario({ faults: { firstRequestStatus: 503 } }),
+    );
+    const retries: string[] = [];
+    const client = clientOnClock(retab, clock, { onRetry: (m) => retries.push(m) });
+    const list = await client.listRuns(WORKFLOW_ID, EXPERIMENT_ID);
+    expect(list.runs.map((r) => r.id)).toEqual(['exprun_1']);
+    const reads = requestsTo(retab, 'GET', RUNS_PATH);
+    // Half fixed, half random (here its middle) of the first 500 ms step.
+    expect(gaps(reads)).toEqual([375]);
+    expect(retries).toEqual([
+      `Retab GET ${RUNS_PATH} failed: HTTP 503 (x-request-id req_1): Injected failure of the first request; retrying in 0.4 s`,
+    ]);
+  });
+
+  test('429s: each retry waits at least what Retry-After asks; after 5 tries the last error', async (ctx) => {
+    const clock = virtualClock();
+    const retab = await startRetabOnClock(ctx, clock, scenario({ faults: { rateLimitRate: 1 } }));
+    const client = clientOnClock(retab, clock);
+    const error = await failure(client.listRuns(WORKFLOW_ID, EXPERIMENT_ID));
+    expect(error.message).toBe(
+      `Retab GET ${RUNS_PATH} failed: HTTP 429 (x-request-id req_5): Too many requests`,
+    );
+    const reads = requestsTo(retab, 'GET', RUNS_PATH);
+    // Retry-After: 1 s, until the back-off (750 ms, 1.5 s, 3 s) is longer.
+    expect(gaps(reads)).toEqual([1000, 1000, 1500, 3000]);
+  });
+
+  test.for([
+    ['a 502', { triggerLostAnswer: true }, 502],
+    ['a lost connection', { triggerReset: 'before' }, undefined],
+  ] as const)(
+    'a trigger answered with %s is not sent again by the client',
+    async ([, fault, status], ctx) => {
+      const clock = virtualClock();
+      const retab = await startRetabOnClock(ctx, clock, scenario({ faults: fault }));
+      const client = clientOnClock(retab, clock);
+      const error = await failure(
+        client.triggerRun(WORKFLOW_ID, EXPERIMENT_ID, {
+          nConsensus: undefined,
+          retryFailedOnly: false,
+          idempotencyKey: 'k',
+        }),
+      );
+      expect(error.status).toBe(status);
+      expect(requestsTo(retab, 'POST', TRIGGER_PATH)).toHaveLength(1);
+    },
+  );
+
+  test('a cancelled workflow stops a read and its retries, never the cancel of the run', async (ctx) => {
+    const clock = virtualClock();
+    const retab = await startRetabOnClock(ctx, clock, scenario({ faults: { serverErrorRate: 1 } }));
+    const workflow = new AbortController();
+    const client = clientOnClock(retab, clock, {
+      signal: workflow.signal,
+      onRetry: () => workflow.abort(),
+    });
+    await expect(client.listRuns(WORKFLOW_ID, EXPERIMENT_ID)).rejects.toThrow(/HTTP 50\d/);
+    expect(requestsTo(retab, 'GET', RUNS_PATH)).toHaveLength(1);
+    await client.triggerRun(WORKFLOW_ID, EXPERIMENT_ID, {
+      nConsensus: undefined,
+      retryFailedOnly: false,
+      idempotencyKey: 'k',
+    });
+    await client.cancelJob(NEW_JOB);
+    expect(retab.cancelled()).toEqual([NEW_JOB]);
   });
 });

@@ -1,0 +1,166 @@
+// The Retab side of the tests, shared by the end-to-end tests and the in-process ones: the
+// experiment the fake Retab holds by default, and what must hold for every request it receives.
+import type { ExpectStatic } from 'vitest';
+import type {
+  FakeDocument,
+  FakeHistoryRun,
+  FakeNextRun,
+  RecordedRequest,
+  RetabScenario,
+} from '../fakes/retab.ts';
+import { scoresOf } from '../fakes/scenarios.ts';
+
+/** Distinctive, so that any leak of it is found by a plain substring search. */
+export const API_KEY = 'rk_live_e2eSecretKey_4Qz9Lm2Vx7Tn';
+export const WORKFLOW_ID = 'wf_test';
+export const EXPERIMENT_ID = 'exp_test';
+export const NEW_RUN = 'exprun_new';
+export const NEW_JOB = 'job_new';
+
+/** Plain filenames: nothing in them is escaped, so the tables can be read back cell by cell. */
+export const DOCS = ['alpha', 'bravo', 'charlie', 'delta', 'echo'].map((name, i) => ({
+  id: `expdoc_${i + 1}`,
+  filename: `${name}.pdf`,
+}));
+
+/** Scores of alpha..echo, in that order. */
+export function scores(...values: Array<number | null>): Record<string, number | null> {
+  return scoresOf(DOCS, values);
+}
+
+/** Mean 0.88. */
+export const BASE = [0.9, 0.85, 0.8, 0.95, 0.9] as const;
+
+export function history(
+  id: string,
+  definitionFingerprint: string,
+  values: readonly (number | null)[],
+  extra: Partial<FakeHistoryRun> = {},
+): FakeHistoryRun {
+  // A short duration keeps the action's forecast, and so its first poll, short.
+  return { id, definitionFingerprint, scores: scores(...values), durationMs: 400, ...extra };
+}
+
+export function next(
+  values: readonly (number | null)[],
+  extra: Partial<FakeNextRun> = {},
+): FakeNextRun {
+  return {
+    definitionFingerprint: 'fp_next',
+    scores: scores(...values),
+    jobDurationMs: 200,
+    ...extra,
+  };
+}
+
+/** One completed run ('exprun_1', 'fp_base', BASE) and a next run with the same scores. */
+export function scenario(overrides: Partial<RetabScenario> = {}): RetabScenario {
+  return {
+    apiKey: API_KEY,
+    workflowId: WORKFLOW_ID,
+    experimentId: EXPERIMENT_ID,
+    documents: DOCS,
+    history: [history('exprun_1', 'fp_base', BASE)],
+    next: next(BASE),
+    ...overrides,
+  };
+}
+
+/** Mean 0.82: alpha −30 points, −6 points on the mean of BASE. */
+export const DROP = BASE.map((score, i) => (i === 0 ? score - 0.3 : score));
+
+/**
+ * A flaky Retab, by seed: every read has a 20% chance of a 5xx and 10% of a 429; the first trigger
+ * loses its answer in one of three ways, and the API ignores Idempotency-Key, so only the action's
+ * own care can keep it to one run. Even seeds regress (DROP), odd ones pass.
+ */
+export function flakyScenario(seed: number): RetabScenario {
+  const traps = [
+    { triggerReset: 'after' },
+    { triggerReset: 'before' },
+    { triggerLostAnswer: true },
+  ] as const;
+  return scenario({
+    next: next(seed % 2 === 0 ? DROP : BASE, { jobDurationMs: 300 }),
+    faults: {
+      seed,
+      serverErrorRate: 0.2,
+      rateLimitRate: 0.1,
+      ignoreIdempotencyKey: true,
+      ...traps[seed % 3],
+    },
+  });
+}
+
+/** One completed reference run and a next run over any documents, scores in document order. */
+export function pairedScenario(
+  documents: FakeDocument[],
+  reference: readonly (number | null)[],
+  current: readonly (number | null)[],
+  overrides: Partial<RetabScenario> = {},
+): RetabScenario {
+  return scenario({
+    documents,
+    history: [
+      {
+        id: 'exprun_1',
+        definitionFingerprint: 'fp_base',
+        scores: scoresOf(documents, [...reference]),
+        durationMs: 400,
+      },
+    ],
+    next: {
+      definitionFingerprint: 'fp_next',
+      scores: scoresOf(documents, [...current]),
+      jobDurationMs: 200,
+    },
+    ...overrides,
+  });
+}
+
+/** Every request carried the key in the Api-Key header, and no URL carried it. */
+export function expectKeyOnlyInHeader(
+  expect: ExpectStatic,
+  requests: readonly RecordedRequest[],
+): void {
+  // The two lists of the first read are asked at once, one in each API's header; every other
+  // request carries the one header of the API the server speaks.
+  const headers = new Set<string>();
+  for (const req of requests) {
+    const where = `${req.method} ${req.path}`;
+    const header =
+      req.headers['api-key'] === API_KEY
+        ? 'Api-Key'
+        : req.headers.authorization === `Bearer ${API_KEY}`
+          ? 'Authorization: Bearer'
+          : undefined;
+    expect(header, `the key in the Api-Key or Bearer header of ${where}`).toBeDefined();
+    expect(
+      req.headers['api-key'] !== undefined && req.headers.authorization !== undefined,
+      `both headers on ${where}`,
+    ).toBe(false);
+    if (!(req.method === 'GET' && req.path.endsWith('/runs')) && header) headers.add(header);
+    const url = `${req.path}?${new URLSearchParams(req.query).toString()}`;
+    expect(url.includes(API_KEY), `the key is in the URL of ${where}`).toBe(false);
+    expect(url.includes(encodeURIComponent(API_KEY)), `the key is in the URL of ${where}`).toBe(
+      false,
+    );
+  }
+  expect(
+    [...headers].length,
+    `one API's header on every call: ${[...headers].join(', ')}`,
+  ).toBeLessThanOrEqual(1);
+}
+
+/** The requests that reached a fake on one method and path. */
+export function requestsTo(
+  fake: { requests: RecordedRequest[] },
+  method: string,
+  path: string,
+): RecordedRequest[] {
+  return fake.requests.filter((r) => r.method === method && r.path === path);
+}
+
+export const TRIGGER_PATH = `/v1/workflows/${WORKFLOW_ID}/experiments/${EXPERIMENT_ID}/run`;
+export const METRICS_PATH = `/v1/workflows/${WORKFLOW_ID}/experiments/${EXPERIMENT_ID}/metrics`;
+export const RUNS_PATH = `/v1/workflows/${WORKFLOW_ID}/experiments/${EXPERIMENT_ID}/runs`;
