@@ -97,7 +97,7 @@ export async function gatherEvidence(
     // We can no longer follow the run: stop it rather than let it cost money unseen.
     const cancelled = await cancelStartedRun(client, started, log);
     throw new GateError(
-      `${errorMessage(error)}. Lost track of run ${started.runId}; ${describeCancel(cancelled)}`,
+      `${errorMessage(error)}. Lost track of run ${started.runId}; ${describeCancel(cancelled, 'it')}`,
     );
   }
   evidence.wait = { status: outcome.status, progress: outcome.progress };
@@ -111,7 +111,7 @@ export async function gatherEvidence(
         ? `Timed out after ${Math.round(options.timeoutMs / 1000)} s (input 'timeout')`
         : 'The workflow was cancelled';
     throw new GateError(
-      `${why} while waiting for run ${started.runId} (${progress}); ${describeCancel(cancelled)}`,
+      `${why} while waiting for run ${started.runId} (${progress}); ${describeCancel(cancelled, 'the run')}`,
     );
   }
   if (outcome.status !== 'completed') {

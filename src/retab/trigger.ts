@@ -212,10 +212,12 @@ export async function cancelStartedRun(
 }
 
 /** The end of a sentence saying what became of a run the gate stopped following. */
-export function describeCancel(outcome: CancelOutcome): string {
-  if (outcome === 'cancelled') return 'the run was cancelled on Retab.';
-  if (outcome === 'ended') return 'the run had already ended on Retab.';
-  return 'cancelling the run on Retab failed; cancel it by hand.';
+export function describeCancel(outcome: CancelOutcome, run: 'it' | 'the run'): string {
+  if (outcome === 'cancelled') return `${run} was cancelled on Retab.`;
+  if (outcome === 'ended') return `${run} had already ended on Retab.`;
+  return run === 'it'
+    ? 'cancelling it failed; cancel it by hand.'
+    : 'cancelling the run on Retab failed; cancel it by hand.';
 }
 
 /**

@@ -23,6 +23,7 @@ import {
 export {
   API_KEY,
   BASE,
+  CURRENT_RUNS_PATH,
   DOCS,
   DROP,
   EXPERIMENT_ID,

@@ -11,6 +11,7 @@ import { assembleReport } from '../../src/report/assemble.js';
 import { readSettings, type Settings } from '../../src/inputs.js';
 import type { Report } from '../../src/report/model.js';
 import { createRetabClient } from '../../src/retab/client.js';
+import type { Dialect } from '../../src/retab/routes.js';
 import { gatherEvidence } from '../../src/retab/gather.js';
 import { idempotencyKey } from '../../src/retab/trigger.js';
 import { startFakeRetab, type FakeRetab, type RetabScenario } from '../fakes/retab.ts';
@@ -61,7 +62,7 @@ export async function startRetabOnClock(
 export function clientOnClock(
   retab: FakeRetab,
   clock: VirtualClock,
-  options: { signal?: AbortSignal; onRetry?: (message: string) => void } = {},
+  options: { signal?: AbortSignal; onRetry?: (message: string) => void; dialect?: Dialect } = {},
 ) {
   return createRetabClient({
     baseUrl: retab.url,

@@ -164,3 +164,7 @@ export function requestsTo(
 export const TRIGGER_PATH = `/v1/workflows/${WORKFLOW_ID}/experiments/${EXPERIMENT_ID}/run`;
 export const METRICS_PATH = `/v1/workflows/${WORKFLOW_ID}/experiments/${EXPERIMENT_ID}/metrics`;
 export const RUNS_PATH = `/v1/workflows/${WORKFLOW_ID}/experiments/${EXPERIMENT_ID}/runs`;
+/** The current API's routes. */
+export const CURRENT_RUNS_PATH = '/v1/workflows/experiments/runs';
+export const CURRENT_METRICS_PATH = '/v1/workflows/experiments/metrics';
+export const CURRENT_RESULTS_PATH = '/v1/workflows/experiments/results';

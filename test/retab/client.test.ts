@@ -259,7 +259,10 @@ describe('retries against the fake Retab, on a virtual clock', () => {
       scenario({ faults: { firstRequestStatus: 503 } }),
     );
     const retries: string[] = [];
-    const client = clientOnClock(retab, clock, { onRetry: (m) => retries.push(m) });
+    const client = clientOnClock(retab, clock, {
+      onRetry: (m) => retries.push(m),
+      dialect: 'older',
+    });
     const list = await client.listRuns(WORKFLOW_ID, EXPERIMENT_ID);
     expect(list.runs.map((r) => r.id)).toEqual(['exprun_1']);
     const reads = requestsTo(retab, 'GET', RUNS_PATH);
@@ -273,7 +276,7 @@ describe('retries against the fake Retab, on a virtual clock', () => {
   test('429s: each retry waits at least what Retry-After asks; after 5 tries the last error', async (ctx) => {
     const clock = virtualClock();
     const retab = await startRetabOnClock(ctx, clock, scenario({ faults: { rateLimitRate: 1 } }));
-    const client = clientOnClock(retab, clock);
+    const client = clientOnClock(retab, clock, { dialect: 'older' });
     const error = await failure(client.listRuns(WORKFLOW_ID, EXPERIMENT_ID));
     expect(error.message).toBe(
       `Retab GET ${RUNS_PATH} failed: HTTP 429 (x-request-id req_5): Too many requests`,
@@ -291,7 +294,7 @@ describe('retries against the fake Retab, on a virtual clock', () => {
     async ([, fault, status], ctx) => {
       const clock = virtualClock();
       const retab = await startRetabOnClock(ctx, clock, scenario({ faults: fault }));
-      const client = clientOnClock(retab, clock);
+      const client = clientOnClock(retab, clock, { dialect: 'older' });
       const error = await failure(
         client.triggerRun(WORKFLOW_ID, EXPERIMENT_ID, {
           nConsensus: undefined,
@@ -309,6 +312,7 @@ describe('retries against the fake Retab, on a virtual clock', () => {
     const retab = await startRetabOnClock(ctx, clock, scenario({ faults: { serverErrorRate: 1 } }));
     const workflow = new AbortController();
     const client = clientOnClock(retab, clock, {
+      dialect: 'older',
       signal: workflow.signal,
       onRetry: () => workflow.abort(),
     });
