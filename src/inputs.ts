@@ -24,6 +24,7 @@ export interface Settings {
   confidence: number | undefined;
   /** Repository file mapping experiment ids to baseline fingerprints (when no fingerprint is given). */
   baselineFile: string | undefined;
+  showValues: ShowValues;
 }
 
 /** `mode: comment`: post the sticky comment from a report an earlier `run` step wrote. */
@@ -33,6 +34,28 @@ export interface CommentSettings {
   /** The comment's key; undefined: the one the report was made with. */
   commentHeader: string | undefined;
   githubToken: string | undefined;
+  /** Phase two hides the values of a report too, by the same rule. */
+  showValues: ShowValues;
+}
+
+/** `show-values`: forced on or off, or `auto` (shown when the event says the repository is private). */
+export type ShowValues = 'auto' | boolean;
+
+/** Why extracted values are hidden: the input, a public repository, or an event that does not say. */
+export type ValuesHidden = 'off' | 'public' | 'unknown';
+
+/**
+ * Whether extracted values may be shown; undefined when they may, else why not. Values are
+ * customer data: under `auto` only a repository the event says is private shows them.
+ */
+export function valuesHiddenBy(
+  showValues: ShowValues,
+  repositoryPrivate: boolean | undefined,
+): ValuesHidden | undefined {
+  if (showValues === true) return undefined;
+  if (showValues === false) return 'off';
+  if (repositoryPrivate === true) return undefined;
+  return repositoryPrivate === false ? 'public' : 'unknown';
 }
 
 /** Reads one input; an absent input is ''. */
@@ -77,8 +100,9 @@ export function readSettings(read: InputReader): Settings | CommentSettings {
       raw === '' ? undefined : parseHeader(raw),
     );
     const githubToken = check(INPUT.githubToken, (raw) => raw || undefined);
+    const showValues = check(INPUT.showValues, parseShowValues);
     if (problems.length > 0) throw fail();
-    return { mode, reportPath, commentHeader, githubToken };
+    return { mode, reportPath, commentHeader, githubToken, showValues };
   }
 
   const apiKey = check(INPUT.apiKey, (raw) =>
@@ -106,6 +130,7 @@ export function readSettings(read: InputReader): Settings | CommentSettings {
     raw === '' ? undefined : parseConfidence(raw),
   );
   const baselineFile = check(INPUT.baselineFile, (raw) => raw || undefined);
+  const showValues = check(INPUT.showValues, parseShowValues);
 
   // main.ts redacts the key from this message too: a key pasted into the wrong input stays hidden.
   if (problems.length > 0) throw fail();
@@ -128,6 +153,7 @@ export function readSettings(read: InputReader): Settings | CommentSettings {
     timeoutMs,
     confidence,
     baselineFile,
+    showValues,
   };
 }
 
@@ -195,6 +221,15 @@ function parseBoolean(raw: string, fallback: boolean): boolean {
   if (TRUE.includes(raw)) return true;
   if (FALSE.includes(raw)) return false;
   throw new Error(`must be true or false, got '${raw}'`);
+}
+
+function parseShowValues(raw: string): ShowValues {
+  if (raw === '' || raw === DEFAULTS.showValues) return 'auto';
+  if (TRUE.includes(raw)) return true;
+  if (FALSE.includes(raw)) return false;
+  throw new Error(
+    `must be auto (values shown when the repository is private), true or false, got '${raw}'`,
+  );
 }
 
 const DECIMAL = /^(?:\d+(?:\.\d*)?|\.\d+)$/;

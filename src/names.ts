@@ -19,6 +19,7 @@ export const INPUT = {
   mode: 'mode',
   report: 'report',
   baselineFile: 'baseline-file',
+  showValues: 'show-values',
 } as const;
 
 export const OUTPUT = {
@@ -43,6 +44,7 @@ export const DEFAULTS = {
   maxDrop: '0.02',
   timeout: '30m',
   mode: 'run',
+  showValues: 'auto',
 } as const;
 
 const HEADER = /^[A-Za-z0-9_.:/@ -]{1,100}$/;

@@ -1,6 +1,12 @@
 import { describe, expect, test } from 'vitest';
 import { InputError } from '../src/errors.js';
-import { parseConfidence, parseDuration, parseThreshold, readSettings } from '../src/inputs.js';
+import {
+  parseConfidence,
+  parseDuration,
+  parseThreshold,
+  readSettings,
+  valuesHiddenBy,
+} from '../src/inputs.js';
 
 const REQUIRED = { 'api-key': 'key', 'workflow-id': 'wf_abc123', 'experiment-id': 'exp_abc' };
 
@@ -34,6 +40,7 @@ describe('readSettings', () => {
       commentHeader: 'exp_abc',
       githubToken: undefined,
       timeoutMs: 30 * 60_000,
+      showValues: 'auto',
     });
   });
 
@@ -53,6 +60,7 @@ describe('readSettings', () => {
       'github-token': 'ghs_x',
       timeout: '1h30m',
       confidence: '95%',
+      'show-values': 'True',
     });
     expect(s).toMatchObject({
       apiBaseUrl: 'http://127.0.0.1:8080',
@@ -68,6 +76,7 @@ describe('readSettings', () => {
       githubToken: 'ghs_x',
       timeoutMs: 90 * 60_000,
       confidence: 0.95,
+      showValues: true,
     });
   });
 
@@ -114,6 +123,11 @@ describe('readSettings', () => {
     [{ confidence: '0.5' }, "'confidence' must be a level between 0.5 and 1"],
     [{ confidence: '100%' }, "'confidence' must be a level between 0.5 and 1"],
     [{ confidence: 'high' }, "'confidence' must be a level between 0.5 and 1"],
+    [
+      { 'show-values': 'yes' },
+      "'show-values' must be auto (values shown when the repository is private), true or false, got 'yes'",
+    ],
+    [{ 'show-values': 'private' }, "'show-values' must be auto"],
   ])('%o is refused', (bad, message) => {
     const text = problemWith({ ...REQUIRED, ...bad });
     expect(text).toContain(`Input ${message}`);
@@ -134,6 +148,34 @@ describe('readSettings', () => {
         apiBaseUrl: `http://${host}`,
       });
     }
+  });
+});
+
+describe('show-values', () => {
+  test('auto, true and false, in either phase', () => {
+    expect(settingsFrom({ ...REQUIRED, 'show-values': 'auto' })).toMatchObject({
+      showValues: 'auto',
+    });
+    expect(settingsFrom({ ...REQUIRED, 'show-values': 'false' })).toMatchObject({
+      showValues: false,
+    });
+    const comment = settingsFrom({ mode: 'comment', report: 'r.json', 'show-values': 'FALSE' });
+    expect(comment).toMatchObject({ mode: 'comment', showValues: false });
+    expect(() => settingsFrom({ mode: 'comment', report: 'r.json', 'show-values': '1' })).toThrow(
+      "Input 'show-values' must be auto",
+    );
+  });
+
+  // Values are customer data: `auto` shows them only where the event says the repository is private.
+  test.each([
+    ['auto', true, undefined],
+    ['auto', false, 'public'],
+    ['auto', undefined, 'unknown'],
+    [true, false, undefined],
+    [true, undefined, undefined],
+    [false, true, 'off'],
+  ] as const)('show-values %s, private %s: hidden %s', (showValues, repositoryPrivate, hidden) => {
+    expect(valuesHiddenBy(showValues, repositoryPrivate)).toBe(hidden);
   });
 });
 

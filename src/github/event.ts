@@ -11,6 +11,8 @@ export interface EventFacts {
   mergeGroup: { pullRequests: number[] } | undefined;
   /** The commit a workflow_run ran on, on workflow_run. */
   workflowRunHeadSha: string | undefined;
+  /** The event's `repository.private`; undefined when the event does not say. */
+  repositoryPrivate: boolean | undefined;
 }
 
 interface Payload {
@@ -21,6 +23,7 @@ interface Payload {
   };
   merge_group?: { head_ref?: unknown };
   workflow_run?: { head_sha?: unknown };
+  repository?: { private?: unknown } | null;
 }
 
 export function readEvent(eventName: string, payload: object): EventFacts {
@@ -44,5 +47,7 @@ export function readEvent(eventName: string, payload: object): EventFacts {
     fromFork: typeof head === 'string' && typeof base === 'string' && head !== base,
     mergeGroup: eventName === 'merge_group' ? { pullRequests: queued } : undefined,
     workflowRunHeadSha: typeof sha === 'string' ? sha : undefined,
+    repositoryPrivate:
+      typeof p.repository?.private === 'boolean' ? p.repository.private : undefined,
   };
 }
