@@ -2,9 +2,10 @@ import { readFile, stat } from 'node:fs/promises';
 import * as core from '@actions/core';
 import * as github from '@actions/github';
 import { readEvent } from './github/event.js';
-import type { CommentSettings } from './inputs.js';
+import { valuesHiddenBy, type CommentSettings } from './inputs.js';
 import { INPUT, OUTPUT } from './names.js';
 import { commentTargetFor, createOctokit, lookUpComment, postComment } from './pr-comment.js';
+import { hideValues } from './report/model.js';
 import { parseReport, REPORT_MAX_BYTES } from './report/schema.js';
 
 /**
@@ -54,7 +55,10 @@ export async function commentFromReport(settings: CommentSettings): Promise<void
   }
   const header = settings.commentHeader ?? report.header;
   const existing = lookUpComment(octokit, target, header);
-  const url = await postComment(octokit, target, existing, { ...report, header }, (t) => t);
+  // The values a report carries are shown only where this phase's own `show-values` allows.
+  const hidden = valuesHiddenBy(settings.showValues, event.repositoryPrivate);
+  const shown = hidden === undefined ? report : hideValues(report, hidden);
+  const url = await postComment(octokit, target, existing, { ...shown, header }, (t) => t);
   core.setOutput(OUTPUT.verdict, report.verdict);
   core.setOutput(OUTPUT.commentUrl, url);
   core.setOutput(OUTPUT.reused, String(report.run?.reused === true));

@@ -1,4 +1,5 @@
 import type { Threshold } from './gate/verdict.js';
+import type { ValuesHidden } from './report/model.js';
 import { errorMessage, InputError } from './errors.js';
 import { DEFAULTS, INPUT, isCommentHeader } from './names.js';
 
@@ -40,9 +41,6 @@ export interface CommentSettings {
 
 /** `show-values`: forced on or off, or `auto` (shown when the event says the repository is private). */
 export type ShowValues = 'auto' | boolean;
-
-/** Why extracted values are hidden: the input, a public repository, or an event that does not say. */
-export type ValuesHidden = 'off' | 'public' | 'unknown';
 
 /**
  * Whether extracted values may be shown; undefined when they may, else why not. Values are

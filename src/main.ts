@@ -6,7 +6,7 @@ import { emptyEvidence } from './gate/evidence.js';
 import { readEvent } from './github/event.js';
 import { readViewerLogin, type StickyComment } from './github/comment.js';
 import { headStart, type HeadStart } from './head-start.js';
-import { runnerInput } from './inputs.js';
+import { runnerInput, valuesHiddenBy } from './inputs.js';
 import { INPUT, OUTPUT } from './names.js';
 import { commentTargetFor, createOctokit, lookUpComment, postComment } from './pr-comment.js';
 import { assembleReport } from './report/assemble.js';
@@ -58,6 +58,7 @@ async function gate(
   const { context } = github;
   const event = readEvent(context.eventName, context.payload);
   const pullRequest = event.pullRequest;
+  const valuesHidden = valuesHiddenBy(settings.showValues, event.repositoryPrivate);
   const deferToPhaseTwo = pullRequest !== undefined && event.fromFork && settings.comment;
   if (deferToPhaseTwo) {
     core.info(
@@ -88,7 +89,7 @@ async function gate(
   let error: string | undefined;
   try {
     await gatherEvidence(
-      settings,
+      { ...settings, readValues: valuesHidden === undefined },
       {
         client,
         now: Date.now,
@@ -123,6 +124,7 @@ async function gate(
     pullRequest,
     mergeGroup: event.mergeGroup,
     startedAt,
+    valuesHidden,
   });
   const reportPath = await writeReportFile(report, redact);
   const deferred = deferToPhaseTwo

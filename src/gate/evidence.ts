@@ -66,6 +66,40 @@ export interface FieldScore {
   path: string;
   score: number | null;
   priorScore: number | null;
+  /** This run's consensus value, read only when values are shown and the metrics carried it. */
+  value?: Extracted;
+}
+
+/** A value a run extracted (any JSON, null included), boxed: a null value is not a missing one. */
+export interface Extracted {
+  value: unknown;
+}
+
+/** What the runs extracted inside one document: read only when values are shown. */
+export interface DocumentValues {
+  /** The reference run's value of each field, by path; undefined when they could not be read. */
+  reference: Map<string, Extracted> | undefined;
+  /** This run's value of the fields its metrics gave none for, from its extraction, by path. */
+  current: Map<string, Extracted>;
+  /** What each pass voted, by path: one value per pass, or 'unavailable' when the read failed. */
+  votes: Map<string, unknown[] | 'unavailable'>;
+}
+
+/** The fields of one of the worst regressed documents, as read. */
+export interface DocumentFields {
+  documentId: string;
+  fields: FieldScore[];
+  /** The document's fields could not be read at all. */
+  unreadable?: true;
+  values?: DocumentValues;
+}
+
+/** Fields whose score fell against the reference, worst fall first (no score counts as 0). */
+export function fieldsThatFell(fields: readonly FieldScore[]): FieldScore[] {
+  const fall = (f: FieldScore) => (f.priorScore ?? 0) - (f.score ?? 0);
+  return fields
+    .filter((f) => f.priorScore !== null && (f.score === null || f.score < f.priorScore - 1e-9))
+    .sort((a, b) => fall(b) - fall(a));
 }
 
 export interface Progress {
@@ -93,8 +127,8 @@ export interface Evidence {
   referenceDocuments: Array<{ id: string; filename?: string }> | undefined;
   /** Documents fingerprint of the previous run, when known. */
   previousDocumentsFingerprint: string | undefined;
-  /** Per-field scores of the worst regressed documents. */
-  fieldScores: Array<{ documentId: string; fields: FieldScore[] }>;
+  /** Per-field scores of the worst regressed documents, worst first. */
+  fieldScores: DocumentFields[];
   /** Why documents errored. */
   documentErrors: Array<{ id: string; message: string }>;
 }

@@ -1,8 +1,21 @@
-import type { Evidence } from '../gate/evidence.js';
+import {
+  fieldsThatFell,
+  type DocumentValues,
+  type Evidence,
+  type FieldScore,
+} from '../gate/evidence.js';
 import { runToRunNoise } from '../gate/stats.js';
 import { judge, type DocumentScore, type ReferenceRun, type Thresholds } from '../gate/verdict.js';
-import { FIELDS_SHOWN, TREND_RUNS } from './limits.js';
-import type { DocumentName, FieldChanges, Report, RunReference } from './model.js';
+import { FIELDS_SHOWN, TREND_RUNS, VALUE_KEPT, VOTES_KEPT } from './limits.js';
+import type {
+  DocumentName,
+  ExtractedValue,
+  FieldChanges,
+  FieldValues,
+  Report,
+  RunReference,
+  ValuesHidden,
+} from './model.js';
 
 /** What the report says of the gate's own settings. */
 interface ReportSettings extends Thresholds {
@@ -21,6 +34,8 @@ export interface AssembleInput {
   mergeGroup: Report['mergeGroup'];
   /** When the gate started (ISO). */
   startedAt: string;
+  /** Why extracted values stay out of the report; undefined: they are shown. */
+  valuesHidden: ValuesHidden | undefined;
 }
 
 /** Turns what was learned into the one report every rendering uses. Pure. */
@@ -31,6 +46,7 @@ export function assembleReport({
   pullRequest,
   mergeGroup,
   startedAt,
+  valuesHidden,
 }: AssembleInput): Report {
   const { started, run, scores, baseline } = evidence;
   const previous: RunReference | undefined = started?.previous
@@ -144,7 +160,8 @@ export function assembleReport({
     documentSets,
     pullRequest,
     mergeGroup,
-    fieldChanges: fieldChanges(evidence, documents),
+    fieldChanges: fieldChanges(evidence, documents, valuesHidden === undefined),
+    valuesHidden,
     documentErrors: evidence.documentErrors,
     trend: trend(evidence),
   };
@@ -163,23 +180,101 @@ function measuredNoise(evidence: Evidence) {
   return runToRunNoise([score, ...earlier]);
 }
 
-/** The fields whose score fell in each regressed document that was read, worst first. */
-function fieldChanges(evidence: Evidence, documents: readonly DocumentScore[]): FieldChanges[] {
-  return evidence.fieldScores.map(({ documentId, fields }) => {
-    const fell = fields
-      .flatMap((t) =>
-        t.priorScore !== null && (t.score === null || t.score < t.priorScore - 1e-9)
-          ? [{ path: t.path, reference: t.priorScore, current: t.score }]
-          : [],
-      )
-      .sort((a, b) => b.reference - (b.current ?? 0) - (a.reference - (a.current ?? 0)));
+/**
+ * The fields whose score fell in each regressed document that was read, worst first; with
+ * `withValues`, what the runs extracted in each.
+ */
+function fieldChanges(
+  evidence: Evidence,
+  documents: readonly DocumentScore[],
+  withValues: boolean,
+): FieldChanges[] {
+  return evidence.fieldScores.map(({ documentId, fields, unreadable, values }) => {
+    const fell = fieldsThatFell(fields);
+    const shown = fell.slice(0, FIELDS_SHOWN).map((f) => ({
+      path: f.path,
+      reference: f.priorScore ?? 0, // never null: fieldsThatFell keeps fields with a reference
+      current: f.score,
+      ...(withValues && values ? { values: fieldValues(f, values) } : {}),
+    }));
+    const noValue = shown.every(
+      (f) => f.values && !f.values.reference && !f.values.current && !f.values.votes,
+    );
+    const cannot = unreadable
+      ? 'fields'
+      : withValues && values && shown.length > 0 && noValue
+        ? 'values'
+        : undefined;
     return {
       documentId,
       filename: documents.find((d) => d.id === documentId)?.filename ?? documentId,
-      fields: fell.slice(0, FIELDS_SHOWN),
+      fields: shown,
       more: Math.max(0, fell.length - FIELDS_SHOWN),
+      ...(cannot ? { unreadable: cannot } : {}),
     };
   });
+}
+
+/** One field's values, reference and current, and the passes' votes when they disagreed. */
+function fieldValues(field: FieldScore, values: DocumentValues): FieldValues {
+  const reference = values.reference?.get(field.path);
+  const current = field.value ?? values.current.get(field.path);
+  const votes = values.votes.get(field.path);
+  return {
+    ...(reference ? { reference: extractedValue(reference.value) } : {}),
+    ...(current ? { current: extractedValue(current.value) } : {}),
+    ...(votes === 'unavailable' ? { votesUnavailable: true as const } : distinctVotes(votes)),
+  };
+}
+
+/** The distinct votes, most voted first (ties: the first voted), when the passes disagreed. */
+function distinctVotes(votes: readonly unknown[] | undefined): Partial<FieldValues> {
+  const counts = new Map<string, { value: unknown; count: number }>();
+  for (const vote of votes ?? []) {
+    const key = jsonOf(vote) ?? String(vote);
+    const seen = counts.get(key);
+    if (seen) seen.count++;
+    else counts.set(key, { value: vote, count: 1 });
+  }
+  if (counts.size < 2) return {};
+  const ranked = [...counts.values()].sort((a, b) => b.count - a.count);
+  const other = ranked.slice(VOTES_KEPT).reduce((sum, v) => sum + v.count, 0);
+  return {
+    votes: ranked
+      .slice(0, VOTES_KEPT)
+      .map((v) => ({ value: extractedValue(v.value), count: v.count })),
+    ...(other > 0 ? { otherVotes: other } : {}),
+  };
+}
+
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
+/**
+ * An extracted value as the report keeps it: a string as it is, anything else as compact JSON,
+ * cut to VALUE_KEPT characters, with its full length; null stays null.
+ */
+export function extractedValue(value: unknown): ExtractedValue {
+  if (value === null || value === undefined) return null;
+  const full =
+    typeof value === 'string'
+      ? value.replace(LONE_SURROGATE, '\uFFFD')
+      : (jsonOf(value) ?? '(a value nested too deeply to show)');
+  let length = 0;
+  let text = '';
+  for (const char of full) {
+    if (length < VALUE_KEPT) text += char;
+    length++;
+  }
+  return { text, length };
+}
+
+/** Compact JSON, or undefined for a value too deeply nested to write. */
+function jsonOf(value: unknown): string | undefined {
+  try {
+    return JSON.stringify(value);
+  } catch {
+    return undefined;
+  }
 }
 
 /** This run after the experiment's last completed runs with a score, oldest first. */

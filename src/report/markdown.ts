@@ -7,6 +7,7 @@ import { formatRunData } from './run-data.js';
 import {
   DOCUMENT_COLUMNS,
   documentCells,
+  documentsWithValues,
   renderFieldChanges,
   renderFooter,
   renderHeadline,
@@ -42,8 +43,9 @@ export function renderSummary(report: Report): string {
 }
 
 /**
- * The report as Markdown, within `limit`: when the document rows do not all fit, rows are
- * dropped from the end and one line says how many, and where to find them.
+ * The report as Markdown, within `limit`: when it does not all fit, the extracted values are left
+ * out first, a document at a time from the least regressed, then rows are dropped from the end;
+ * a line says what was left out, and where to find it.
  */
 function renderMarkdown(report: Report, options: RenderOptions): string {
   const runData = options.marker ? formatRunData(report) : '';
@@ -54,7 +56,11 @@ function renderMarkdown(report: Report, options: RenderOptions): string {
     renderScores(report),
     renderTrend(report),
   ].filter(Boolean);
-  const foot = [renderFieldChanges(report), renderFooter(report)].filter(Boolean).join('\n\n');
+  const footer = renderFooter(report);
+  // With values in the first `valuesFor` blocks of the field section.
+  const footWith = (valuesFor: number) =>
+    [renderFieldChanges(report, valuesFor), footer].filter(Boolean).join('\n\n');
+  let foot = footWith(Infinity);
   const errors = new Map((report.documentErrors ?? []).map((e) => [e.id, e.message]));
   const shown = report.documents.filter((row) => row.status !== 'unchanged');
   const folded = report.documents.filter((row) => row.status === 'unchanged');
@@ -100,6 +106,11 @@ function renderMarkdown(report: Report, options: RenderOptions): string {
 
   const all = shownTable.rows + foldedTable.rows;
   if (size(all) <= options.limit) return assemble(all);
+  // Extracted values go first, the least regressed document's first, then rows.
+  for (let valuesFor = documentsWithValues(report) - 1; valuesFor >= 0; valuesFor--) {
+    foot = footWith(valuesFor);
+    if (size(all) <= options.limit) return assemble(all);
+  }
   // The most rows that fit: binary search, since each extra row only adds length.
   let low = 0;
   let high = all;

@@ -1,6 +1,12 @@
 import { z } from 'zod';
 import { isCommentHeader } from '../names.js';
-import { FIELD_DIFF_DOCUMENTS, FIELDS_SHOWN, TREND_RUNS } from './limits.js';
+import {
+  FIELD_DIFF_DOCUMENTS,
+  FIELDS_SHOWN,
+  TREND_RUNS,
+  VALUE_KEPT,
+  VOTES_KEPT,
+} from './limits.js';
 
 /**
  * The JSON report: one report, rendered three ways (PR comment, job summary, JSON file). The
@@ -54,6 +60,26 @@ const Reason = z.discriminatedUnion('rule', [
 ]);
 
 const DocumentName = z.strictObject({ id, filename: text(1000) });
+
+/**
+ * A value a run extracted, from a document: outside text. A string as it is, anything else as
+ * compact JSON, cut to VALUE_KEPT characters (UTF-16 units: at most two per character);
+ * `length` is its full length in characters. null: the run extracted null.
+ */
+const Value = z.strictObject({ text: text(VALUE_KEPT * 2), length: count }).nullable();
+
+/** What the runs extracted in one field that fell: present only when values are shown. */
+const FieldValues = z.strictObject({
+  /** Absent: the value could not be read. */
+  reference: opt(Value),
+  current: opt(Value),
+  /** What the passes voted when they disagreed: the distinct values, most voted first. */
+  votes: opt(z.array(z.strictObject({ value: Value, count })).max(VOTES_KEPT)),
+  /** Votes for values beyond the ones listed. */
+  otherVotes: opt(count),
+  /** The votes were asked for and could not be read. */
+  votesUnavailable: opt(z.literal(true)),
+});
 
 export const ReportSchema = z.strictObject({
   schema: z.literal('retab-experiment-gate/report@1'),
@@ -165,15 +191,27 @@ export const ReportSchema = z.strictObject({
           filename: text(1000),
           fields: z
             .array(
-              z.strictObject({ path: text(1000), reference: score, current: score.nullable() }),
+              z.strictObject({
+                path: text(1000),
+                reference: score,
+                current: score.nullable(),
+                values: opt(FieldValues),
+              }),
             )
             .max(FIELDS_SHOWN),
           /** Fields that fell but are not listed (the list is capped). */
           more: count,
+          /** The document's fields, or (values shown) all of its values, could not be read. */
+          unreadable: opt(z.enum(['fields', 'values'])),
         }),
       )
       .max(FIELD_DIFF_DOCUMENTS),
   ),
+  /**
+   * Why extracted values are absent from this report: `show-values` is false, or it is `auto`
+   * and the repository is public, or the event did not say. Absent when values are shown.
+   */
+  valuesHidden: opt(z.enum(['off', 'public', 'unknown'])),
   /** Why documents errored, one line each. */
   documentErrors: opt(z.array(z.strictObject({ id, message: text(5000) })).max(200_000)),
   /** Scores of the experiment's last completed runs, oldest first, this run last. */

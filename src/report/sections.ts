@@ -14,7 +14,15 @@ import {
   formatScore,
   plural,
 } from './format.js';
-import { deltaTo, type Report } from './model.js';
+import { VALUE_SHOWN } from './limits.js';
+import {
+  deltaTo,
+  type ExtractedValue,
+  type FieldChanges,
+  type FieldValues,
+  type Report,
+  type ValuesHidden,
+} from './model.js';
 
 const MARK = { pass: '✅', regression: '❌', error: '⚠️' } as const;
 export const DOCUMENT_COLUMNS = ['Document', 'Reference', 'Current', 'Δ', 'Status'];
@@ -121,24 +129,94 @@ export function renderTrend(report: Report): string {
   return `### Trend\n\n${lines.join('\n')}`;
 }
 
-/** What fell inside the worst regressed documents: a collapsed block each. */
-export function renderFieldChanges(report: Report): string {
-  const changes = (report.fieldChanges ?? []).filter((c) => c.fields.length > 0);
-  if (changes.length === 0) return '';
+/**
+ * What fell inside the worst regressed documents: a collapsed block each. With values, the
+ * first `valuesFor` blocks that have some show them (the others leave them out to fit, and a
+ * line says so).
+ */
+export function renderFieldChanges(report: Report, valuesFor = Infinity): string {
+  const all = report.fieldChanges ?? [];
+  const changes = all.filter((c) => c.fields.length > 0);
+  const unreadable = all.filter((c) => c.unreadable === 'fields');
+  if (changes.length === 0 && unreadable.length === 0) return '';
+  const withValues = changes.filter(hasValues).length;
+  let valued = 0;
   const blocks = changes.map((c) => {
-    const rows = c.fields.map((f) => [
-      escapeText(f.path, 120),
-      formatScore(f.reference),
-      formatScore(f.current),
-    ]);
+    const values = hasValues(c) && valued++ < valuesFor;
+    const header = ['Field', 'Reference', 'Current'];
+    if (values) header.push('Values (reference → current)', 'Votes');
+    const rows = c.fields.map((f) => {
+      const cells = [escapeText(f.path, 120), formatScore(f.reference), formatScore(f.current)];
+      if (values) cells.push(...valueCells(f.values));
+      return cells;
+    });
     const more = c.more > 0 ? `\n\n_…and ${plural(c.more, 'more field')}._` : '';
     const count = c.fields.length + c.more;
+    const lost =
+      c.unreadable === 'values'
+        ? `_The values of ${escapeText(c.filename, 120)} could not be read._\n\n`
+        : '';
     return (
       `<details><summary>${escapeText(c.filename, 120)}: ${plural(count, 'field')} fell</summary>\n\n` +
-      `${table([['Field', 'Reference', 'Current'], ...rows])}${more}\n\n</details>`
+      `${lost}${table([header, ...rows])}${more}\n\n</details>`
     );
   });
-  return `### What fell inside regressed documents\n\n${blocks.join('\n\n')}`;
+  const lines = unreadable.map(
+    (c) => `_The fields of ${escapeText(c.filename, 120)} could not be read._`,
+  );
+  const left = withValues - Math.min(valuesFor, withValues);
+  if (left > 0) {
+    lines.push(
+      `_Extracted values of ${plural(left, 'document')} are left out to fit; the JSON report (output \`report-path\`) keeps them._`,
+    );
+  }
+  const hidden = report.valuesHidden ? [valuesHiddenLine(report.valuesHidden)] : [];
+  return ['### What fell inside regressed documents', ...hidden, ...blocks, ...lines].join('\n\n');
+}
+
+/** How many blocks of renderFieldChanges can show values. */
+export function documentsWithValues(report: Report): number {
+  return (report.fieldChanges ?? []).filter((c) => c.fields.length > 0 && hasValues(c)).length;
+}
+
+function hasValues(change: FieldChanges): boolean {
+  return change.fields.some((f) => f.values !== undefined);
+}
+
+function valuesHiddenLine(why: ValuesHidden): string {
+  const because = {
+    off: '`show-values` is false',
+    public: 'the repository is public (`show-values: auto`)',
+    unknown: 'the event does not say whether the repository is private (`show-values: auto`)',
+  }[why];
+  return `_Extracted values are hidden: ${because}. Set \`show-values: true\` to show the reference and current value of each field that fell, and the passes' votes._`;
+}
+
+/** "reference → current", and the votes when the passes disagreed. */
+function valueCells(values: FieldValues | undefined): [string, string] {
+  if (!values) return ['', ''];
+  const value = (v: ExtractedValue | undefined) =>
+    v === undefined ? '_value unavailable_' : formatValue(v);
+  const votes = values.votesUnavailable
+    ? '_votes unavailable_'
+    : (values.votes ?? [])
+        .map((v) => `${formatValue(v.value)} ×${v.count}`)
+        .concat(values.otherVotes ? [`${plural(values.otherVotes, 'other vote')}`] : [])
+        .join(' · ');
+  return [`${value(values.reference)} → ${value(values.current)}`, votes];
+}
+
+/**
+ * An extracted value as a cell: the text, escaped like a filename (it comes from a document),
+ * cut to VALUE_SHOWN characters with "…" and the full length; null as "—".
+ */
+export function formatValue(value: ExtractedValue): string {
+  if (value === null) return '—';
+  const chars = [...value.text];
+  const cut = value.length > VALUE_SHOWN || chars.length > VALUE_SHOWN;
+  const text = cut ? `${chars.slice(0, VALUE_SHOWN - 1).join('')}…` : value.text;
+  const shown = escapeText(text, VALUE_SHOWN) || '(empty)';
+  return cut ? `${shown} (${plural(value.length, 'character')})` : shown;
 }
 
 export function renderReasons(report: Report): string {

@@ -79,6 +79,8 @@ interface CallOptions<K extends SchemaName> {
   acceptStatus?: (status: number) => boolean;
   /** Whether a failure may be retried; `undefined` status: no answer (connection error). */
   retryOn: (status: number | undefined) => boolean;
+  /** Stops this read too (a deadline of its own), besides the workflow's cancel. */
+  signal?: AbortSignal;
 }
 
 interface Answer<T> {
@@ -95,6 +97,9 @@ const RESULTS_PAGE = 100;
 /** Reads are safe to repeat: retry throttling, server errors and lost connections. */
 const READ_RETRY = (status: number | undefined) =>
   status === undefined || status === 408 || status === 429 || status >= 500;
+/** Statuses with which the metrics may say there are none (`no_metrics`, `stale_metrics`). */
+const METRICS_ANSWER_STATUS = (status: number) =>
+  status === 404 || status === 409 || status === 422;
 /** A trigger is retried only when the API says it did nothing (429); see startRun for the rest. */
 const TRIGGER_RETRY = (status: number | undefined) => status === 429;
 
@@ -127,7 +132,7 @@ export function createRetabClient(options: RetabClientOptions) {
     }
     const started = now();
     // Reads stop when the workflow is cancelled; writes (trigger, cancel) always finish.
-    const signal = o.method === 'GET' ? options.signal : undefined;
+    const signal = o.method === 'GET' ? anySignal(options.signal, o.signal) : undefined;
     for (let attempt = 1; ; attempt++) {
       let status: number | undefined;
       let requestId: string | undefined;
@@ -357,19 +362,23 @@ export function createRetabClient(options: RetabClientOptions) {
           d === 'older' ? ROUTES.older.metrics(workflowId, experimentId) : ROUTES.current.metrics(),
         query: { view: 'summary', run_id: runId, prior_run_id: priorRunId },
         schema: 'Metrics',
-        acceptStatus: (status) => status === 404 || status === 409 || status === 422,
+        acceptStatus: METRICS_ANSWER_STATUS,
         retryOn: READ_RETRY,
       });
       return answer.data;
     },
 
-    /** One document's per-field scores, against a prior run. */
+    /**
+     * One document's per-field scores against a prior run, and run `runId`'s value of each field;
+     * `no_metrics`/`stale_metrics` (an old run) may come with a 4xx and are answers too.
+     */
     async getDocumentMetrics(
       workflowId: string,
       experimentId: string,
       runId: string,
       priorRunId: string | undefined,
       documentId: string,
+      signal?: AbortSignal,
     ) {
       const d = spoken();
       const answer = await call({
@@ -383,8 +392,65 @@ export function createRetabClient(options: RetabClientOptions) {
           run_id: runId,
           prior_run_id: priorRunId,
         },
-        schema: 'DocumentMetrics',
+        schema: 'DocumentMetricsAnswer',
+        acceptStatus: METRICS_ANSWER_STATUS,
         retryOn: READ_RETRY,
+        signal,
+      });
+      return answer.data;
+    },
+
+    /** What each pass of run `runId` voted for one field of one document (both dialects). */
+    async getVotes(
+      workflowId: string,
+      experimentId: string,
+      runId: string,
+      documentId: string,
+      targetPath: string,
+      signal?: AbortSignal,
+    ) {
+      const d = spoken();
+      const answer = await call({
+        method: 'GET',
+        dialect: d,
+        path:
+          d === 'older' ? ROUTES.older.metrics(workflowId, experimentId) : ROUTES.current.metrics(),
+        query: {
+          view: 'votes',
+          run_id: runId,
+          document_id: documentId,
+          target_path: targetPath,
+        },
+        schema: 'VotesAnswer',
+        acceptStatus: METRICS_ANSWER_STATUS,
+        retryOn: READ_RETRY,
+        signal,
+      });
+      return answer.data;
+    },
+
+    /** The older API's result of one document in a run: its artifact (the extraction). */
+    async getDocumentResult(runId: string, documentId: string, signal?: AbortSignal) {
+      const answer = await call({
+        method: 'GET',
+        dialect: spoken(),
+        path: ROUTES.older.result(runId, documentId),
+        schema: 'DocumentResult',
+        retryOn: READ_RETRY,
+        signal,
+      });
+      return answer.data;
+    },
+
+    /** An extraction: every field's consensus value, and each pass's choice. */
+    async getExtraction(extractionId: string, signal?: AbortSignal) {
+      const answer = await call({
+        method: 'GET',
+        dialect: spoken(),
+        path: ROUTES.both.extraction(extractionId),
+        schema: 'Extraction',
+        retryOn: READ_RETRY,
+        signal,
       });
       return answer.data;
     },
@@ -475,6 +541,14 @@ function parse<S extends z.ZodType>(
 /** The API no longer serves this job or run (newer APIs have no jobs: the run is polled instead). */
 export function isGone(error: unknown): boolean {
   return error instanceof RetabApiError && (error.status === 404 || error.status === 410);
+}
+
+/** Aborted when either is; undefined when neither is given. */
+function anySignal(
+  a: AbortSignal | undefined,
+  b: AbortSignal | undefined,
+): AbortSignal | undefined {
+  return a && b ? AbortSignal.any([a, b]) : (a ?? b);
 }
 
 function safeJson(text: string): unknown {

@@ -1,13 +1,14 @@
 // Reading what the verdict needs: the experiment's history, the run's scores, the fields that
 // fell inside regressed documents, and why documents errored.
-import type { Evidence, FieldScore, ScoreSheet } from '../gate/evidence.js';
+import type { Evidence, ScoreSheet } from '../gate/evidence.js';
 import { pickBaseline } from '../gate/history.js';
 import { fellPast, type Thresholds } from '../gate/verdict.js';
 import { errorMessage, GateError } from '../errors.js';
 import { FIELD_DIFF_DOCUMENTS } from '../report/limits.js';
 import type { RetabClient } from './client.js';
-import { fieldsFromDocumentMetrics, runFromRow, scoresFromMetrics } from './records.js';
+import { runFromRow, scoresFromMetrics } from './records.js';
 import { lifecycleMessage } from './schemas.js';
+import { readDocumentFields } from './values.js';
 
 export type OpenedHistory = Awaited<ReturnType<RetabClient['openHistory']>>;
 
@@ -101,11 +102,11 @@ export async function readScores(
 }
 
 /**
- * Per-field scores of the worst regressed documents, all at once. Nice to have: a failure is
- * only logged.
+ * Per-field scores of the worst regressed documents, all at once, and with `readValues` what the
+ * runs extracted in them (./values.ts). Nice to have: a failure is only logged.
  */
 export async function readFieldScores(
-  options: ExperimentRef & Thresholds,
+  options: ExperimentRef & Thresholds & { readValues?: boolean },
   deps: ReadDeps,
   scores: ScoreSheet,
   referenceId: string | undefined,
@@ -118,27 +119,12 @@ export async function readFieldScores(
     )
     .sort((a, b) => b.drop - a.drop)
     .slice(0, FIELD_DIFF_DOCUMENTS);
-  const answers = await Promise.all(
-    worst.map((doc) =>
-      deps.client
-        .getDocumentMetrics(
-          options.workflowId,
-          options.experimentId,
-          scores.runId,
-          referenceId,
-          doc.id,
-        )
-        .then(
-          (answer) => ({ documentId: doc.id, fields: fieldsFromDocumentMetrics(answer) }),
-          (error: unknown) => {
-            deps.log(`Field scores of document ${doc.id} are not shown: ${errorMessage(error)}`);
-            return undefined;
-          },
-        ),
-    ),
-  );
-  return answers.filter(
-    (answer): answer is { documentId: string; fields: FieldScore[] } => answer !== undefined,
+  return readDocumentFields(
+    { ...options, readValues: options.readValues === true },
+    deps,
+    scores.runId,
+    referenceId,
+    worst.map((doc) => doc.id),
   );
 }
 

@@ -27,6 +27,8 @@ import { waitForRun, type WaitOutcome } from './wait.js';
 export interface GatherOptions extends ExperimentRef, TriggerOptions, Thresholds {
   baselineFingerprint: string | undefined;
   timeoutMs: number;
+  /** Read what the runs extracted in the fields that fell (show-values allows it). */
+  readValues?: boolean;
 }
 
 export interface GatherDeps extends ReadDeps, TriggerDeps {

@@ -29,6 +29,9 @@ export const ROUTES = {
     cancelJob: (job: string) => `/v1/jobs/${seg(job)}/cancel`,
     metrics: (wf: string, exp: string) => `${experiment(wf, exp)}/metrics`,
     content: (wf: string, exp: string) => `${experiment(wf, exp)}/content`,
+    /** One document's result in a run: its extraction behind `artifact`. */
+    result: (run: string, doc: string) =>
+      `/v1/workflows/experiments/runs/${seg(run)}/results/${seg(doc)}`,
   },
   current: {
     runs: () => '/v1/workflows/experiments/runs',
@@ -41,5 +44,7 @@ export const ROUTES = {
   both: {
     run: (run: string) => `/v1/workflows/experiments/runs/${seg(run)}`,
     cancelRun: (run: string) => `/v1/workflows/experiments/runs/${seg(run)}/cancel`,
+    /** What a document's extraction holds: output, and the passes' choices. */
+    extraction: (id: string) => `/v1/extractions/${seg(id)}`,
   },
 } as const;

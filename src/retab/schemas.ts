@@ -207,15 +207,61 @@ export const Metrics = z.discriminatedUnion('kind', [MetricsSummary, MetricsUnav
 export type Metrics = z.output<typeof Metrics>;
 export type MetricsSummary = z.output<typeof MetricsSummary>;
 
-/** One document's per-field scores (`view=by_document`). */
+/**
+ * One document's per-field scores (`view=by_document`), each with the run's consensus `value`
+ * (any JSON; absent on servers that do not send it).
+ */
 export const DocumentMetrics = z.object({
   kind: z.literal('by_document'),
   run_id: z.string(),
   targets: z.array(
-    z.object({ path: z.string(), score: score.nullish(), prior_score: score.nullish() }),
+    z.object({
+      path: z.string(),
+      score: score.nullish(),
+      prior_score: score.nullish(),
+      value: z.unknown().optional(),
+    }),
   ),
 });
 export type DocumentMetrics = z.output<typeof DocumentMetrics>;
+
+/** `view=by_document`, or the metrics' word that there are none (an old run: `stale_metrics`). */
+export const DocumentMetricsAnswer = z.discriminatedUnion('kind', [
+  DocumentMetrics,
+  MetricsUnavailable,
+]);
+export type DocumentMetricsAnswer = z.output<typeof DocumentMetricsAnswer>;
+
+/**
+ * What the passes voted for one field of one document (`view=votes`): a row per list item
+ * (one for a plain field), each with one vote per pass.
+ */
+export const VotesMetrics = z.object({
+  kind: z.literal('votes'),
+  run_id: z.string(),
+  rows: z.array(z.object({ votes: z.array(z.unknown()).nullish() })).nullish(),
+});
+export const VotesAnswer = z.discriminatedUnion('kind', [VotesMetrics, MetricsUnavailable]);
+export type VotesAnswer = z.output<typeof VotesAnswer>;
+
+/** The older API's result of one document: the extraction behind it, and the block's output. */
+export const DocumentResult = z.object({
+  artifact: z.object({ operation: z.string().nullish(), id: z.string().min(1) }).nullish(),
+  handle_outputs: z
+    .record(z.string(), z.object({ data: z.unknown().optional() }).nullish())
+    .nullish(),
+});
+export type DocumentResult = z.output<typeof DocumentResult>;
+
+/** An extraction: its consensus `output`, and what each pass chose (`consensus.choices`). */
+export const Extraction = z.object({
+  id: z.string(),
+  output: z.unknown().optional(),
+  consensus: z
+    .object({ choices: z.array(z.unknown()).nullish(), likelihoods: z.unknown().optional() })
+    .nullish(),
+});
+export type Extraction = z.output<typeof Extraction>;
 
 export const Content = z.object({
   content: z.object({
