@@ -363,15 +363,143 @@ describe('fake Retab', () => {
     expect(third.body.targets).toEqual([
       { path: 'total_amount', score: 0.85, prior_score: 0.85, value: null },
     ]);
-    // A history run's document: never the scenario's field scores.
+    // A history run's document: the fields' prior scores and values.
     const older = await byDocument('expdoc_2', 'exprun_1');
     expect(older.body.targets).toEqual([
       { path: 'total_amount', score: 0.9, prior_score: null, value: null },
+      { path: 'vendor.name', score: 1, prior_score: null, value: null },
     ]);
 
     expect(fake.maxInFlight(isByDocument)).toBe(2);
     expect(fake.maxInFlight((r) => r.method === 'POST')).toBe(1);
     for (const r of fake.requests) expect(r.doneAt).toBeGreaterThanOrEqual(r.at);
+  });
+
+  it('serves what a document extracted: values, votes, results and extractions, on either API', async () => {
+    const base = basicScenario();
+    const fields = [
+      {
+        path: 'total_amount',
+        score: 0.6,
+        prior_score: 1,
+        value: '1,420.00',
+        prior_value: '1,240.00',
+        votes: ['1,420.00', '1,420.00', '1,420.00', '142.00', '142.00'],
+      },
+      {
+        path: 'line_items.*.unit_price',
+        score: 0.8,
+        prior_score: 1,
+        value: [10, 20],
+        prior_value: [10, 2],
+        votes: [
+          [10, 20],
+          [10, 20],
+          [10, 20],
+          [10, 20],
+          [10, 2],
+        ],
+      },
+      { path: '__proto__.x', score: 1, prior_score: 1, value: 'kept as data' },
+    ];
+    const scenario = {
+      ...base,
+      next: { ...base.next, jobDurationMs: 0 },
+      fieldScores: { expdoc_2: fields },
+    };
+    const older = await retab(scenario);
+    const metrics = '/v1/workflows/wf_test/experiments/exp_test/metrics';
+    await call(older, 'POST', RUN, { key: 'test-key' });
+    const get = (path: string) => call(older, 'GET', path, { key: 'test-key' });
+
+    const votes = await get(
+      `${metrics}?view=votes&run_id=exprun_new&document_id=expdoc_2&target_path=total_amount`,
+    );
+    expect(votes.body).toMatchObject({ kind: 'votes', target: 'total_amount' });
+    expect(votes.body.rows).toEqual([
+      expect.objectContaining({ consensus: '1,420.00', votes: fields[0]!.votes }),
+    ]);
+    // A list field: a row per item, each with one vote per pass.
+    const items = await get(
+      `${metrics}?view=votes&run_id=exprun_new&document_id=expdoc_2&target_path=line_items.*.unit_price`,
+    );
+    expect(items.body.rows.map((r: { votes: unknown[] }) => r.votes)).toEqual([
+      [10, 10, 10, 10, 10],
+      [20, 20, 20, 20, 2],
+    ]);
+    const unknown = await get(
+      `${metrics}?view=votes&run_id=exprun_new&document_id=expdoc_2&target_path=nope`,
+    );
+    expect(unknown.status).toBe(404);
+
+    const result = await get('/v1/workflows/experiments/runs/exprun_new/results/expdoc_2');
+    expect(result.body.artifact).toEqual({
+      operation: 'extraction',
+      id: 'extr_exprun_new~expdoc_2',
+    });
+    expect(result.body.handle_outputs['output-json-0'].data).toMatchObject({
+      total_amount: '1,420.00',
+      line_items: [{ unit_price: 10 }, { unit_price: 20 }],
+    });
+    const extraction = await get(`/v1/extractions/${encodeURIComponent(result.body.artifact.id)}`);
+    expect(extraction.body.output).toEqual(result.body.handle_outputs['output-json-0'].data);
+    expect(extraction.body.output['__proto__']).toEqual({ x: 'kept as data' });
+    expect(extraction.body.consensus.choices).toHaveLength(5);
+    expect(extraction.body.consensus.choices[4]).toMatchObject({
+      total_amount: '142.00',
+      line_items: [{ unit_price: 10 }, { unit_price: 2 }],
+    });
+    expect(extraction.body.consensus.likelihoods).toMatchObject({ total_amount: 0.6 });
+    const reference = await get(`/v1/extractions/extr_exprun_1~expdoc_2`);
+    expect(reference.body.output).toMatchObject({ total_amount: '1,240.00' });
+
+    // The current API lists the results with the same outputs and artifacts.
+    const current = await retab({ ...scenario, dialect: 'current' });
+    await call(current, 'POST', '/v1/workflows/experiments/runs', {
+      headers: { Authorization: 'Bearer test-key' },
+      body: { experiment_id: 'exp_test', workflow_id: 'wf_test' },
+    });
+    const list = await call(current, 'GET', '/v1/workflows/experiments/results?run_id=exprun_new', {
+      headers: { Authorization: 'Bearer test-key' },
+    });
+    const row = list.body.data.find((r: { document_id: string }) => r.document_id === 'expdoc_2');
+    expect(row.artifact).toEqual(result.body.artifact);
+    expect(row.handle_outputs).toEqual(result.body.handle_outputs);
+  });
+
+  it('fails the value reads a scenario names', async () => {
+    const base = basicScenario();
+    const fake = await retab({
+      ...base,
+      next: { ...base.next, jobDurationMs: 0 },
+      fieldScores: { expdoc_1: [{ path: 'total_amount', score: 0.5, prior_score: 1 }] },
+      valueFaults: {
+        expdoc_1: { reference: 'stale', votes: 503, extraction: 'malformed', result: 404 },
+        expdoc_2: { fields: 500 },
+      },
+    });
+    const metrics = '/v1/workflows/wf_test/experiments/exp_test/metrics';
+    await call(fake, 'POST', RUN, { key: 'test-key' });
+    const get = (path: string) => call(fake, 'GET', path, { key: 'test-key' });
+    const stale = await get(`${metrics}?view=by_document&run_id=exprun_1&document_id=expdoc_1`);
+    expect(stale).toMatchObject({ status: 409, body: { kind: 'stale_metrics' } });
+    const fields = await get(`${metrics}?view=by_document&run_id=exprun_new&document_id=expdoc_1`);
+    expect(fields.status).toBe(200);
+    expect(
+      (await get(`${metrics}?view=by_document&run_id=exprun_new&document_id=expdoc_2`)).status,
+    ).toBe(500);
+    expect(
+      (
+        await get(
+          `${metrics}?view=votes&run_id=exprun_new&document_id=expdoc_1&target_path=total_amount`,
+        )
+      ).status,
+    ).toBe(503);
+    expect((await get('/v1/workflows/experiments/runs/exprun_new/results/expdoc_1')).status).toBe(
+      404,
+    );
+    const malformed = await get('/v1/extractions/extr_exprun_new~expdoc_1');
+    expect(malformed.body.id).toBe(5);
   });
 
   it('answers 404 for jobs when the scenario says so', async () => {

@@ -13,6 +13,11 @@ export interface RecordedRequest {
   at: number;
   /** When its answer was sent, or its connection dropped; undefined while it is in flight. */
   doneAt?: number;
+  /**
+   * The order of the request's arrival and of its answer among all arrivals and answers of the
+   * server: which requests overlapped, even on a virtual clock that stands still meanwhile.
+   */
+  order?: { arrived: number; done?: number };
 }
 
 /** What a handler sees: the recorded request plus the raw body and whether it parsed as JSON. */
@@ -66,19 +71,22 @@ export function isoTime(ms: number): string {
 
 /**
  * The largest number of the requests matching `predicate` that were in flight at the same time,
- * from their arrival (`at`) and answer (`doneAt`) times; a request still in flight counts until
- * now. An answer sent in the same millisecond as another request arrives does not overlap it.
+ * from the order of their arrivals and answers (a virtual clock may stand still while they are
+ * in flight); a request still in flight counts until now. An answer sent before another request
+ * arrives does not overlap it.
  */
 export function maxInFlight(
   requests: readonly RecordedRequest[],
   predicate: (r: RecordedRequest) => boolean = () => true,
 ): number {
   const matching = requests.filter(predicate);
+  const arrived = (r: RecordedRequest) => r.order?.arrived ?? r.at;
+  const done = (r: RecordedRequest) => (r.order ? r.order.done : r.doneAt) ?? Infinity;
   // The most is reached as some request arrives: count the others still open at that instant.
   let max = 0;
   for (const r of matching) {
     const open = matching.filter(
-      (q) => q === r || (q.at <= r.at && (q.doneAt ?? Infinity) > r.at),
+      (q) => q === r || (arrived(q) <= arrived(r) && done(q) > arrived(r)),
     ).length;
     max = Math.max(max, open);
   }
@@ -126,6 +134,8 @@ async function readBody(req: IncomingMessage): Promise<string> {
 export async function startFakeServer(options: FakeServerOptions): Promise<FakeServer> {
   const requests: RecordedRequest[] = [];
   let counter = 0;
+  /** Arrivals and answers, counted: the order in which they happened. */
+  let events = 0;
   let origin = '';
   const clock = options.clock ?? Date.now;
 
@@ -136,6 +146,7 @@ export async function startFakeServer(options: FakeServerOptions): Promise<FakeS
 
   async function serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const at = clock();
+    const order: { arrived: number; done?: number } = { arrived: ++events };
     counter += 1;
     const requestId = options.requestId(counter);
     const url = new URL(req.url ?? '/', origin);
@@ -159,12 +170,15 @@ export async function startFakeServer(options: FakeServerOptions): Promise<FakeS
       headers: flattenHeaders(req),
       body,
       at,
+      order,
     };
     requests.push(recorded);
-    // A fallback for answers that never get sent (the client hung up first).
-    res.once('close', () => {
+    const finish = () => {
       recorded.doneAt ??= clock();
-    });
+      order.done ??= ++events;
+    };
+    // A fallback for answers that never get sent (the client hung up first).
+    res.once('close', finish);
 
     let reply: Reply;
     try {
@@ -177,7 +191,7 @@ export async function startFakeServer(options: FakeServerOptions): Promise<FakeS
     if (reply.delayMs !== undefined && reply.delayMs > 0) await sleep(reply.delayMs);
     if (reply.reset) {
       // The connection dies with no answer: the client cannot know what happened.
-      recorded.doneAt = clock();
+      finish();
       req.socket.destroy();
       return;
     }
@@ -188,7 +202,7 @@ export async function startFakeServer(options: FakeServerOptions): Promise<FakeS
       [options.requestIdHeader]: requestId,
       ...reply.headers,
     });
-    recorded.doneAt = clock();
+    finish();
     res.end(text);
   }
 

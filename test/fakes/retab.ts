@@ -7,14 +7,29 @@ import { seededRandom } from '../../src/random.ts';
 
 export type { RecordedRequest } from './http.ts';
 
-/** One field of a document as `view=by_document` reports it. */
+/**
+ * One field of a document as `view=by_document` reports it for the new run (`score`, `value`)
+ * and for the runs before it (`prior_score`, `prior_value`). Paths name list items `*`: the value
+ * of such a path is the list of the items' values. The same fields make the document's
+ * extraction (output, choices, likelihoods) and its `view=votes` answers.
+ */
 export interface FakeFieldScore {
   path: string;
   score: number | null;
   prior_score: number | null;
   /** Default null. */
   value?: unknown;
+  /** The value in the runs before the new one; default null. */
+  prior_value?: unknown;
+  /** The new run's vote of each pass (n_consensus of them); default: every pass votes `value`. */
+  votes?: unknown[];
 }
+
+/**
+ * Reads about one document that a scenario can make fail: the new run's `by_document` (its
+ * fields), the reference's (an older run's), `view=votes`, the older API's result, the extraction.
+ */
+export type FakeValueRead = 'fields' | 'reference' | 'votes' | 'result' | 'extraction';
 
 export interface FakeDocument {
   id: string;
@@ -106,6 +121,11 @@ export interface RetabScenario {
   fieldScores?: Record<string, FakeFieldScore[]>;
   /** Extra delay of every `view=by_document` answer (default 0): makes parallel reads observable. */
   byDocumentDelayMs?: number;
+  /**
+   * Value reads of a document (by document id) that fail: with an HTTP status, a body that fails
+   * its schema, or (the reference run's `by_document`) the `stale_metrics` answer of an old run.
+   */
+  valueFaults?: Record<string, Partial<Record<FakeValueRead, number | 'malformed' | 'stale'>>>;
   /** Delay added to every response (default 0). */
   latencyMs?: number;
   /** Seeded failures, for the failure-handling tests. */
@@ -113,7 +133,16 @@ export interface RetabScenario {
 }
 
 export type RetabEndpoint =
-  'trigger' | 'job' | 'run' | 'runs' | 'metrics' | 'content' | 'results' | 'experiment';
+  | 'trigger'
+  | 'job'
+  | 'run'
+  | 'runs'
+  | 'metrics'
+  | 'content'
+  | 'results'
+  | 'experiment'
+  | 'result'
+  | 'extraction';
 
 export interface RetabFaults {
   /** Seed of the fault dice (default 1): the same seed fails the same requests. */
@@ -155,6 +184,8 @@ const MALFORMED: Record<RetabEndpoint, unknown> = {
   content: { content: { jobs: 'none' } },
   results: { data: [{ document_id: 5 }], list_metadata: { after: null } },
   experiment: { id: 3 },
+  result: { artifact: { id: 7 } },
+  extraction: { id: null, consensus: { choices: 'none' } },
 };
 
 export interface FakeRetab {
@@ -223,6 +254,34 @@ export function meanScore(scores: Record<string, number | null>): number | null 
   const values = Object.values(scores).filter((v): v is number => v !== null);
   if (values.length === 0) return null;
   return round4(values.reduce((sum, v) => sum + v, 0) / values.length);
+}
+
+/**
+ * Sets the value at a field path (`a.b`, `items.*.price`) in a tree, making what is missing; `*`
+ * spreads a list value over the items. Own keys only: a path may say `__proto__`.
+ */
+function setPath(node: unknown, segments: readonly string[], value: unknown): unknown {
+  const [segment, ...rest] = segments;
+  if (segment === undefined) return value;
+  if (segment === '*') {
+    const list: unknown[] = Array.isArray(node) ? node : [];
+    (Array.isArray(value) ? value : []).forEach((item, i) => {
+      list[i] = setPath(list[i], rest, item);
+    });
+    return list;
+  }
+  const object =
+    typeof node === 'object' && node !== null && !Array.isArray(node)
+      ? (node as Record<string, unknown>)
+      : {};
+  const inner = setPath(Object.hasOwn(object, segment) ? object[segment] : undefined, rest, value);
+  Object.defineProperty(object, segment, {
+    value: inner,
+    enumerable: true,
+    writable: true,
+    configurable: true,
+  });
+  return object;
 }
 
 /** How many of the ascending `times` are at or before `at`. */
@@ -799,8 +858,7 @@ export async function startFakeRetab(
             },
           },
         },
-        handle_outputs: {},
-        artifact: null,
+        ...resultOutputs(run, documentId, job.status === 'completed'),
         attempt: 1,
       };
     });
@@ -850,8 +908,12 @@ export async function startFakeRetab(
 
   function metrics(req: IncomingRequest, now: number): Reply {
     const view = req.query.view ?? 'summary';
-    if (view !== 'summary' && view !== 'by_document') {
-      return validationError(['query', 'view'], "Input should be 'summary' or 'by_document'", view);
+    if (view !== 'summary' && view !== 'by_document' && view !== 'votes') {
+      return validationError(
+        ['query', 'view'],
+        "Input should be 'summary', 'by_document' or 'votes'",
+        view,
+      );
     }
     const runs = allRuns(now);
     const runId = req.query.run_id;
@@ -878,23 +940,37 @@ export async function startFakeRetab(
     }
     const priorDocScore = (id: string): number | null => prior?.scores[id] ?? null;
 
+    if (view === 'votes') return votes(req, run);
     if (view === 'by_document') {
       const documentId = req.query.document_id;
       if (documentId === undefined || !(documentId in run.scores)) {
         return notFound('Document not found in this run');
       }
+      const fault = valueFault(documentId, run.isNew ? 'fields' : 'reference');
+      if (fault === 'stale') return staleMetrics();
+      if (fault !== undefined) return fault;
       const score = run.scores[documentId] ?? null;
       const priorScore = priorDocScore(documentId);
-      const fields = run.isNew ? scenario.fieldScores?.[documentId] : undefined;
+      const fields = scenario.fieldScores?.[documentId];
+      // The runs before the new one answer the fields' prior scores and values.
       const targets =
         fields === undefined
           ? [{ path: 'total_amount', score, prior_score: priorScore, value: null }]
-          : fields.map((f) => ({
-              path: f.path,
-              score: f.score,
-              prior_score: f.prior_score,
-              value: f.value ?? null,
-            }));
+          : fields.map((f) =>
+              run.isNew
+                ? {
+                    path: f.path,
+                    score: f.score,
+                    prior_score: f.prior_score,
+                    value: f.value ?? null,
+                  }
+                : {
+                    path: f.path,
+                    score: f.prior_score,
+                    prior_score: null,
+                    value: f.prior_value ?? null,
+                  },
+            );
       const reply = json(200, {
         experiment_id: scenario.experimentId,
         run_id: run.id,
@@ -930,6 +1006,142 @@ export async function startFakeRetab(
       total_document_count: ids.length,
       aggregate: null,
     });
+  }
+
+  /** The failure a scenario asks of one value read of a document, as an answer to send. */
+  function valueFault(documentId: string, read: FakeValueRead): Reply | 'stale' | undefined {
+    const fault = scenario.valueFaults?.[documentId]?.[read];
+    if (fault === undefined) return undefined;
+    if (fault === 'stale') return 'stale';
+    if (fault === 'malformed')
+      return json(200, {
+        kind: read === 'votes' ? 'votes' : 'by_document',
+        run_id: 5,
+        targets: 'none',
+        rows: 'none',
+        id: 5,
+        artifact: { id: 5 },
+      });
+    return json(fault, { detail: `Injected failure of the ${read} read` });
+  }
+
+  function staleMetrics(): Reply {
+    return json(409, {
+      kind: 'stale_metrics',
+      error: 'stale_metrics',
+      experiment_id: scenario.experimentId,
+      stale_reasons: ['validity_changed'],
+      last_run: { run_id: 'exprun_1' },
+      message: "The run's metrics no longer reflect the experiment's definition",
+    });
+  }
+
+  /** A field's value in a run: the new run's, or the one of the runs before it. */
+  function fieldValue(field: FakeFieldScore, run: RunSnapshot): unknown {
+    return (run.isNew ? field.value : field.prior_value) ?? null;
+  }
+
+  /** What each pass voted for a field in a run: the scenario's votes, or all the same value. */
+  function passVotes(field: FakeFieldScore, run: RunSnapshot): unknown[] {
+    if (run.isNew && field.votes !== undefined) return field.votes;
+    return Array.from({ length: run.nConsensus }, () => fieldValue(field, run));
+  }
+
+  /** `view=votes`: one row per list item (one for a plain field), each with every pass's vote. */
+  function votes(req: IncomingRequest, run: RunSnapshot): Reply {
+    const documentId = req.query.document_id ?? '';
+    const path = req.query.target_path ?? '';
+    const field = scenario.fieldScores?.[documentId]?.find((f) => f.path === path);
+    if (!(documentId in run.scores) || field === undefined) return notFound('Target not found');
+    const fault = valueFault(documentId, 'votes');
+    if (fault === 'stale') return staleMetrics();
+    if (fault !== undefined) return fault;
+    const value = fieldValue(field, run);
+    const passes = passVotes(field, run);
+    const row = (consensus: unknown, voted: unknown[]) => ({
+      consensus,
+      votes: voted,
+      score: run.isNew ? field.score : field.prior_score,
+      row_presence_score: 1,
+      present_voter_count: voted.length,
+      total_voter_count: voted.length,
+    });
+    const rows = path.includes('*')
+      ? (Array.isArray(value) ? value : []).map((item, i) =>
+          row(
+            item,
+            passes.map((pass) => (Array.isArray(pass) ? (pass[i] ?? null) : null)),
+          ),
+        )
+      : [row(value, passes)];
+    return json(200, {
+      run_id: run.id,
+      kind: 'votes',
+      view: 'votes',
+      document: { id: documentId, filename: filenameOf(documentId) },
+      target: path,
+      score: run.isNew ? field.score : field.prior_score,
+      prior_score: run.isNew ? field.prior_score : null,
+      rows,
+    });
+  }
+
+  /** The id of a document's extraction in a run, and back. */
+  const extractionId = (run: RunSnapshot, documentId: string) => `extr_${run.id}~${documentId}`;
+
+  /** What a document's extraction holds in a run: the consensus output, each pass's choice, the agreement. */
+  function extractionOf(run: RunSnapshot, documentId: string) {
+    const output: Record<string, unknown> = {};
+    const likelihoods: Record<string, unknown> = {};
+    const choices = Array.from({ length: run.nConsensus }, () => ({}) as Record<string, unknown>);
+    for (const field of scenario.fieldScores?.[documentId] ?? []) {
+      const segments = field.path.split('.');
+      setPath(output, segments, fieldValue(field, run));
+      setPath(likelihoods, segments, run.isNew ? field.score : field.prior_score);
+      passVotes(field, run).forEach((vote, i) => {
+        const choice = choices[i];
+        if (choice !== undefined) setPath(choice, segments, vote);
+      });
+    }
+    return { output, choices, likelihoods };
+  }
+
+  function extraction(id: string, now: number): Reply {
+    const match = /^extr_(.+?)~(.+)$/.exec(id);
+    const run = match ? findRun(match[1] ?? '', now) : undefined;
+    const documentId = match?.[2] ?? '';
+    if (run === undefined || !(documentId in run.scores)) return notFound('Extraction not found');
+    const fault = valueFault(documentId, 'extraction');
+    if (fault !== undefined && fault !== 'stale') return fault;
+    const { output, choices, likelihoods } = extractionOf(run, documentId);
+    return json(200, {
+      id,
+      file: {
+        id: `file_${documentId}`,
+        filename: filenameOf(documentId),
+        mime_type: 'application/pdf',
+      },
+      model: 'retab-small',
+      json_schema: { type: 'object' },
+      n_consensus: run.nConsensus,
+      instructions: null,
+      output,
+      status: 'completed',
+      error: null,
+      consensus: { choices, likelihoods },
+      created_at: isoTime(run.createdAt),
+    });
+  }
+
+  /** A completed document's artifact and the block's output, as its result carries them. */
+  function resultOutputs(run: RunSnapshot, documentId: string, done: boolean) {
+    if (!done) return { handle_outputs: {}, artifact: null };
+    return {
+      handle_outputs: {
+        'output-json-0': { type: 'json', data: extractionOf(run, documentId).output },
+      },
+      artifact: { operation: 'extraction', id: extractionId(run, documentId) },
+    };
   }
 
   function documentJob(
@@ -989,6 +1201,8 @@ export async function startFakeRetab(
     if (run === undefined) return notFound('Experiment run not found');
     const index = Object.keys(run.scores).indexOf(documentId);
     if (index < 0) return notFound('Document not found in this run');
+    const fault = valueFault(documentId, 'result');
+    if (fault !== undefined && fault !== 'stale') return fault;
     const job = documentJob(run, documentId, index);
     return json(200, {
       run_id: run.id,
@@ -996,7 +1210,7 @@ export async function startFakeRetab(
       lifecycle: { status: job.status },
       timing: { duration_ms: job.duration_ms },
       handle_inputs: job.handle_inputs,
-      artifact: null,
+      ...resultOutputs(run, documentId, job.status === 'completed'),
       error: job.error,
       attempt: 1,
     });
@@ -1077,7 +1291,14 @@ export async function startFakeRetab(
       method: 'GET',
       pattern: '/v1/workflows/experiments/runs/:run/results/:doc',
       dialect: 'older',
+      endpoint: 'result',
       handler: (_req, p, now) => documentResult(p.run ?? '', p.doc ?? '', now),
+    },
+    {
+      method: 'GET',
+      pattern: '/v1/extractions/:id',
+      endpoint: 'extraction',
+      handler: (_req, p, now) => extraction(p.id ?? '', now),
     },
     {
       method: 'GET',

@@ -8,7 +8,7 @@ import type { TestContext } from 'vitest';
 import { errorMessage } from '../../src/errors.js';
 import { emptyEvidence } from '../../src/gate/evidence.js';
 import { assembleReport } from '../../src/report/assemble.js';
-import { readSettings, type Settings } from '../../src/inputs.js';
+import { readSettings, valuesHiddenBy, type Settings } from '../../src/inputs.js';
 import type { Report } from '../../src/report/model.js';
 import { createRetabClient } from '../../src/retab/client.js';
 import type { Dialect } from '../../src/retab/routes.js';
@@ -97,6 +97,8 @@ export interface InProcessOptions {
   inputs?: Record<string, string>;
   /** The workflow is cancelled (the runner's SIGINT) once the clock has run this long. */
   cancelAfterMs?: number;
+  /** The event's `repository.private`, for `show-values: auto` (default: the event does not say). */
+  repositoryPrivate?: boolean;
 }
 
 export interface InProcessGate {
@@ -136,7 +138,9 @@ export async function gateInProcess(
   const evidence = emptyEvidence();
   const deps = { client, ...clock, log: write, signal: workflow.signal, attempt: ATTEMPT };
   // As src/main.ts does: a failure to gather is the report's error, the verdict `error`.
-  const error = await gatherEvidence(settings, deps, evidence).then(
+  const valuesHidden = valuesHiddenBy(settings.showValues, options.repositoryPrivate);
+  const readValues = valuesHidden === undefined;
+  const error = await gatherEvidence({ ...settings, readValues }, deps, evidence).then(
     () => undefined,
     (thrown: unknown) => errorMessage(thrown),
   );
@@ -147,6 +151,7 @@ export async function gateInProcess(
     pullRequest: undefined,
     mergeGroup: undefined,
     startedAt: new Date(CLOCK_START).toISOString(),
+    valuesHidden,
   });
   expectKeyOnlyInHeader(ctx.expect, retab.requests);
   const readable = { log: log.join('\n'), report: JSON.stringify(report) };
