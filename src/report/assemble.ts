@@ -198,7 +198,8 @@ function fieldChanges(
       ...(withValues && values ? { values: fieldValues(f, values) } : {}),
     }));
     const noValue = shown.every(
-      (f) => f.values && !f.values.reference && !f.values.current && !f.values.votes,
+      (f) =>
+        f.values?.reference === undefined && f.values?.current === undefined && !f.values?.votes,
     );
     const cannot = unreadable
       ? 'fields'

@@ -126,8 +126,13 @@ async function readDocument(r: DocumentRead, deps: RetabDeps): Promise<DocumentF
   if (extractionRead) {
     const extraction = await extractionRead;
     budget -= extraction.reads;
-    if (extraction.failure) unavailable.push(`the extraction (${extraction.failure})`);
     fillFromExtraction(values, shown, disputed, extraction);
+    if (extraction.failure) {
+      unavailable.push(`the extraction (${extraction.failure})`);
+      // Its votes were asked for: say so where the budget cannot ask again.
+      const left = disputed.filter((f) => !values.votes.has(f.path)).slice(Math.max(0, budget));
+      for (const field of left) values.votes.set(field.path, 'unavailable');
+    }
   }
   const toAsk = disputed.filter((f) => !values.votes.has(f.path)).slice(0, Math.max(0, budget));
   const votes = await Promise.all(

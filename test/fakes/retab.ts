@@ -121,6 +121,8 @@ export interface RetabScenario {
   fieldScores?: Record<string, FakeFieldScore[]>;
   /** Extra delay of every `view=by_document` answer (default 0): makes parallel reads observable. */
   byDocumentDelayMs?: number;
+  /** `view=by_document` targets carry no `value` (a server from before values were served). */
+  byDocumentWithoutValues?: boolean;
   /**
    * Value reads of a document (by document id) that fail: with an HTTP status, a body that fails
    * its schema, or (the reference run's `by_document`) the `stale_metrics` answer of an old run.
@@ -971,6 +973,9 @@ export async function startFakeRetab(
                     value: f.prior_value ?? null,
                   },
             );
+      if (scenario.byDocumentWithoutValues) {
+        for (const target of targets) delete (target as { value?: unknown }).value;
+      }
       const reply = json(200, {
         experiment_id: scenario.experimentId,
         run_id: run.id,
