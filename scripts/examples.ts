@@ -20,7 +20,7 @@ import {
   exampleRegressionScenario,
   examplePassScenario,
 } from '../test/fakes/scenarios.ts';
-import { DEFAULT_ENTRY, REPO_ROOT, runAction } from '../test/harness/run-action.ts';
+import { DEFAULT_ENTRY, REPO_ROOT, defaultEvent, runAction } from '../test/harness/run-action.ts';
 
 const EXAMPLES_DIR = join(REPO_ROOT, 'docs', 'examples');
 
@@ -35,6 +35,8 @@ interface Example {
   inputs: Record<string, string>;
   /** The verdict output the scenario must produce: a guard against a scenario gone stale. */
   verdict: 'pass' | 'regression' | 'error';
+  /** The event says the repository is private: `show-values: auto` shows extracted values. */
+  privateRepository?: boolean;
   /**
    * Run with no other example at the same time. The fakes all live in this process: the fake
    * Retab's answers for 10,000 documents hold its event loop for seconds, long enough for the
@@ -57,10 +59,11 @@ const EXAMPLES: Example[] = [
     name: 'regression',
     title: 'a regression, with the fields that fell',
     about:
-      'One invoice loses 30 points while the score moves less than `max-drop`; `max-document-drop: 0.10` fails the check, and the fields that fell inside that invoice are listed.',
+      'One invoice loses 30 points while the score moves less than `max-drop`; `max-document-drop: 0.10` fails the check, and the fields that fell inside that invoice are listed. The repository is private, so under the default `show-values: auto` each field shows what the reference run and this run extracted, and what the five passes voted where they disagreed.',
     scenario: exampleRegressionScenario,
     inputs: { 'max-drop': '0.02', 'max-document-drop': '0.10' },
     verdict: 'regression',
+    privateRepository: true,
   },
   {
     name: 'error',
@@ -130,6 +133,7 @@ async function generate(example: Example): Promise<string> {
         ...example.inputs,
       },
       eventName: 'pull_request',
+      ...(example.privateRepository ? { event: privateEvent() } : {}),
       githubApiUrl: github.url,
       repository: DEMO.repository,
     });
@@ -153,6 +157,12 @@ async function generate(example: Example): Promise<string> {
   } finally {
     await Promise.all([retab.close(), github.close()]);
   }
+}
+
+/** The pull-request event of the other examples, from a private repository. */
+function privateEvent(): unknown {
+  const event = defaultEvent('pull_request', DEMO.repository) as { repository: object };
+  return { ...event, repository: { ...event.repository, private: true } };
 }
 
 async function main(): Promise<number> {

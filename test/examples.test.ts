@@ -33,8 +33,14 @@ const EXPECTED: Record<string, Expected> = {
   },
   'regression.md': {
     mark: '❌',
-    shows: ['Why it failed', 'What fell inside regressed documents', '6 fields fell'],
-    plainText: ['line_items[3].unit_price'],
+    shows: [
+      'Why it failed',
+      'What fell inside regressed documents',
+      '6 fields fell',
+      'Values (reference → current)',
+      '| total_amount | 1.000 | 0.400 | 1,240.00 → 1,420.00 | 1,420.00 ×3 · 142.00 ×2 |',
+    ],
+    plainText: ['line_items.*.unit_price', '[12.5,8,14] → [12.5,8,140]'],
     mermaid: true,
     documents: true,
   },

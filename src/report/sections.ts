@@ -185,11 +185,11 @@ function hasValues(change: FieldChanges): boolean {
 
 function valuesHiddenLine(why: ValuesHidden): string {
   const because = {
-    off: '`show-values` is false',
-    public: 'the repository is public (`show-values: auto`)',
-    unknown: 'the event does not say whether the repository is private (`show-values: auto`)',
+    off: ' (`show-values: false`)',
+    public: ': the repository is public (`show-values: auto`)',
+    unknown: ': the event does not say whether the repository is private (`show-values: auto`)',
   }[why];
-  return `_Extracted values are hidden: ${because}. Set \`show-values: true\` to show the reference and current value of each field that fell, and the passes' votes._`;
+  return `_Extracted values are hidden${because}; \`show-values: true\` shows them._`;
 }
 
 /** "reference → current", and the votes when the passes disagreed. */

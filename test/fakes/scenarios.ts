@@ -216,7 +216,8 @@ const REGRESSED_DOCUMENT = 'expdoc_6';
 /**
  * A regression with field diffs: one invoice (a handwritten total) loses 30 points while three
  * others gain 3; the score moves by less than `max-drop`, but `max-document-drop: 0.10` catches
- * the one document, and its per-field scores show six fields falling.
+ * the one document, and its per-field scores show six fields falling, with what both runs
+ * extracted in them and, where the five passes disagreed, what they voted.
  */
 export function exampleRegressionScenario(): RetabScenario {
   const documents = invoiceDocuments(12).map((d) =>
@@ -226,6 +227,8 @@ export function exampleRegressionScenario(): RetabScenario {
   );
   const base = EXAMPLE_SCORES;
   const previous = moved(base, [1, 1, 1, 0, 0, 5, 0, 1, 0, 1, 1, 1]);
+  /** Five passes: `a` three times, `b` twice. */
+  const split = (a: unknown, b: unknown) => [a, b, a, b, a];
   return {
     ...exampleScenario(
       documents,
@@ -245,16 +248,70 @@ export function exampleRegressionScenario(): RetabScenario {
     ),
     fieldScores: {
       [REGRESSED_DOCUMENT]: [
-        { path: 'total_amount', score: 0.2, prior_score: 1 },
-        { path: 'line_items[3].unit_price', score: 0.4, prior_score: 0.8 },
-        { path: 'line_items[3].amount', score: 0.4, prior_score: 0.8 },
-        { path: 'tax.amount', score: 0.6, prior_score: 1 },
-        { path: 'subtotal', score: 0.6, prior_score: 0.8 },
-        { path: 'due_date', score: 0.8, prior_score: 1 },
-        { path: 'invoice_number', score: 1, prior_score: 1 },
-        { path: 'vendor.name', score: 1, prior_score: 1 },
-        { path: 'vendor.tax_id', score: 0.8, prior_score: 0.8 },
-        { path: 'currency', score: 1, prior_score: 1 },
+        {
+          path: 'total_amount',
+          score: 0.4,
+          prior_score: 1,
+          value: '1,420.00',
+          prior_value: '1,240.00',
+          votes: split('1,420.00', '142.00'),
+        },
+        {
+          path: 'line_items.*.unit_price',
+          score: 0.4,
+          prior_score: 0.8,
+          value: [12.5, 8, 140],
+          prior_value: [12.5, 8, 14],
+          votes: split([12.5, 8, 140], [12.5, 8, 14]),
+        },
+        {
+          path: 'line_items.*.amount',
+          score: 0.4,
+          prior_score: 0.8,
+          value: [25, 16, 140],
+          prior_value: [25, 16, 14],
+          votes: split([25, 16, 140], [25, 16, 14]),
+        },
+        {
+          path: 'tax.amount',
+          score: 0.6,
+          prior_score: 1,
+          value: '113.60',
+          prior_value: '99.20',
+          votes: split('113.60', '99.20'),
+        },
+        {
+          path: 'subtotal',
+          score: 0.6,
+          prior_score: 0.8,
+          value: '1,306.40',
+          prior_value: '1,140.80',
+          votes: split('1,306.40', '1,140.80'),
+        },
+        {
+          path: 'due_date',
+          score: 0.8,
+          prior_score: 1,
+          value: '2026-07-15',
+          prior_value: '2026-07-15',
+          votes: ['2026-07-15', '2026-07-15', '2026-07-15', '2026-07-16', '2026-07-15'],
+        },
+        {
+          path: 'invoice_number',
+          score: 1,
+          prior_score: 1,
+          value: 'INV-2026-006',
+          prior_value: 'INV-2026-006',
+        },
+        { path: 'vendor.name', score: 1, prior_score: 1, value: 'Hooli', prior_value: 'Hooli' },
+        {
+          path: 'vendor.tax_id',
+          score: 0.8,
+          prior_score: 0.8,
+          value: 'DE811907980',
+          prior_value: 'DE811907980',
+        },
+        { path: 'currency', score: 1, prior_score: 1, value: 'EUR', prior_value: 'EUR' },
       ],
     },
   };

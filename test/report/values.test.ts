@@ -131,7 +131,7 @@ describe('values in the comment', () => {
     expect(JSON.stringify(hidden)).not.toContain('"values"');
     const body = renderComment(hidden);
     expect(body).toContain(
-      '_Extracted values are hidden: the repository is public (`show-values: auto`). Set `show-values: true`',
+      '_Extracted values are hidden: the repository is public (`show-values: auto`); `show-values: true` shows them._',
     );
     expect(body).not.toContain('octocat please review');
     expect(body).not.toContain('→');
