@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startFakeGitHub } from '../test/fakes/github.ts';
 import type { RecordedRequest } from '../test/fakes/http.ts';
-import { startFakeRetab } from '../test/fakes/retab.ts';
+import { startFakeRetab, type RetabScenario } from '../test/fakes/retab.ts';
 import { invoiceDocuments, scoresOf } from '../test/fakes/scenarios.ts';
 import { DEFAULT_ENTRY, runAction } from '../test/harness/run-action.ts';
 import { startDelayProxy } from './delay-proxy.ts';
@@ -58,15 +58,25 @@ function describe(request: RecordedRequest, zero: number): string {
   return `${request.method} ${request.path} +${request.at - zero} ms`;
 }
 
+/** Another situation than the usual pass: a change of the fake's scenario, more inputs. */
+export interface OverheadVariant {
+  scenario?: (scenario: RetabScenario) => RetabScenario;
+  /** Over the usual inputs. */
+  inputs?: Record<string, string>;
+  /** The event's payload (default: the harness's pull request). */
+  event?: unknown;
+}
+
 /** One run of the action on `documents` documents whose run takes `jobMs`. */
 export async function measureOverhead(
   documents: number,
   jobMs: number,
   latencyMs: number,
   entry = DEFAULT_ENTRY,
+  variant: OverheadVariant = {},
 ): Promise<OverheadResult> {
   const { docs, base, next } = scenarioScores(documents);
-  const retab = await startFakeRetab({
+  const usual: RetabScenario = {
     apiKey: API_KEY,
     workflowId: 'wf_bench',
     experimentId: 'exp_bench',
@@ -76,7 +86,8 @@ export async function measureOverhead(
     ],
     next: { definitionFingerprint: 'fp_next', scores: next, jobDurationMs: jobMs },
     latencyMs,
-  });
+  };
+  const retab = await startFakeRetab(variant.scenario?.(usual) ?? usual);
   const github = await startFakeGitHub({
     token: GITHUB_TOKEN,
     comments: [
@@ -97,7 +108,9 @@ export async function measureOverhead(
         'api-base-url': retab.url,
         'github-token': GITHUB_TOKEN,
         'max-drop': '0.02',
+        ...variant.inputs,
       },
+      ...(variant.event === undefined ? {} : { event: variant.event }),
       githubApiUrl: proxy.url,
       entry,
       env: {
@@ -112,7 +125,12 @@ export async function measureOverhead(
     });
     const exitedAt = spawnedAt + run.durationMs;
     const all = [...retab.requests, ...github.requests].sort((a, b) => a.at - b.at);
-    const trigger = retab.requests.find((r) => r.method === 'POST' && r.path.endsWith('/run'));
+    // The older API's trigger, or the current one's.
+    const trigger = retab.requests.find(
+      (r) =>
+        r.method === 'POST' &&
+        (r.path.endsWith('/run') || r.path === '/v1/workflows/experiments/runs'),
+    );
     if (trigger === undefined || run.outputs.verdict === undefined) {
       throw new Error(`the action did not run through:\n${run.stdout}\n${run.stderr}`);
     }

@@ -11,7 +11,7 @@
 //    false failures when nothing changed, detection when the scores really fell. Also writes
 //    bench/NOISE-TABLE.md, the compact table for the README.
 import { spawn } from 'node:child_process';
-import { readdir, stat, writeFile } from 'node:fs/promises';
+import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { arch, cpus, platform, release, totalmem } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { DEFAULT_ENTRY, REPO_ROOT } from '../test/harness/run-action.ts';
@@ -577,9 +577,19 @@ export async function main(args: readonly string[]): Promise<number> {
     return 0;
   }
   const path = join(REPO_ROOT, 'bench', 'RESULTS.md');
-  await writeFile(path, renderResults(table, missed, Date.now() - started));
+  const kept = keptSections(await readFile(path, 'utf8').catch(() => ''));
+  await writeFile(path, renderResults(table, missed, Date.now() - started) + kept);
   log(`Wrote ${relative(process.cwd(), path)} in ${((Date.now() - started) / 1000).toFixed(0)} s.`);
   return 0;
+}
+
+/**
+ * The sections other bench scripts wrote into RESULTS.md (`<!-- bench:name -->` … `<!-- /bench:name -->`,
+ * e.g. bench/values.ts), kept as they are at the end.
+ */
+function keptSections(text: string): string {
+  const sections = [...text.matchAll(/<!-- bench:([\w-]+) -->[\s\S]*?<!-- \/bench:\1 -->/g)];
+  return sections.map((m) => `\n${m[0]}\n`).join('');
 }
 
 function renderResults(table: string, missed: readonly string[], tookMs: number): string {

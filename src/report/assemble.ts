@@ -248,6 +248,9 @@ function distinctVotes(votes: readonly unknown[] | undefined): Partial<FieldValu
   };
 }
 
+/** Lengths are counted up to this (the report's largest count). */
+const VALUE_LENGTH_MAX = 10_000_000;
+
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 
 /**
@@ -264,7 +267,8 @@ export function extractedValue(value: unknown): ExtractedValue {
   let text = '';
   for (const char of full) {
     if (length < VALUE_KEPT) text += char;
-    length++;
+    // The schema's largest count: a longer value says so much.
+    if (++length === VALUE_LENGTH_MAX) break;
   }
   return { text, length };
 }
