@@ -28,18 +28,22 @@ export class RetabApiError extends Error {
   readonly status: number | undefined;
   readonly requestId: string | undefined;
   readonly kind: 'http' | 'network' | 'malformed';
+  /** What the server said of an HTTP failure (its `detail`), on one line. */
+  readonly detail: string | undefined;
   constructor(
     message: string,
     call: string,
     status: number | undefined,
     requestId: string | undefined,
     kind: 'http' | 'network' | 'malformed',
+    detail?: string,
   ) {
     super(message);
     this.call = call;
     this.status = status;
     this.requestId = requestId;
     this.kind = kind;
+    this.detail = detail;
   }
 }
 
@@ -172,12 +176,14 @@ export function createRetabClient(options: RetabClientOptions) {
         // Some error statuses carry an answer (no_metrics); any other body is a plain failure.
         const answer = o.acceptStatus?.(status) ? schema.safeParse(safeJson(text)) : undefined;
         if (answer?.success) return { status, requestId, data: answer.data };
+        const detail = describeErrorBody(text, known.ErrorBody);
         failure = new RetabApiError(
-          `Retab ${name} failed: HTTP ${status} (x-request-id ${requestId ?? 'none'}): ${describeErrorBody(text, known.ErrorBody)}`,
+          `Retab ${name} failed: HTTP ${status} (x-request-id ${requestId ?? 'none'}): ${detail}`,
           name,
           status,
           requestId,
           'http',
+          detail,
         );
       }
       const retryable = o.retryOn(status);
@@ -257,14 +263,20 @@ export function createRetabClient(options: RetabClientOptions) {
         return { dialect, page: older.value };
       }
       const failures = [current.reason, older.reason];
-      const notFound = failures.every((f) => f instanceof RetabApiError && f.status === 404);
-      if (!notFound) {
-        // Something else went wrong (the key, the network, a malformed answer): say that.
+      // Neither route is there: each list answered 404, or one did and the other refused the
+      // request (a server of one API may refuse the other's header: 401, not 404). Anything
+      // else (the key refused on both, the network, a malformed answer): say that instead.
+      const refused = failures.filter(
+        (f): f is RetabApiError =>
+          f instanceof RetabApiError && f.status !== undefined && f.status >= 400 && f.status < 500,
+      );
+      if (refused.length < failures.length || !refused.some((f) => f.status === 404)) {
         throw failures.find((f) => !(f instanceof RetabApiError && f.status === 404));
       }
-      const tried = failures.map(
+      const tried = refused.map(
         (f) =>
-          `${(f as RetabApiError).call} answered HTTP 404 (x-request-id ${(f as RetabApiError).requestId ?? 'none'})`,
+          `${f.call} answered HTTP ${f.status} (x-request-id ${f.requestId ?? 'none'})` +
+          (f.status === 404 || !f.detail ? '' : `: ${f.detail}`),
       );
       throw new RetabApiError(
         `Retab at ${options.baseUrl} speaks neither of the APIs this gate knows: ${tried.join('; ')}. ` +
