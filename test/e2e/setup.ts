@@ -1,6 +1,6 @@
 // Shared plumbing of the end-to-end tests: fresh fakes per test, the bundled action run against
 // them, and the checks that hold for every run (the API key never leaks, it travels only in the
-// Api-Key header).
+// header of the API the fake Retab speaks).
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -23,13 +23,16 @@ import {
 export {
   API_KEY,
   BASE,
+  CONTENT_PATH,
   CURRENT_RUNS_PATH,
+  DIALECTS,
   DOCS,
   DROP,
   EXPERIMENT_ID,
   METRICS_PATH,
   NEW_JOB,
   NEW_RUN,
+  ROUTES_OF,
   RUNS_PATH,
   TRIGGER_PATH,
   WORKFLOW_ID,
@@ -111,7 +114,8 @@ export interface GateOptions {
 
 /**
  * Runs dist/index.js against the fakes with the usual inputs (overridden by `inputs`), then
- * checks what must hold for every run: the key leaked nowhere and went only in the Api-Key header.
+ * checks what must hold for every run: the key leaked nowhere and went only in the header of the
+ * API the fake Retab speaks.
  */
 export async function gate(
   ctx: TestContext,
@@ -141,7 +145,7 @@ export async function gate(
   const result: GateRun = { ...run, reportText };
   // The test's own expect: tests run concurrently.
   expectKeyHidden(ctx.expect, result, fakes);
-  expectKeyOnlyInHeader(ctx.expect, fakes.retab.requests);
+  expectKeyOnlyInHeader(ctx.expect, fakes.retab);
   return result;
 }
 

@@ -160,6 +160,8 @@ const MALFORMED: Record<RetabEndpoint, unknown> = {
 export interface FakeRetab {
   /** http://127.0.0.1:PORT */
   url: string;
+  /** The API it speaks (`scenario.dialect`). */
+  dialect: 'older' | 'current';
   requests: RecordedRequest[];
   /** How many runs the trigger really created. */
   createdRuns(): number;
@@ -1196,6 +1198,7 @@ export async function startFakeRetab(
 
   return {
     url: server.url,
+    dialect,
     requests: server.requests,
     createdRuns: () => newRuns.length,
     cancelled: () => [...cancelledIds],

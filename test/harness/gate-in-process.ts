@@ -62,7 +62,13 @@ export async function startRetabOnClock(
 export function clientOnClock(
   retab: FakeRetab,
   clock: VirtualClock,
-  options: { signal?: AbortSignal; onRetry?: (message: string) => void; dialect?: Dialect } = {},
+  options: {
+    signal?: AbortSignal;
+    onRetry?: (message: string) => void;
+    dialect?: Dialect;
+    /** Default: the fake's URL. */
+    baseUrl?: string;
+  } = {},
 ) {
   return createRetabClient({
     baseUrl: retab.url,
@@ -75,12 +81,16 @@ export function clientOnClock(
 }
 
 /** The usual inputs of a gate against the fake; `api-base-url` is added. */
-function settingsFor(retab: FakeRetab, inputs: Record<string, string> = {}): Settings {
+function settingsFor(
+  retab: FakeRetab,
+  inputs: Record<string, string> = {},
+  basePath = '',
+): Settings {
   const all: Record<string, string> = {
     'api-key': API_KEY,
     'workflow-id': WORKFLOW_ID,
     'experiment-id': EXPERIMENT_ID,
-    'api-base-url': retab.url,
+    'api-base-url': retab.url + basePath,
     ...inputs,
   };
   const settings = readSettings((name) => all[name] ?? '');
@@ -97,6 +107,8 @@ export interface InProcessOptions {
   inputs?: Record<string, string>;
   /** The workflow is cancelled (the runner's SIGINT) once the clock has run this long. */
   cancelAfterMs?: number;
+  /** Added to the fake's URL in `api-base-url`: a path where it serves nothing. */
+  basePath?: string;
 }
 
 export interface InProcessGate {
@@ -111,8 +123,8 @@ export interface InProcessGate {
 
 /**
  * One gate, as src/main.ts runs it up to the report: the history, the trigger, the wait, the reads,
- * the verdict. Checks what must hold for every run: the key went in the Api-Key header only, and
- * is in no log line, error or report.
+ * the verdict. Checks what must hold for every run: the key went only in the header of the API the
+ * fake speaks, and is in no log line, error or report.
  */
 export async function gateInProcess(
   ctx: TestContext,
@@ -129,10 +141,14 @@ export async function gateInProcess(
     },
   };
   const retab = await startRetabOnClock(ctx, clock, options.scenario);
-  const settings = settingsFor(retab, options.inputs);
+  const settings = settingsFor(retab, options.inputs, options.basePath);
   const log: string[] = [];
   const write = (message: string) => void log.push(message);
-  const client = clientOnClock(retab, clock, { signal: workflow.signal, onRetry: write });
+  const client = clientOnClock(retab, clock, {
+    signal: workflow.signal,
+    onRetry: write,
+    baseUrl: settings.apiBaseUrl,
+  });
   const evidence = emptyEvidence();
   const deps = { client, ...clock, log: write, signal: workflow.signal, attempt: ATTEMPT };
   // As src/main.ts does: a failure to gather is the report's error, the verdict `error`.
@@ -148,7 +164,7 @@ export async function gateInProcess(
     mergeGroup: undefined,
     startedAt: new Date(CLOCK_START).toISOString(),
   });
-  expectKeyOnlyInHeader(ctx.expect, retab.requests);
+  expectKeyOnlyInHeader(ctx.expect, retab);
   const readable = { log: log.join('\n'), report: JSON.stringify(report) };
   for (const [place, text] of Object.entries(readable)) {
     ctx.expect(text.includes(API_KEY), `the API key appears in the ${place}`).toBe(false);
