@@ -423,6 +423,11 @@ describe.each(DIALECTS)('the %s API', (dialect) => {
       expect(ours!.headers['idempotency-key']).not.toBe(FIRST_KEY);
       expect(ours!.at - refused!.at).toBeGreaterThanOrEqual(30_000);
       expect(gate.log.some((line) => line.includes('HTTP 409'))).toBe(true);
+      expect(gate.log).toContainEqual(
+        expect.stringMatching(
+          /^Run exprun_other of experiment exp_test is (queued|running): waiting for it to end /,
+        ),
+      );
       expect(gate.log).toContain("Run exprun_other ended 'completed'; starting ours.");
       expect(gate.retab.cancelled()).toEqual([]);
       expect(gate.report.run?.id).toBe(NEW_RUN);
