@@ -18,12 +18,12 @@ import {
   errorLines,
   expectKeyOnlyInHeader,
   gate,
-  GITHUB_TOKEN,
   markedComments,
   next,
   ROUTES_OF,
   scenario,
   startFakes,
+  usualInputs,
   warningLines,
 } from './setup.ts';
 
@@ -59,13 +59,7 @@ describe.concurrent('the run is cancelled when the gate stops following it', () 
       );
       let child: ChildProcess | undefined;
       const running = runAction({
-        inputs: {
-          'api-key': API_KEY,
-          'workflow-id': 'wf_test',
-          'experiment-id': 'exp_test',
-          'api-base-url': fakes.retab.url,
-          'github-token': GITHUB_TOKEN,
-        },
+        inputs: usualInputs(fakes),
         githubApiUrl: fakes.github.url,
         onSpawn: (c) => (child = c),
       });
@@ -152,14 +146,7 @@ describe.concurrent('bad inputs: one error naming the input, before any request'
   test.for(CASES)('%o', async ([bad, name], ctx) => {
     const fakes = await startFakes(ctx);
     const run = await runAction({
-      inputs: {
-        'api-key': API_KEY,
-        'workflow-id': 'wf_test',
-        'experiment-id': 'exp_test',
-        'api-base-url': fakes.retab.url,
-        'github-token': GITHUB_TOKEN,
-        ...bad,
-      },
+      inputs: usualInputs(fakes, bad),
       githubApiUrl: fakes.github.url,
     });
     expect(run.code).toBe(1);

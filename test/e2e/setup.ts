@@ -112,6 +112,18 @@ export interface GateOptions {
   env?: Record<string, string>;
 }
 
+/** The inputs of a gate against the fakes, `inputs` over them. */
+export function usualInputs(fakes: Fakes, inputs: Record<string, string> = {}) {
+  return {
+    'api-key': API_KEY,
+    'workflow-id': WORKFLOW_ID,
+    'experiment-id': EXPERIMENT_ID,
+    'api-base-url': fakes.retab.url,
+    'github-token': GITHUB_TOKEN,
+    ...inputs,
+  };
+}
+
 /**
  * Runs dist/index.js against the fakes with the usual inputs (overridden by `inputs`), then
  * checks what must hold for every run: the key leaked nowhere and went only in the header of the
@@ -126,14 +138,7 @@ export async function gate(
   const runnerTemp = await mkdtemp(join(tmpdir(), 'experiment-gate-e2e-'));
   own(ctx, () => rm(runnerTemp, { recursive: true, force: true }));
   const run = await runAction({
-    inputs: {
-      'api-key': API_KEY,
-      'workflow-id': WORKFLOW_ID,
-      'experiment-id': EXPERIMENT_ID,
-      'api-base-url': fakes.retab.url,
-      'github-token': GITHUB_TOKEN,
-      ...opts.inputs,
-    },
+    inputs: usualInputs(fakes, opts.inputs),
     eventName: opts.eventName ?? 'pull_request',
     ...(opts.event === undefined ? {} : { event: opts.event }),
     githubApiUrl: fakes.github.url,

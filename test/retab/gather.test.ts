@@ -4,7 +4,7 @@
 // the requests that reached it. Every case that depends on the API runs against both of Retab's
 // APIs (the older routes and the current ones); the few that exist on one API only say so.
 import { describe, expect, test } from 'vitest';
-import type { FakeRetab, RetabEndpoint } from '../fakes/retab.ts';
+import type { FakeRetab, RetabEndpoint, RetabScenario } from '../fakes/retab.ts';
 import { ATTEMPT, gateInProcess, idempotencyKey } from '../harness/gate-in-process.ts';
 import {
   BASE,
@@ -177,12 +177,13 @@ describe.each(DIALECTS)('the %s API', (dialect) => {
   });
 
   describe('the history, read before anything is paid for', () => {
+    /** The run list two runs a page (the older API in its paged envelope). */
+    const paged = (overrides: Partial<RetabScenario>) =>
+      scenario({ dialect, listEnvelope: 'data', pageSize: 2, ...overrides });
+
     test('baseline: a run five back is found by following the pages of the run list', async (ctx) => {
       const gate = await gateInProcess(ctx, {
-        scenario: scenario({
-          dialect,
-          listEnvelope: 'data',
-          pageSize: 2,
+        scenario: paged({
           history: [
             history('exprun_1', 'fp_target', FLAT_80),
             ...[2, 3, 4, 5, 6].map((n) => history(`exprun_${n}`, `fp_other_${n}`, BASE)),
@@ -204,10 +205,7 @@ describe.each(DIALECTS)('the %s API', (dialect) => {
 
     test('without a baseline fingerprint only the first page is read', async (ctx) => {
       const gate = await gateInProcess(ctx, {
-        scenario: scenario({
-          dialect,
-          listEnvelope: 'data',
-          pageSize: 2,
+        scenario: paged({
           history: [1, 2, 3, 4, 5].map((n) => history(`exprun_${n}`, `fp_${n}`, BASE)),
         }),
       });
@@ -381,17 +379,19 @@ describe.each(DIALECTS)('the %s API', (dialect) => {
   });
 
   describe('a run in flight, started by someone else: waited for, never cancelled', () => {
-    test('seen in the history: waited for, then ours starts with a new Idempotency-Key', async (ctx) => {
-      const gate = await gateInProcess(ctx, {
-        scenario: scenario({
-          dialect,
-          history: [
-            history('exprun_1', 'fp_base', BASE),
-            history('exprun_2', 'fp_other', FLAT_80, { runningForMs: 40_000 }),
-          ],
-          next: next(DROP),
-        }),
+    /** exprun_2, started by someone else, ends `runningForMs` after the gate starts. */
+    const inFlight = (runningForMs: number, values: readonly number[] = BASE) =>
+      scenario({
+        dialect,
+        history: [
+          history('exprun_1', 'fp_base', BASE),
+          history('exprun_2', 'fp_other', values, { runningForMs }),
+        ],
+        next: next(DROP),
       });
+
+    test('seen in the history: waited for, then ours starts with a new Idempotency-Key', async (ctx) => {
+      const gate = await gateInProcess(ctx, { scenario: inFlight(40_000, FLAT_80) });
       expect(gate.log).toContain(
         'Run exprun_2 of experiment exp_test is running: waiting for it to end before starting ' +
           "a new run (at most 1800 s, input 'timeout'). It is not cancelled: the gate cancels only " +
@@ -437,13 +437,7 @@ describe.each(DIALECTS)('the %s API', (dialect) => {
 
     test('still in flight at the timeout: an error, nothing started, the run left as it is', async (ctx) => {
       const gate = await gateInProcess(ctx, {
-        scenario: scenario({
-          dialect,
-          history: [
-            history('exprun_1', 'fp_base', BASE),
-            history('exprun_2', 'fp_other', BASE, { runningForMs: 120_000 }),
-          ],
-        }),
+        scenario: inFlight(120_000),
         inputs: { timeout: '30s' },
       });
       expect(gate.verdict).toBe('error');
