@@ -25,6 +25,7 @@ import {
 
 export { idempotencyKey };
 export { renderComment, renderSummary } from '../../src/report/markdown.js';
+export { parseReport } from '../../src/report/schema.js';
 
 /** When every virtual clock starts. */
 const CLOCK_START = Date.parse('2026-05-18T09:00:00.000Z');
