@@ -71,7 +71,7 @@ export function renderHeadline(report: Report): string {
   if (run) {
     about.push(
       run.reused
-        ? `run ${code(run.id)} (reused: Retab says it already measured this configuration and these documents, so no new run was started${run.createdAt ? `; it ran ${escapeText(formatTime(run.createdAt), 40)}` : ''})`
+        ? `run ${code(run.id)} (reused: Retab says it already measured this configuration and these documents, so no new run was started${run.createdAt && formatTime(run.createdAt) ? `; it ran ${formatTime(run.createdAt)}` : ''})`
         : `run ${code(run.id)}`,
     );
     if (run.documentCount !== undefined) about.push(plural(run.documentCount, 'document'));
