@@ -19,6 +19,8 @@ export const INPUT = {
   mode: 'mode',
   report: 'report',
   baselineFile: 'baseline-file',
+  spec: 'spec',
+  reuse: 'reuse',
 } as const;
 
 export const OUTPUT = {
@@ -36,6 +38,7 @@ export const OUTPUT = {
   deltaHigh: 'delta-high',
   fingerprint: 'fingerprint',
   reused: 'reused',
+  configChanged: 'config-changed',
 } as const;
 
 export const DEFAULTS = {

@@ -56,6 +56,11 @@ export interface JudgeInput {
   documentSetsDiffer: boolean;
   documents: readonly DocumentScore[];
   thresholds: Thresholds;
+  /**
+   * No new run: an earlier run was judged again (nothing changed since it ran). The change
+   * against the previous run is then shown, not judged; min-score and a baseline still apply.
+   */
+  reused?: boolean;
 }
 
 type DocumentStatus = 'regressed' | 'errored' | 'new' | 'improved' | 'unchanged';
@@ -108,7 +113,13 @@ export interface Judgement {
  */
 export function judge(input: JudgeInput): Judgement {
   const { thresholds, reference } = input;
-  const rows = sortRows(input.documents.map((doc) => classify(doc, thresholds)));
+  const judgesChange = !(input.reused && reference?.kind === 'previous');
+  const rows = sortRows(
+    input.documents.map((doc) => {
+      const row = classify(doc, thresholds);
+      return judgesChange ? row : { ...row, counts: false };
+    }),
+  );
   // What the table shows as regressed: dropped past the document threshold, or scored before and errored now.
   const regressedCount = rows.filter(
     (row) => row.status === 'regressed' || (row.status === 'errored' && row.counts),
@@ -142,7 +153,7 @@ export function judge(input: JudgeInput): Judgement {
     }
     const breached = -comparison.delta > comparison.allowedDrop + EPSILON;
     noise = assessNoise(input.documents, breached, thresholds.confidence);
-    if (breached && !noise.dismissed) {
+    if (breached && !noise.dismissed && judgesChange) {
       reasons.push({
         rule: 'max-drop',
         current: comparison.current,

@@ -1,7 +1,9 @@
+import type { ConfigOutcome } from '../gate/config.js';
 import type { Evidence } from '../gate/evidence.js';
+import { compactDiff, describeValue } from './config-values.js';
 import { runToRunNoise } from '../gate/stats.js';
 import { judge, type DocumentScore, type ReferenceRun, type Thresholds } from '../gate/verdict.js';
-import { FIELDS_SHOWN, TREND_RUNS } from './limits.js';
+import { CONFIG_CHANGES_SHOWN, FIELDS_SHOWN, TREND_RUNS } from './limits.js';
 import type { DocumentName, FieldChanges, Report, RunReference } from './model.js';
 
 /** What the report says of the gate's own settings. */
@@ -97,6 +99,7 @@ export function assembleReport({
           documentSetsDiffer,
           documents,
           thresholds: settings,
+          reused: started?.reused === true,
         })
       : undefined;
 
@@ -128,6 +131,7 @@ export function assembleReport({
     previous,
     baseline: baselineRef,
     referenceKind: reference?.kind,
+    configuration: evidence.configuration && configuration(evidence.configuration),
     comparison: judgement?.comparison,
     noise: judgement?.noise,
     runNoise: measuredNoise(evidence),
@@ -199,4 +203,30 @@ function trend(evidence: Evidence): Report['trend'] {
 
 function name(doc: { id: string; filename: string }): DocumentName {
   return { id: doc.id, filename: doc.filename };
+}
+
+/** The configuration's changes as the report shows them: sensitive ones without a value. */
+function configuration(outcome: ConfigOutcome): NonNullable<Report['configuration']> {
+  const changes = outcome.plan.changes.slice(0, CONFIG_CHANGES_SHOWN).map((change) => {
+    const shown = {
+      resource: change.resource,
+      path: change.path,
+      action: change.action,
+      sensitive: change.sensitive,
+    };
+    if (change.sensitive) return shown;
+    const diff = compactDiff(change.before, change.after);
+    return {
+      ...shown,
+      ...(change.before === undefined ? {} : { before: describeValue(change.before) }),
+      ...(change.after === undefined ? {} : { after: describeValue(change.after) }),
+      ...(diff ? { diff: diff.lines, diffMore: diff.more } : {}),
+    };
+  });
+  return {
+    specPath: outcome.specPath,
+    applied: outcome.applied,
+    changes,
+    more: Math.max(0, outcome.plan.changes.length - CONFIG_CHANGES_SHOWN),
+  };
 }

@@ -6,3 +6,9 @@ export const TREND_RUNS = 20;
 export const FIELD_DIFF_DOCUMENTS = 10;
 /** Fields shown per such document, worst first; the rest are counted. */
 export const FIELDS_SHOWN = 15;
+/** Changed fields of the configuration shown; the rest are counted. */
+export const CONFIG_CHANGES_SHOWN = 20;
+/** Leaves shown of one long structured value that changed (a JSON schema). */
+export const CONFIG_DIFF_LINES = 6;
+/** Characters of a configuration value shown before it is cut. */
+export const CONFIG_VALUE_CHARS = 60;

@@ -24,6 +24,8 @@ import {
 } from './scenario.ts';
 
 export { idempotencyKey };
+export { renderComment, renderSummary } from '../../src/report/markdown.js';
+export { parseReport } from '../../src/report/schema.js';
 
 /** When every virtual clock starts. */
 const CLOCK_START = Date.parse('2026-05-18T09:00:00.000Z');
@@ -109,6 +111,8 @@ export interface InProcessOptions {
   cancelAfterMs?: number;
   /** Added to the fake's URL in `api-base-url`: a path where it serves nothing. */
   basePath?: string;
+  /** The `spec` input's file, as the head start reads it. */
+  spec?: { path: string; text: string };
 }
 
 export interface InProcessGate {
@@ -152,7 +156,9 @@ export async function gateInProcess(
   const evidence = emptyEvidence();
   const deps = { client, ...clock, log: write, signal: workflow.signal, attempt: ATTEMPT };
   // As src/main.ts does: a failure to gather is the report's error, the verdict `error`.
-  const error = await gatherEvidence(settings, deps, evidence).then(
+  const { spec } = options;
+  const gather = spec ? { ...settings, specPath: spec.path, spec } : settings;
+  const error = await gatherEvidence(gather, deps, evidence).then(
     () => undefined,
     (thrown: unknown) => errorMessage(thrown),
   );
