@@ -188,6 +188,8 @@ export const ROUTES_OF = {
     metrics: METRICS_PATH,
     /** Where the error texts of errored documents are read. */
     errorTexts: CONTENT_PATH,
+    /** The experiment, read before the trigger (is its latest run fresh?): the current API's only. */
+    experiment: undefined,
     cancel: `/v1/jobs/${NEW_JOB}/cancel`,
     /** What the fake records as cancelled (`cancelled()`) when the new run is. */
     cancelled: NEW_JOB,
@@ -197,6 +199,7 @@ export const ROUTES_OF = {
     trigger: CURRENT_RUNS_PATH,
     metrics: CURRENT_METRICS_PATH,
     errorTexts: CURRENT_RESULTS_PATH,
+    experiment: `/v1/workflows/experiments/${EXPERIMENT_ID}`,
     cancel: `/v1/workflows/experiments/runs/${NEW_RUN}/cancel`,
     cancelled: NEW_RUN,
   },

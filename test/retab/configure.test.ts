@@ -12,10 +12,17 @@ import {
 } from '../fakes/draft.ts';
 import type { RetabScenario } from '../fakes/retab.ts';
 import { gateInProcess, renderComment, renderSummary } from '../harness/gate-in-process.ts';
-import { BASE, WORKFLOW_ID, history, next, scenario } from '../harness/scenario.ts';
+import {
+  BASE,
+  DIALECTS,
+  WORKFLOW_ID,
+  history,
+  next,
+  scenario,
+  type Dialect,
+} from '../harness/scenario.ts';
 
 const SPEC_PATH = 'retab/workflow.yaml';
-const DIALECTS = ['older', 'current'] as const;
 
 /** The pull request's spec: the default draft with `config` changed in the experiment's block. */
 function specWith(config: Record<string, unknown> = {}, draft: Draft = defaultDraft()) {
@@ -27,7 +34,7 @@ function specWith(config: Record<string, unknown> = {}, draft: Draft = defaultDr
 
 /** A draft-bearing scenario whose latest completed run measured `measured` (default: the draft). */
 function draftScenario(
-  dialect: 'older' | 'current',
+  dialect: Dialect,
   overrides: Partial<RetabScenario> = {},
   measured: Draft = defaultDraft(),
 ): RetabScenario {
