@@ -1,4 +1,5 @@
 import type { Evidence } from '../gate/evidence.js';
+import { compareFields } from '../gate/fields.js';
 import { runToRunNoise } from '../gate/stats.js';
 import { judge, type DocumentScore, type ReferenceRun, type Thresholds } from '../gate/verdict.js';
 import { FIELDS_SHOWN, TREND_RUNS } from './limits.js';
@@ -89,6 +90,15 @@ export function assembleReport({
     (documentSets !== undefined &&
       (documentSets.added.length > 0 || documentSets.removed.length > 0));
 
+  // Field scores over other documents are not comparable: shown, never gated.
+  const fields = reference
+    ? compareFields({
+        current: scores?.aggregate,
+        reference: evidence.referenceAggregate,
+        comparable: !documentSetsDiffer,
+        thresholds: settings,
+      })
+    : undefined;
   const judgement =
     error === undefined && scores
       ? judge({
@@ -97,6 +107,7 @@ export function assembleReport({
           documentSetsDiffer,
           documents,
           thresholds: settings,
+          fields,
         })
       : undefined;
 
@@ -135,6 +146,7 @@ export function assembleReport({
       maxDrop: settings.maxDrop.text,
       minScore: settings.minScore,
       maxDocumentDrop: settings.maxDocumentDrop?.text,
+      maxFieldDrop: settings.maxFieldDrop?.text,
       confidence: settings.confidence,
     },
     reasons: judgement?.reasons ?? [],
@@ -145,6 +157,7 @@ export function assembleReport({
     pullRequest,
     mergeGroup,
     fieldChanges: fieldChanges(evidence, documents),
+    fields: judgement && fields ? fields : undefined,
     documentErrors: evidence.documentErrors,
     trend: trend(evidence),
   };

@@ -162,7 +162,21 @@ export function renderReasons(report: Report): string {
 
 /** Why the verdict is what it is, in one line of plain text (the log, the step's failure). */
 export function explainVerdict(report: Report): string {
-  return report.error ?? report.reasons.map((reason) => describeReason(reason, report)).join(' ');
+  return (
+    report.error ??
+    report.reasons.map((reason) => describeReason(reason, report, plainName)).join(' ')
+  );
+}
+
+/** A field's name in the log: the customer's text, on one line and cut, not escaped. */
+function plainName(name: string): string {
+  const line = name.replace(/[\p{Cc}\p{Cf}\u2028\u2029]+/gu, ' ').trim();
+  return [...line].length > 120 ? `${[...line].slice(0, 119).join('')}…` : line;
+}
+
+/** A field's name in Markdown. */
+function fieldName(name: string): string {
+  return escapeText(name, 120);
 }
 
 /** The error of an `error` verdict, as Markdown: outside text escaped. */
@@ -170,7 +184,11 @@ function describeError(report: Report): string {
   return report.error !== undefined ? escapeText(report.error, 1000) : explainVerdict(report);
 }
 
-function describeReason(reason: Reason, report: Pick<Report, 'thresholds'>): string {
+function describeReason(
+  reason: Reason,
+  report: Pick<Report, 'thresholds'>,
+  name: (field: string) => string = fieldName,
+): string {
   switch (reason.rule) {
     case 'max-drop':
       return (
@@ -184,6 +202,12 @@ function describeReason(reason: Reason, report: Pick<Report, 'thresholds'>): str
       return `${plural(reason.documents, 'document')} dropped by more than \`max-document-drop\` ${report.thresholds.maxDocumentDrop}.`;
     case 'errored-documents':
       return `${plural(reason.documents, 'document')} had a score in the reference run and errored in this one.`;
+    case 'max-field-drop': {
+      const noun = reason.kind === 'label' ? 'label' : 'field';
+      const more = reason.fields - reason.names.length;
+      const names = reason.names.map(name).join(', ') + (more > 0 ? `, and ${more} more` : '');
+      return `${plural(reason.fields, noun)} dropped by more than \`max-field-drop\` ${report.thresholds.maxFieldDrop}: ${names}.`;
+    }
     case 'no-score':
       return 'The run has no score: no document was scored.';
     case 'nothing-comparable':
