@@ -1,13 +1,14 @@
 /** Retab's answers (./schemas.ts) as the gate's own records (../gate/evidence.ts). Pure. */
 import type {
   DocumentScores,
+  FieldAggregate,
   FieldScore,
   RunRecord,
   ScoreSheet,
   StartedRun,
 } from '../gate/evidence.js';
 import type { RetabClient } from './client.js';
-import type { DocumentMetrics, MetricsSummary, Run, RunRow } from './schemas.js';
+import type { Aggregate, DocumentMetrics, MetricsSummary, Run, RunRow } from './schemas.js';
 
 export type TriggerAnswer = Awaited<ReturnType<RetabClient['triggerRun']>>;
 
@@ -92,6 +93,18 @@ export function scoresFromMetrics(metrics: MetricsSummary): ScoreSheet {
       score: doc.score ?? null,
       priorScore: doc.prior_score ?? null,
     })),
+    aggregate: aggregateFromMetrics(metrics.aggregate),
+  };
+}
+
+/** The fields' agreement (or the labels'), without those the metrics leave unscored. */
+function aggregateFromMetrics(aggregate: Aggregate | null | undefined): FieldAggregate | undefined {
+  const [kind, pairs]: [FieldAggregate['kind'], Array<[string, number | null]> | null | undefined] =
+    aggregate?.likelihoods ? ['field', aggregate.likelihoods] : ['label', aggregate?.diag];
+  if (!pairs) return undefined;
+  return {
+    kind,
+    scores: pairs.flatMap(([name, score]) => (score === null ? [] : [{ name, score }])),
   };
 }
 
