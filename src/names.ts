@@ -19,6 +19,7 @@ export const INPUT = {
   mode: 'mode',
   report: 'report',
   baselineFile: 'baseline-file',
+  maxFieldDrop: 'max-field-drop',
 } as const;
 
 export const OUTPUT = {
@@ -36,6 +37,7 @@ export const OUTPUT = {
   deltaHigh: 'delta-high',
   fingerprint: 'fingerprint',
   reused: 'reused',
+  regressedFields: 'regressed-fields',
 } as const;
 
 export const DEFAULTS = {
