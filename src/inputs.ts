@@ -26,6 +26,10 @@ export interface Settings {
   confidence: number | undefined;
   /** Repository file mapping experiment ids to baseline fingerprints (when no fingerprint is given). */
   baselineFile: string | undefined;
+  /** Path of the workflow's spec in the repository: the configuration the pull request proposes. */
+  specPath: string | undefined;
+  /** Judge a run that already measured the current draft instead of starting one. */
+  reuse: boolean;
 }
 
 /** `mode: comment`: post the sticky comment from a report an earlier `run` step wrote. */
@@ -111,6 +115,8 @@ export function readSettings(read: InputReader): Settings | CommentSettings {
     raw === '' ? undefined : parseConfidence(raw),
   );
   const baselineFile = check(INPUT.baselineFile, (raw) => raw || undefined);
+  const specPath = check(INPUT.spec, (raw) => raw || undefined);
+  const reuse = check(INPUT.reuse, (raw) => parseBoolean(raw, true));
 
   // main.ts redacts the key from this message too: a key pasted into the wrong input stays hidden.
   if (problems.length > 0) throw fail();
@@ -134,6 +140,8 @@ export function readSettings(read: InputReader): Settings | CommentSettings {
     timeoutMs,
     confidence,
     baselineFile,
+    specPath,
+    reuse,
   };
 }
 

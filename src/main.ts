@@ -88,7 +88,7 @@ async function gate(
   let error: string | undefined;
   try {
     await gatherEvidence(
-      settings,
+      { ...settings, spec: head.spec },
       {
         client,
         now: Date.now,

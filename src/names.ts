@@ -20,6 +20,8 @@ export const INPUT = {
   report: 'report',
   baselineFile: 'baseline-file',
   maxFieldDrop: 'max-field-drop',
+  spec: 'spec',
+  reuse: 'reuse',
 } as const;
 
 export const OUTPUT = {
@@ -38,6 +40,7 @@ export const OUTPUT = {
   fingerprint: 'fingerprint',
   reused: 'reused',
   regressedFields: 'regressed-fields',
+  configChanged: 'config-changed',
 } as const;
 
 export const DEFAULTS = {

@@ -64,6 +64,24 @@ const EXPECTED: Record<string, Expected> = {
     mermaid: true,
     documents: true,
   },
+  'configuration-change.md': {
+    mark: '✅',
+    shows: [
+      'Configuration change',
+      'config.model',
+      '(sensitive)',
+      'config.json_schema: 7 values changed inside',
+    ],
+    plainText: ['{"type":"object","properties":{"total_amount":{"type":"numb… (132 chars)'],
+    mermaid: true,
+    documents: true,
+  },
+  'reused.md': {
+    mark: '✅',
+    shows: ['(reused:', 'shown, not judged again', 'No change: the workflow'],
+    mermaid: true,
+    documents: true,
+  },
   'large.md': {
     mark: '❌',
     shows: ['10,000 documents', 'left out to fit'],
@@ -122,7 +140,7 @@ function visibleText(html: string): string {
     .replace(/\u200b/g, '');
 }
 
-test('the six examples exist, and no others', () => {
+test('the eight examples exist, and no others', () => {
   expect(files).toEqual(Object.keys(EXPECTED).sort());
 });
 

@@ -3,6 +3,7 @@
  * each answer, whichever API spoke it, to these records. The verdict and the report read only
  * these, so a change of Retab's wire shapes stops at the adapter.
  */
+import type { ConfigOutcome } from './config.js';
 
 /** A run of the experiment, from the run list, the trigger or a read of the run. */
 export interface RunRecord {
@@ -92,6 +93,8 @@ export interface WaitResult {
 
 /** What the action learned from Retab, filled in as it goes, so an error can still report it. */
 export interface Evidence {
+  /** With `spec`: the plan of the pull request's configuration, and whether it was applied. */
+  configuration: ConfigOutcome | undefined;
   /** The experiment's runs, newest first, as read before the trigger. */
   history: RunRecord[];
   baseline: RunRecord | undefined;
@@ -114,6 +117,7 @@ export interface Evidence {
 
 export function emptyEvidence(): Evidence {
   return {
+    configuration: undefined,
     history: [],
     baseline: undefined,
     started: undefined,

@@ -64,6 +64,11 @@ export interface JudgeInput {
   thresholds: Thresholds;
   /** The field table (./fields.ts); its rows that count make a regression. */
   fields?: FieldComparison | undefined;
+  /**
+   * No new run: an earlier run was judged again (nothing changed since it ran). The change
+   * against the previous run is then shown, not judged; min-score and a baseline still apply.
+   */
+  reused?: boolean;
 }
 
 type DocumentStatus = 'regressed' | 'errored' | 'new' | 'improved' | 'unchanged';
@@ -113,6 +118,8 @@ export interface Judgement {
   noise: NoiseAssessment | undefined;
   rows: DocumentRow[];
   regressedCount: number;
+  /** The field table as judged: its rows count only where the change is judged. */
+  fields: FieldComparison | undefined;
 }
 
 /**
@@ -123,7 +130,18 @@ export interface Judgement {
  */
 export function judge(input: JudgeInput): Judgement {
   const { thresholds, reference } = input;
-  const rows = sortRows(input.documents.map((doc) => classify(doc, thresholds)));
+  const judgesChange = !(input.reused && reference?.kind === 'previous');
+  const rows = sortRows(
+    input.documents.map((doc) => {
+      const row = classify(doc, thresholds);
+      return judgesChange ? row : { ...row, counts: false };
+    }),
+  );
+  // A field's change against the previous run is the same change: shown, and judged only then.
+  const fields =
+    input.fields && !judgesChange
+      ? { ...input.fields, rows: input.fields.rows.map((row) => ({ ...row, counts: false })) }
+      : input.fields;
   // What the table shows as regressed: dropped past the document threshold, or scored before and errored now.
   const regressedCount = rows.filter(
     (row) => row.status === 'regressed' || (row.status === 'errored' && row.counts),
@@ -137,6 +155,7 @@ export function judge(input: JudgeInput): Judgement {
       noise: undefined,
       rows,
       regressedCount,
+      fields,
     };
   }
 
@@ -153,11 +172,12 @@ export function judge(input: JudgeInput): Judgement {
         noise: undefined,
         rows,
         regressedCount,
+        fields,
       };
     }
     const breached = -comparison.delta > comparison.allowedDrop + EPSILON;
     noise = assessNoise(input.documents, breached, thresholds.confidence);
-    if (breached && !noise.dismissed) {
+    if (breached && !noise.dismissed && judgesChange) {
       reasons.push({
         rule: 'max-drop',
         current: comparison.current,
@@ -175,11 +195,11 @@ export function judge(input: JudgeInput): Judgement {
   const erroredDocs = rows.filter((row) => row.counts && row.status === 'errored').length;
   if (erroredDocs > 0) reasons.push({ rule: 'errored-documents', documents: erroredDocs });
   // Not softened by `confidence`: a field's agreement is already over every document.
-  const droppedFields = input.fields?.rows.filter((row) => row.counts) ?? [];
+  const droppedFields = fields?.rows.filter((row) => row.counts) ?? [];
   if (droppedFields.length > 0) {
     reasons.push({
       rule: 'max-field-drop',
-      kind: input.fields?.kind ?? 'field',
+      kind: fields?.kind ?? 'field',
       fields: droppedFields.length,
       names: droppedFields.slice(0, FIELD_NAMES_IN_REASON).map((row) => row.name),
     });
@@ -192,6 +212,7 @@ export function judge(input: JudgeInput): Judgement {
     noise,
     rows,
     regressedCount,
+    fields,
   };
 }
 

@@ -1,8 +1,10 @@
+import type { ConfigOutcome } from '../gate/config.js';
 import type { Evidence } from '../gate/evidence.js';
 import { compareFields } from '../gate/fields.js';
+import { compactDiff, describeValue } from './config-values.js';
 import { runToRunNoise } from '../gate/stats.js';
 import { judge, type DocumentScore, type ReferenceRun, type Thresholds } from '../gate/verdict.js';
-import { FIELDS_SHOWN, TREND_RUNS } from './limits.js';
+import { CONFIG_CHANGES_SHOWN, FIELDS_SHOWN, TREND_RUNS } from './limits.js';
 import type { DocumentName, FieldChanges, Report, RunReference } from './model.js';
 
 /** What the report says of the gate's own settings. */
@@ -108,6 +110,7 @@ export function assembleReport({
           documents,
           thresholds: settings,
           fields,
+          reused: started?.reused === true,
         })
       : undefined;
 
@@ -139,6 +142,7 @@ export function assembleReport({
     previous,
     baseline: baselineRef,
     referenceKind: reference?.kind,
+    configuration: evidence.configuration && configuration(evidence.configuration),
     comparison: judgement?.comparison,
     noise: judgement?.noise,
     runNoise: measuredNoise(evidence),
@@ -157,7 +161,7 @@ export function assembleReport({
     pullRequest,
     mergeGroup,
     fieldChanges: fieldChanges(evidence, documents),
-    fields: judgement && fields ? fields : undefined,
+    fields: judgement?.fields,
     documentErrors: evidence.documentErrors,
     trend: trend(evidence),
   };
@@ -212,4 +216,30 @@ function trend(evidence: Evidence): Report['trend'] {
 
 function name(doc: { id: string; filename: string }): DocumentName {
   return { id: doc.id, filename: doc.filename };
+}
+
+/** The configuration's changes as the report shows them: sensitive ones without a value. */
+function configuration(outcome: ConfigOutcome): NonNullable<Report['configuration']> {
+  const changes = outcome.plan.changes.slice(0, CONFIG_CHANGES_SHOWN).map((change) => {
+    const shown = {
+      resource: change.resource,
+      path: change.path,
+      action: change.action,
+      sensitive: change.sensitive,
+    };
+    if (change.sensitive) return shown;
+    const diff = compactDiff(change.before, change.after);
+    return {
+      ...shown,
+      ...(change.before === undefined ? {} : { before: describeValue(change.before) }),
+      ...(change.after === undefined ? {} : { after: describeValue(change.after) }),
+      ...(diff ? { diff: diff.lines, diffMore: diff.more } : {}),
+    };
+  });
+  return {
+    specPath: outcome.specPath,
+    applied: outcome.applied,
+    changes,
+    more: Math.max(0, outcome.plan.changes.length - CONFIG_CHANGES_SHOWN),
+  };
 }

@@ -8,3 +8,9 @@ export const FIELD_DIFF_DOCUMENTS = 10;
 export const FIELDS_SHOWN = 15;
 /** Fields (or labels) the report holds at most: a schema has hundreds, not this many. */
 export const FIELD_ROWS_MAX = 100_000;
+/** Changed fields of the configuration shown; the rest are counted. */
+export const CONFIG_CHANGES_SHOWN = 20;
+/** Leaves shown of one long structured value that changed (a JSON schema). */
+export const CONFIG_DIFF_LINES = 6;
+/** Characters of a configuration value shown before it is cut. */
+export const CONFIG_VALUE_CHARS = 60;

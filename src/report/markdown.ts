@@ -6,6 +6,7 @@ import type { Report } from './model.js';
 import { formatRunData } from './run-data.js';
 import {
   DOCUMENT_COLUMNS,
+  renderConfiguration,
   documentCells,
   fieldCells,
   fieldColumns,
@@ -58,6 +59,7 @@ function renderMarkdown(report: Report, options: RenderOptions): string {
     ...(options.marker ? [[commentMarker(report.header), runData].filter(Boolean).join('\n')] : []),
     renderHeadline(report),
     renderReasons(report),
+    renderConfiguration(report),
     renderScores(report),
     renderTrend(report),
   ].filter(Boolean);

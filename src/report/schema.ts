@@ -1,7 +1,14 @@
 import { z } from 'zod';
 import { FIELD_NAMES_IN_REASON } from '../gate/verdict.js';
 import { isCommentHeader } from '../names.js';
-import { FIELD_DIFF_DOCUMENTS, FIELD_ROWS_MAX, FIELDS_SHOWN, TREND_RUNS } from './limits.js';
+import {
+  CONFIG_CHANGES_SHOWN,
+  CONFIG_DIFF_LINES,
+  FIELD_DIFF_DOCUMENTS,
+  FIELD_ROWS_MAX,
+  FIELDS_SHOWN,
+  TREND_RUNS,
+} from './limits.js';
 
 /**
  * The JSON report: one report, rendered three ways (PR comment, job summary, JSON file). The
@@ -73,6 +80,26 @@ const FieldRow = z.strictObject({
   counts: z.boolean(),
 });
 
+/** A configuration value as shown: compact, cut (./config-values.ts). */
+const shownValue = text(200);
+
+const ConfigChange = z.strictObject({
+  resource: text(200),
+  path: text(500),
+  action: text(20),
+  /** Flagged sensitive by Retab: no value, anywhere. */
+  sensitive: z.boolean(),
+  before: opt(shownValue),
+  after: opt(shownValue),
+  /** The leaves that changed inside a long structured value (a JSON schema). */
+  diff: opt(
+    z
+      .array(z.strictObject({ path: text(500), before: opt(shownValue), after: opt(shownValue) }))
+      .max(CONFIG_DIFF_LINES),
+  ),
+  diffMore: opt(count),
+});
+
 export const ReportSchema = z.strictObject({
   schema: z.literal('retab-experiment-gate/report@1'),
   verdict: z.enum(['pass', 'regression', 'error']),
@@ -110,6 +137,17 @@ export const ReportSchema = z.strictObject({
   baseline: opt(RunReference),
   /** Which run the verdict compares against. */
   referenceKind: opt(referenceKind),
+  /** With `spec`: what the pull request's configuration changed in the workflow's draft. */
+  configuration: opt(
+    z.strictObject({
+      specPath: text(500),
+      /** The plan had changes, and the spec was applied before the run. */
+      applied: z.boolean(),
+      changes: z.array(ConfigChange).max(CONFIG_CHANGES_SHOWN),
+      /** Changed fields not listed (the list is capped). */
+      more: count,
+    }),
+  ),
   comparison: opt(
     z.strictObject({
       current: score,

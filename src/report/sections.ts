@@ -13,6 +13,7 @@ import {
   formatPointsSize,
   formatCount,
   formatScore,
+  formatTime,
   plural,
 } from './format.js';
 import { deltaTo, type Report } from './model.js';
@@ -76,7 +77,7 @@ export function renderHeadline(report: Report): string {
   if (run) {
     about.push(
       run.reused
-        ? `run ${code(run.id)} (reused: Retab said its results were still fresh, so no new run was started)`
+        ? `run ${code(run.id)} (reused: Retab says it already measured this configuration and these documents, so no new run was started${run.createdAt && formatTime(run.createdAt) ? `; it ran ${formatTime(run.createdAt)}` : ''})`
         : `run ${code(run.id)}`,
     );
     if (run.documentCount !== undefined) about.push(plural(run.documentCount, 'document'));
@@ -152,10 +153,15 @@ export function renderReasons(report: Report): string {
     return `**Why it could not be judged:** ${describeError(report)}`;
   }
   const lines = report.reasons.map((reason) => `- ${describeReason(reason, report)}`);
+  const reused =
+    report.run?.reused && report.referenceKind === 'previous'
+      ? 'Nothing changed since this run was judged: the change against the previous run is shown, not judged again; `min-score` and a baseline still apply.'
+      : '';
   if (lines.length > 0) {
     const title = report.blocking ? 'Why it failed' : 'Regressions (reported, not blocking)';
-    return `**${title}**\n\n${lines.join('\n')}`;
+    return [`**${title}**\n\n${lines.join('\n')}`, reused].filter(Boolean).join('\n\n');
   }
+  if (reused) return reused;
   if (!report.referenceKind) {
     const floor =
       report.thresholds.minScore === undefined
@@ -396,4 +402,52 @@ function countStatuses(rows: readonly DocumentRow[]) {
   const counts = { regressed: 0, errored: 0, new: 0, improved: 0, unchanged: 0 };
   for (const row of rows) counts[row.status]++;
   return counts;
+}
+
+const ACTION_LABEL: Record<string, string> = { create: 'added', delete: 'removed', update: '' };
+
+/**
+ * What the pull request's spec changed in the workflow's draft: each field, before → after, or
+ * "(sensitive)" for a field Retab flags sensitive; a long structured value shows the leaves that
+ * changed inside it. "No change" when the draft already was the spec.
+ */
+export function renderConfiguration(report: Report): string {
+  const config = report.configuration;
+  if (!config) return '';
+  const spec = code(config.specPath);
+  if (config.changes.length === 0 && config.more === 0) {
+    return `### Configuration change\n\nNo change: the workflow's draft already is ${spec}, so nothing was applied.`;
+  }
+  const value = (text: string | undefined, sensitive: boolean) =>
+    sensitive ? '(sensitive)' : text === undefined ? '—' : escapeText(text, 200);
+  const rows = config.changes.map((change) => {
+    const action = ACTION_LABEL[change.action] ?? escapeText(change.action, 20);
+    return [
+      escapeText(change.resource, 120),
+      escapeText(change.path, 200) + (action ? ` (${action})` : ''),
+      value(change.before, change.sensitive),
+      value(change.after, change.sensitive),
+    ];
+  });
+  const total = config.changes.length + config.more;
+  const parts = [
+    `### Configuration change\n\n${spec} ${config.applied ? 'was applied to' : 'changes'} the workflow's draft before the run: ${plural(total, 'field')}.`,
+    table([['Block', 'Field', 'Before', 'After'], ...rows]),
+  ];
+  for (const change of config.changes) {
+    if (!change.diff || change.diff.length === 0) continue;
+    const lines = change.diff.map((leaf) => [
+      escapeText(leaf.path || '(root)', 200),
+      value(leaf.before, false),
+      value(leaf.after, false),
+    ]);
+    const count = change.diff.length + (change.diffMore ?? 0);
+    const more = change.diffMore ? `\n\n_…and ${plural(change.diffMore, 'more')}._` : '';
+    parts.push(
+      `<details><summary>${escapeText(change.resource, 120)} · ${escapeText(change.path, 200)}: ${plural(count, 'value')} changed inside</summary>\n\n` +
+        `${table([['Path', 'Before', 'After'], ...lines])}${more}\n\n</details>`,
+    );
+  }
+  if (config.more > 0) parts.push(`_…and ${plural(config.more, 'more field')}._`);
+  return parts.join('\n\n');
 }

@@ -2,6 +2,7 @@ import { createAgent, request, type Dispatcher } from './undici.js';
 import type { z } from 'zod';
 import type * as Schemas from './schemas.js';
 import { abortableSleep, DEFAULT_RETRY, retryDelayMs, type RetryPolicy } from '../retry.js';
+import { describeIssue } from './records.js';
 import { ROUTES, type Dialect } from './routes.js';
 
 export interface RetabClientOptions {
@@ -415,6 +416,34 @@ export function createRetabClient(options: RetabClientOptions) {
       return answer.data;
     },
 
+    /** The current API's experiment: its block, and the freshness of its latest run. */
+    async getExperiment(experimentId: string) {
+      const answer = await call({
+        method: 'GET',
+        dialect: spoken(),
+        path: ROUTES.current.experiment(experimentId),
+        schema: 'Experiment',
+        retryOn: READ_RETRY,
+      });
+      return answer.data;
+    },
+
+    /**
+     * Plans the spec against the workflow's draft (`apply: false`), or applies it (`true`).
+     * Applying the same spec again is harmless, so both retry like reads.
+     */
+    async spec(workflowId: string, yamlDefinition: string, apply: boolean) {
+      const answer = await call({
+        method: 'POST',
+        dialect: spoken(),
+        path: apply ? ROUTES.both.applySpec(workflowId) : ROUTES.both.planSpec(workflowId),
+        body: { yaml_definition: yamlDefinition },
+        schema: 'SpecPlan',
+        retryOn: READ_RETRY,
+      });
+      return answer.data;
+    },
+
     async cancelJob(jobId: string) {
       await call({
         method: 'POST',
@@ -495,6 +524,10 @@ function describeErrorBody(text: string, errorBody: typeof Schemas.ErrorBody): s
     if (body.success) {
       const { detail } = body.data;
       if (typeof detail === 'string') return oneLine(detail);
+      if (!Array.isArray(detail)) {
+        const issues = (detail.errors ?? []).map(describeIssue);
+        return oneLine([detail.code, detail.message, ...issues].filter((part) => part).join('; '));
+      }
       return oneLine(
         detail
           .map((d) => `${(d.loc ?? []).filter((p) => p !== 'body').join('.')}: ${d.msg}`)

@@ -13,9 +13,19 @@ import {
 import { RetabApiError } from './client.js';
 import { runFromRead } from './records.js';
 import { DIALECT_NAME } from './routes.js';
+import type { ConfigPlan } from '../gate/config.js';
+import {
+  applySpec,
+  checkDraftUnchanged,
+  experimentBlock,
+  freshRun,
+  planSpec,
+  type SpecText,
+} from './configure.js';
 import {
   cancelStartedRun,
   describeCancel,
+  previousFromHistory,
   runInFlight,
   startRun,
   type TriggerDeps,
@@ -27,6 +37,10 @@ import { waitForRun, type WaitOutcome } from './wait.js';
 export interface GatherOptions extends ExperimentRef, TriggerOptions, Thresholds {
   baselineFingerprint: string | undefined;
   timeoutMs: number;
+  /** Judge a run Retab says already measured the current draft, instead of starting one. */
+  reuse: boolean;
+  /** The configuration the pull request proposes, to plan, apply and check. */
+  spec?: SpecText;
 }
 
 export interface GatherDeps extends ReadDeps, TriggerDeps {
@@ -120,8 +134,17 @@ export async function gatherEvidence(
     );
   }
 
-  // After completion: independent reads in parallel (and the caller's own, via onCompleted).
+  // After completion: independent reads in parallel (and the caller's own, via onCompleted),
+  // and, with a spec, the check that the draft is still what the run measured.
   deps.onCompleted?.();
+  const spec = options.spec;
+  const draftChecked =
+    spec && !started.reused
+      ? checkDraftUnchanged(client, options.workflowId, spec, started.runId).then(
+          () => undefined,
+          (error: unknown) => error,
+        )
+      : undefined;
   const referenceId = evidence.baseline?.id ?? started.previous?.id ?? undefined;
   const previousRow = evidence.history.find((row) => row.id === started.previous?.id);
   const [run, scores, previous] = await Promise.all([
@@ -156,6 +179,8 @@ export async function gatherEvidence(
   evidence.referenceAggregate = reference?.aggregate;
   evidence.fieldScores = fields;
   evidence.documentErrors = errors;
+  const drift = await draftChecked;
+  if (drift !== undefined) throw drift;
 }
 
 /**
@@ -202,6 +227,8 @@ async function startOnce(
     if (deps.signal?.aborted) {
       throw new GateError('The workflow was cancelled before the run started.');
     }
+    const fresh = await configure(options, deps, evidence);
+    if (fresh) return fresh;
     try {
       return await startRun(options, deps, evidence.history, round);
     } catch (error) {
@@ -213,6 +240,60 @@ async function startOnce(
       deps.log(`${error.message}. A run of the experiment is in flight.`);
     }
   }
+}
+
+/**
+ * With `spec`: plans the pull request's configuration, refuses what must not be applied, and
+ * applies it when it changes the draft. With `reuse` and nothing to change: the run Retab says
+ * already measured the current draft and documents, judged instead of starting one.
+ */
+async function configure(
+  options: GatherOptions,
+  deps: GatherDeps,
+  evidence: Evidence,
+): Promise<StartedRun | undefined> {
+  const { client, log } = deps;
+  const { spec } = options;
+  // The current API's experiment says which block it measures and whether its latest run is fresh.
+  const experiment =
+    client.dialect === 'current' && (spec || options.reuse)
+      ? await client.getExperiment(options.experimentId)
+      : undefined;
+  if (spec) {
+    const block = await experimentBlock(client, experiment, evidence.history);
+    const plan = await planSpec(client, options.workflowId, spec, block);
+    const applied = evidence.configuration?.applied === true || !plan.noop;
+    evidence.configuration = { specPath: spec.path, plan, applied };
+    log(describePlan(plan, spec.path));
+    if (!plan.noop) {
+      await applySpec(client, options.workflowId, spec);
+      log(`Applied ${spec.path} to the draft of workflow ${options.workflowId}.`);
+    }
+  }
+  if (!options.reuse || evidence.configuration?.applied) return undefined;
+  const run = freshRun(experiment, evidence.history);
+  if (!run) return undefined;
+  return {
+    runId: run.id,
+    jobId: run.jobId ?? '',
+    definitionFingerprint: run.definitionFingerprint,
+    documentCount: run.documentCount,
+    nConsensus: run.nConsensus,
+    previous: previousFromHistory(evidence.history, run.id),
+    reused: true,
+  };
+}
+
+/** The plan in one log line: the fields it changes, never their values. */
+function describePlan(plan: ConfigPlan, path: string): string {
+  if (plan.noop) return `Configuration: the draft already is ${path}; nothing to apply.`;
+  const fields = plan.changes.map(
+    (change) => `${change.resource}: ${change.path}${change.sensitive ? ' (sensitive)' : ''}`,
+  );
+  return (
+    `Configuration: ${path} changes the draft` +
+    (fields.length > 0 ? `: ${fields.join(', ')}.` : ` (${plan.resources.length} resources).`)
+  );
 }
 
 /** Waits for another's run to end, within `timeout`; never cancels it. */

@@ -8,7 +8,16 @@ import type {
   StartedRun,
 } from '../gate/evidence.js';
 import type { RetabClient } from './client.js';
-import type { Aggregate, DocumentMetrics, MetricsSummary, Run, RunRow } from './schemas.js';
+import type { ConfigPlan } from '../gate/config.js';
+import type {
+  Aggregate,
+  DocumentMetrics,
+  MetricsSummary,
+  Run,
+  RunRow,
+  SpecIssue,
+  SpecPlan,
+} from './schemas.js';
 
 export type TriggerAnswer = Awaited<ReturnType<RetabClient['triggerRun']>>;
 
@@ -114,4 +123,51 @@ export function fieldsFromDocumentMetrics(answer: DocumentMetrics): FieldScore[]
     score: t.score ?? null,
     priorScore: t.prior_score ?? null,
   }));
+}
+
+/**
+ * A plan of the spec, in the gate's words. A field flagged sensitive before or after loses both
+ * values here, whatever the answer carried: they never reach the log or the report.
+ */
+export function planFromAnswer(plan: SpecPlan): ConfigPlan {
+  const diagnostics = plan.diagnostics;
+  const listed = Array.isArray(diagnostics) ? diagnostics : (diagnostics?.issues ?? []);
+  const issues = listed.map((issue) => ({
+    severity: issue.severity ?? 'error',
+    message: describeIssue(issue),
+  }));
+  if (!Array.isArray(diagnostics) && diagnostics?.is_valid === false) {
+    if (!issues.some((issue) => issue.severity.toLowerCase() === 'error')) {
+      issues.push({ severity: 'error', message: 'Retab says the spec is not valid' });
+    }
+  }
+  const resources = (plan.resource_changes ?? []).map((resource) => ({
+    id: resource.target_id ?? resource.name ?? resource.address ?? '?',
+    name: resource.name ?? undefined,
+    target: resource.target ?? undefined,
+    actions: resource.actions ?? [],
+    fields: resource.change?.field_changes ?? [],
+  }));
+  return {
+    noop: plan.action === 'noop' || plan.summary?.has_changes === false,
+    issues,
+    resources: resources.map(({ fields: _fields, ...resource }) => resource),
+    changes: resources.flatMap((resource) =>
+      resource.fields.map((field) => {
+        const sensitive = field.before_sensitive === true || field.after_sensitive === true;
+        return {
+          resource: resource.name ?? resource.id,
+          path: field.path_display,
+          action: field.action ?? 'update',
+          sensitive,
+          ...(sensitive ? {} : { before: field.before, after: field.after }),
+        };
+      }),
+    ),
+  };
+}
+
+export function describeIssue(issue: SpecIssue): string {
+  const where = issue.yaml_path ? `${issue.yaml_path}: ` : '';
+  return `${where}${issue.message ?? issue.code ?? 'invalid'}`;
 }

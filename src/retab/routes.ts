@@ -41,5 +41,8 @@ export const ROUTES = {
   both: {
     run: (run: string) => `/v1/workflows/experiments/runs/${seg(run)}`,
     cancelRun: (run: string) => `/v1/workflows/experiments/runs/${seg(run)}/cancel`,
+    // Always the workflow-scoped spec routes: the unscoped ones create a new workflow.
+    planSpec: (wf: string) => `/v1/workflows/${seg(wf)}/spec/plan`,
+    applySpec: (wf: string) => `/v1/workflows/${seg(wf)}/spec/apply`,
   },
 } as const;

@@ -131,6 +131,7 @@ export type Job = z.output<typeof Job>;
 export const Run = withFingerprint({
   id: z.string(),
   lifecycle: Lifecycle,
+  block_id: z.string().nullish(),
   workflow: z.object({ name_at_run_time: z.string().nullish() }).nullish(),
   timing: z
     .object({
@@ -291,13 +292,82 @@ export function resultFilename(row: ResultRow): string | undefined {
 export const ResultList = page(ResultRow);
 export type ResultList = z.output<typeof ResultList>;
 
-/** Error bodies: `{"detail": "..."}` or a 422 list of problems. */
+/** One problem a spec plan reports (`diagnostics`), or a refused spec's error. */
+const SpecIssue = z.object({
+  severity: z.string().nullish(),
+  code: z.string().nullish(),
+  message: z.string().nullish(),
+  yaml_path: z.string().nullish(),
+});
+export type SpecIssue = z.output<typeof SpecIssue>;
+
+/** A plan's (or an apply's) answer: what would change in the workflow's draft. */
+export const SpecPlan = z.object({
+  action: z.string(),
+  // A list of problems, or `{is_valid, issues}` (Retab's SDKs type it loosely).
+  diagnostics: z
+    .union([
+      z.array(SpecIssue),
+      z.object({ is_valid: z.boolean().nullish(), issues: z.array(SpecIssue).nullish() }),
+    ])
+    .nullish(),
+  summary: z.object({ has_changes: z.boolean().nullish() }).nullish(),
+  resource_changes: z
+    .array(
+      z.object({
+        address: z.string().nullish(),
+        target: z.string().nullish(),
+        target_id: z.string().nullish(),
+        name: z.string().nullish(),
+        type: z.string().nullish(),
+        actions: z.array(z.string()).nullish(),
+        change: z
+          .object({
+            field_changes: z
+              .array(
+                z.object({
+                  path_display: z.string(),
+                  action: z.string().nullish(),
+                  before: z.unknown(),
+                  after: z.unknown(),
+                  before_sensitive: z.boolean().nullish(),
+                  after_sensitive: z.boolean().nullish(),
+                }),
+              )
+              .nullish(),
+          })
+          .nullish(),
+      }),
+    )
+    .nullish(),
+});
+export type SpecPlan = z.output<typeof SpecPlan>;
+
+/** The current API's experiment: its block, and whether its latest run is fresh. */
+export const Experiment = z.object({
+  id: z.string(),
+  block_id: z.string().nullish(),
+  last_run_id: z.string().nullish(),
+  freshness: z.object({ status: z.string().nullish() }).nullish(),
+  run_plan_mode: z.string().nullish(),
+});
+export type Experiment = z.output<typeof Experiment>;
+
+/**
+ * Error bodies: `{"detail": "..."}`, a 422 list of problems, or `{"detail": {code, message,
+ * errors}}` (a spec that does not compile).
+ */
 export const ErrorBody = z.object({
   detail: z.union([
     z.string(),
     z.array(
       z.object({ loc: z.array(z.union([z.string(), z.number()])).optional(), msg: z.string() }),
     ),
+    z.object({
+      code: z.string().nullish(),
+      message: z.string().nullish(),
+      errors: z.array(SpecIssue).nullish(),
+    }),
   ]),
 });
 

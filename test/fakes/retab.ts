@@ -4,6 +4,16 @@
 import { isoTime, json, matchPath, maxInFlight, startFakeServer } from './http.ts';
 import type { IncomingRequest, RecordedRequest, Reply } from './http.ts';
 import { seededRandom } from '../../src/random.ts';
+import {
+  defaultDraft,
+  EXPERIMENT_BLOCK,
+  exportSpec,
+  fingerprintOf,
+  parseSpec,
+  planBody,
+  withConfig,
+  type Draft,
+} from './draft.ts';
 
 export type { RecordedRequest } from './http.ts';
 
@@ -98,6 +108,14 @@ export interface RetabScenario {
    * answers `noop: true` with no job; the current one answers the latest completed run.
    */
   reuseFreshResults?: boolean;
+  /**
+   * The workflow's draft, as code (./draft.ts). When set, a new run measures it (its definition
+   * fingerprint is the draft's at the trigger) and the experiment is fresh while its latest
+   * completed run measured the draft as it is. Without it the spec routes serve a default draft.
+   */
+  draft?: Draft;
+  /** Someone else edits the draft (another pull request, the dashboard) this long after the first trigger. */
+  draftEdit?: { afterMs: number; config: Record<string, unknown> };
   apiKey: string;
   workflowId: string;
   experimentId: string;
@@ -189,6 +207,10 @@ export interface FakeRetab {
    * time (from each request's arrival and answer times).
    */
   maxInFlight(predicate?: (r: RecordedRequest) => boolean): number;
+  /** The workflow's draft as it is now. */
+  draft(): Draft;
+  /** Calls of the unscoped spec routes, which would create a new workflow. */
+  unscopedSpecCalls(): number;
   close(): Promise<void>;
 }
 
@@ -285,6 +307,51 @@ export async function startFakeRetab(
     : 'definition_fingerprint';
   const dialect = scenario.dialect ?? 'older';
   let otherStarted = false;
+  let draft = scenario.draft ?? defaultDraft();
+  let firstTriggerAt: number | null = null;
+  let draftEdited = false;
+  let unscopedSpecCalls = 0;
+
+  /** The draft now: someone else's edit lands once its time has come. */
+  function currentDraft(now: number): Draft {
+    const edit = scenario.draftEdit;
+    if (edit && !draftEdited && firstTriggerAt !== null && now >= firstTriggerAt + edit.afterMs) {
+      draftEdited = true;
+      draft = withConfig(draft, EXPERIMENT_BLOCK, edit.config);
+    }
+    return draft;
+  }
+
+  /** Plan (or apply) a submitted spec against the draft. */
+  function spec(
+    req: IncomingRequest,
+    params: Record<string, string>,
+    apply: boolean,
+    now: number,
+  ): Reply {
+    if (params.wf !== scenario.workflowId) return notFound('Workflow not found');
+    const body = (req.body ?? {}) as { yaml_definition?: unknown };
+    if (typeof body.yaml_definition !== 'string') {
+      return validationError(['body', 'yaml_definition'], 'Field required', null);
+    }
+    const parsed = parseSpec(body.yaml_definition, scenario.workflowId);
+    if (!parsed.ok) return json(400, { detail: parsed.compileError });
+    const before = currentDraft(now);
+    const answer = planBody(before, parsed.draft, scenario.workflowId, parsed.issues);
+    if (!apply) return json(200, answer);
+    if (parsed.issues.some((issue) => issue.severity === 'error')) {
+      const errors = parsed.issues.filter((issue) => issue.severity === 'error');
+      return json(400, {
+        detail: {
+          code: 'DECLARATIVE_COMPILE_ERROR',
+          message: `${errors[0]?.message} (${errors.length} issues)`,
+          errors,
+        },
+      });
+    }
+    draft = parsed.draft;
+    return json(200, { ...answer, created: false });
+  }
 
   // A lookup table, not a search per document: the benchmark asks for 10,000 documents at once.
   let filenames: { source: FakeDocument[]; length: number; byId: Map<string, string> } | undefined;
@@ -621,6 +688,7 @@ export async function startFakeRetab(
     if (scenario.reuseFreshResults && previous !== null) return reuse(previous, now);
     const ordinal = newRuns.filter((r) => !r.byOther).length + 1;
     const suffix = ordinal === 1 ? '' : `_${ordinal}`;
+    firstTriggerAt ??= now;
     const run: NewRun = {
       id: `${scenario.next.runId ?? 'exprun_new'}${suffix}`,
       jobId: `${scenario.next.jobId ?? 'job_new'}${suffix}`,
@@ -628,7 +696,10 @@ export async function startFakeRetab(
       cancelledAt: null,
       nConsensus: typeof nConsensus === 'number' ? nConsensus : (scenario.next.nConsensus ?? 5),
       parentRunId: previous?.id ?? null,
-      next: scenario.next,
+      // A run measures the draft as it is when it starts.
+      next: scenario.draft
+        ? { ...scenario.next, definitionFingerprint: fingerprintOf(currentDraft(now)) }
+        : scenario.next,
     };
     newRuns.push(run);
     if (scenario.faults?.concurrentTrigger && ordinal === 1) {
@@ -834,7 +905,10 @@ export async function startFakeRetab(
     const runs = allRuns(now);
     const latest = runs[runs.length - 1];
     const inFlight = runs.some((r) => r.lifecycle === 'running');
-    const fresh = scenario.reuseFreshResults === true;
+    const latestCompleted = [...runs].reverse().find((r) => r.lifecycle === 'completed');
+    const fresh = scenario.draft
+      ? latestCompleted?.definitionFingerprint === fingerprintOf(currentDraft(now))
+      : scenario.reuseFreshResults === true;
     return json(200, {
       id: scenario.experimentId,
       workflow_id: scenario.workflowId,
@@ -1134,6 +1208,33 @@ export async function startFakeRetab(
     },
     {
       method: 'GET',
+      pattern: '/v1/workflows/:wf/spec',
+      handler: (_req, p, now) =>
+        p.wf === scenario.workflowId
+          ? json(200, { workflow_id: p.wf, yaml_definition: exportSpec(currentDraft(now), p.wf) })
+          : notFound('Workflow not found'),
+    },
+    {
+      method: 'POST',
+      pattern: '/v1/workflows/:wf/spec/plan',
+      handler: (req, p, now) => spec(req, p, false, now),
+    },
+    {
+      method: 'POST',
+      pattern: '/v1/workflows/:wf/spec/apply',
+      handler: (req, p, now) => spec(req, p, true, now),
+    },
+    {
+      // The unscoped routes create a new workflow: the gate must never call them.
+      method: 'POST',
+      pattern: '/v1/workflows/spec/:verb',
+      handler: () => {
+        unscopedSpecCalls += 1;
+        return json(200, { workflow_id: 'wf_created', action: 'create', created: true });
+      },
+    },
+    {
+      method: 'GET',
       pattern: '/v1/workflows/experiments/:exp',
       dialect: 'current',
       endpoint: 'experiment',
@@ -1222,6 +1323,8 @@ export async function startFakeRetab(
     createdRuns: () => newRuns.length,
     cancelled: () => [...cancelledIds],
     maxInFlight: (predicate) => maxInFlight(server.requests, predicate),
+    draft: () => currentDraft(clock()),
+    unscopedSpecCalls: () => unscopedSpecCalls,
     close: () => server.close(),
   };
 }

@@ -1,5 +1,6 @@
 // Ready-made scenarios for the fakes, shared by the tests and `npm run demo`.
 import { seededRandom } from '../../src/random.ts';
+import { defaultDraft, EXPERIMENT_BLOCK, exportSpec, fingerprintOf, withConfig } from './draft.ts';
 import type { FakeDocument, FakeNextRun, RetabScenario } from './retab.ts';
 import type { GitHubScenario } from './github.ts';
 
@@ -428,4 +429,60 @@ export function exampleLargeScenario(): RetabScenario {
       jobDurationMs: 2_000,
     },
   );
+}
+
+/** The spec of the configuration examples, in the repository at this path. */
+export const EXAMPLE_SPEC_PATH = 'retab/invoices.workflow.yaml';
+
+/** What the configuration-change example's pull request proposes for the extraction block. */
+export const EXAMPLE_SPEC_CHANGE = {
+  model: 'gpt-5',
+  instructions:
+    'Extract the invoice fields. Amounts are in the currency printed next to the total; ' +
+    'a handwritten total wins over a printed one. Dates are ISO 8601.',
+  json_schema: {
+    type: 'object',
+    properties: {
+      total_amount: { type: 'number' },
+      currency: { type: 'string', enum: ['EUR', 'USD', 'GBP'] },
+      vendor: {
+        type: 'object',
+        properties: { name: { type: 'string' }, vat_number: { type: 'string' } },
+      },
+      due_date: { type: 'string', format: 'date' },
+    },
+  },
+  webhook_api_key: 'whk_live_9d8c7b6a5f4e',
+} as const;
+
+/**
+ * A pull request that changes the extraction (`spec`): a new model, longer instructions, a
+ * larger schema and a sensitive key. The gate applies it, runs it on the current API, and five
+ * invoices gain.
+ */
+export function exampleConfigChangeScenario(): RetabScenario {
+  const base = examplePassScenario();
+  return { ...base, dialect: 'current', draft: defaultDraft() };
+}
+
+/** The spec of `exampleConfigChangeScenario`'s pull request. */
+export function exampleConfigChangeSpec(workflowId: string): string {
+  return exportSpec(withConfig(defaultDraft(), EXPERIMENT_BLOCK, EXAMPLE_SPEC_CHANGE), workflowId);
+}
+
+/**
+ * A pull request that does not touch the extraction: its spec is the draft, which the latest run
+ * already measured, so the gate judges that run again instead of paying for a new one.
+ */
+export function exampleReusedScenario(): RetabScenario {
+  const base = examplePassScenario();
+  const history = base.history.map((run, i, all) =>
+    i === all.length - 1 ? { ...run, definitionFingerprint: fingerprintOf(defaultDraft()) } : run,
+  );
+  return { ...base, dialect: 'current', draft: defaultDraft(), history };
+}
+
+/** The spec of `exampleReusedScenario`'s pull request: the draft as it is. */
+export function exampleUnchangedSpec(workflowId: string): string {
+  return exportSpec(defaultDraft(), workflowId);
 }

@@ -203,6 +203,19 @@ describe('judge: the field rule', () => {
     expect(result.reasons.map((r) => r.rule)).toEqual(['max-field-drop']);
   });
 
+  test('a run judged again (reuse): its fields against the previous run are shown, not judged; against a baseline they are', () => {
+    const fell = { total_amount: 0.5, vendor: 0.9, ...many };
+    const again = judgeFields(fell, GATED, { reused: true });
+    expect(again.verdict).toBe('pass');
+    expect(again.fields?.rows[0]).toMatchObject({ name: 'total_amount', counts: false });
+    const baseline = judgeFields(fell, GATED, {
+      reused: true,
+      reference: { kind: 'baseline', runId: 'b1', score: 0.85 },
+    });
+    expect(baseline.verdict).toBe('regression');
+    expect(baseline.fields?.rows[0]).toMatchObject({ name: 'total_amount', counts: true });
+  });
+
   test('different document sets: the field rule does not apply', () => {
     const result = judgeFields({ total_amount: 0.5, vendor: 0.9, ...many }, GATED, {
       documentSetsDiffer: true,

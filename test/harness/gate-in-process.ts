@@ -24,6 +24,8 @@ import {
 } from './scenario.ts';
 
 export { idempotencyKey };
+export { renderComment, renderSummary } from '../../src/report/markdown.js';
+export { parseReport } from '../../src/report/schema.js';
 
 /** When every virtual clock starts. */
 const CLOCK_START = Date.parse('2026-05-18T09:00:00.000Z');
@@ -97,6 +99,8 @@ export interface InProcessOptions {
   inputs?: Record<string, string>;
   /** The workflow is cancelled (the runner's SIGINT) once the clock has run this long. */
   cancelAfterMs?: number;
+  /** The `spec` input's file, as the head start reads it. */
+  spec?: { path: string; text: string };
 }
 
 export interface InProcessGate {
@@ -136,7 +140,9 @@ export async function gateInProcess(
   const evidence = emptyEvidence();
   const deps = { client, ...clock, log: write, signal: workflow.signal, attempt: ATTEMPT };
   // As src/main.ts does: a failure to gather is the report's error, the verdict `error`.
-  const error = await gatherEvidence(settings, deps, evidence).then(
+  const { spec } = options;
+  const gather = spec ? { ...settings, specPath: spec.path, spec } : settings;
+  const error = await gatherEvidence(gather, deps, evidence).then(
     () => undefined,
     (thrown: unknown) => errorMessage(thrown),
   );
