@@ -13,6 +13,8 @@ import type { Report } from '../../src/report/model.js';
 import { createRetabClient } from '../../src/retab/client.js';
 import type { Dialect } from '../../src/retab/routes.js';
 import { gatherEvidence } from '../../src/retab/gather.js';
+import { planFromAnswer } from '../../src/retab/records.js';
+import { SpecPlan } from '../../src/retab/schemas.js';
 import { idempotencyKey } from '../../src/retab/trigger.js';
 import { startFakeRetab, type FakeRetab, type RetabScenario } from '../fakes/retab.ts';
 import {
@@ -26,6 +28,20 @@ import {
 export { idempotencyKey };
 export { renderComment, renderSummary } from '../../src/report/markdown.js';
 export { parseReport } from '../../src/report/schema.js';
+
+/** The report of a gate whose spec planned as `plan` (a Retab plan answer) and was applied. */
+export function reportOfPlan(plan: unknown, specPath: string): Report {
+  const evidence = emptyEvidence();
+  evidence.configuration = { specPath, plan: planFromAnswer(SpecPlan.parse(plan)), applied: true };
+  return assembleReport({
+    settings: settingsFor({ url: 'http://127.0.0.1:9' } as FakeRetab),
+    evidence,
+    error: 'The run was not started in this test.',
+    pullRequest: undefined,
+    mergeGroup: undefined,
+    startedAt: new Date(CLOCK_START).toISOString(),
+  });
+}
 
 /** When every virtual clock starts. */
 const CLOCK_START = Date.parse('2026-05-18T09:00:00.000Z');
