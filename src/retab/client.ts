@@ -199,6 +199,25 @@ export function createRetabClient(options: RetabClientOptions) {
     }
   }
 
+  /** A call's answer, when only its data matters. */
+  async function data<K extends SchemaName>(o: CallOptions<K>): Promise<Output<K>> {
+    return (await call(o)).data;
+  }
+
+  /** A read in the dialect the step speaks, retried on throttling, server errors and lost connections. */
+  function get<K extends SchemaName>(
+    path: string,
+    schema: K,
+    query?: Record<string, string | undefined>,
+  ): Promise<Output<K>> {
+    return data({ method: 'GET', dialect: spoken(), path, query, schema, retryOn: READ_RETRY });
+  }
+
+  /** A write whose repeat is harmless (a cancel, a spec's plan or apply): retried like a read. */
+  function post<K extends SchemaName>(path: string, schema: K, body?: unknown): Promise<Output<K>> {
+    return data({ method: 'POST', dialect: spoken(), path, body, schema, retryOn: READ_RETRY });
+  }
+
   async function listRunsIn(
     d: Dialect,
     workflowId: string,
@@ -206,7 +225,7 @@ export function createRetabClient(options: RetabClientOptions) {
     page: { after?: string; limit?: number },
   ) {
     const limit = String(page.limit ?? RUNS_PAGE);
-    const answer = await call({
+    return data({
       method: 'GET',
       dialect: d,
       ...(d === 'older'
@@ -227,7 +246,6 @@ export function createRetabClient(options: RetabClientOptions) {
       schema: 'RunList',
       retryOn: READ_RETRY,
     });
-    return answer.data;
   }
 
   return {
@@ -338,20 +356,13 @@ export function createRetabClient(options: RetabClientOptions) {
     },
 
     async getRun(runId: string) {
-      const answer = await call({
-        method: 'GET',
-        dialect: spoken(),
-        path: ROUTES.both.run(runId),
-        schema: 'Run',
-        retryOn: READ_RETRY,
-      });
-      return answer.data;
+      return get(ROUTES.both.run(runId), 'Run');
     },
 
     /** Summary metrics; `no_metrics`/`stale_metrics` may come with a 4xx and are answers too. */
     async getMetrics(workflowId: string, experimentId: string, runId: string, priorRunId?: string) {
       const d = spoken();
-      const answer = await call({
+      return data({
         method: 'GET',
         dialect: d,
         path:
@@ -361,7 +372,6 @@ export function createRetabClient(options: RetabClientOptions) {
         acceptStatus: (status) => status === 404 || status === 409 || status === 422,
         retryOn: READ_RETRY,
       });
-      return answer.data;
     },
 
     /** One document's per-field scores, against a prior run. */
@@ -373,7 +383,7 @@ export function createRetabClient(options: RetabClientOptions) {
       documentId: string,
     ) {
       const d = spoken();
-      const answer = await call({
+      return data({
         method: 'GET',
         dialect: d,
         path:
@@ -387,45 +397,22 @@ export function createRetabClient(options: RetabClientOptions) {
         schema: 'DocumentMetrics',
         retryOn: READ_RETRY,
       });
-      return answer.data;
     },
 
     /** The older API's per-document jobs of a run, in one answer. */
     async getContent(workflowId: string, experimentId: string, runId: string) {
-      const answer = await call({
-        method: 'GET',
-        dialect: spoken(),
-        path: ROUTES.older.content(workflowId, experimentId),
-        query: { run_id: runId },
-        schema: 'Content',
-        retryOn: READ_RETRY,
-      });
-      return answer.data;
+      return get(ROUTES.older.content(workflowId, experimentId), 'Content', { run_id: runId });
     },
 
     /** The current API's per-document results of a run, one page. */
     async listResults(runId: string, after?: string) {
-      const answer = await call({
-        method: 'GET',
-        dialect: spoken(),
-        path: ROUTES.current.results(),
-        query: { run_id: runId, limit: String(RESULTS_PAGE), after },
-        schema: 'ResultList',
-        retryOn: READ_RETRY,
-      });
-      return answer.data;
+      const query = { run_id: runId, limit: String(RESULTS_PAGE), after };
+      return get(ROUTES.current.results(), 'ResultList', query);
     },
 
     /** The current API's experiment: its block, and the freshness of its latest run. */
     async getExperiment(experimentId: string) {
-      const answer = await call({
-        method: 'GET',
-        dialect: spoken(),
-        path: ROUTES.current.experiment(experimentId),
-        schema: 'Experiment',
-        retryOn: READ_RETRY,
-      });
-      return answer.data;
+      return get(ROUTES.current.experiment(experimentId), 'Experiment');
     },
 
     /**
@@ -433,35 +420,16 @@ export function createRetabClient(options: RetabClientOptions) {
      * Applying the same spec again is harmless, so both retry like reads.
      */
     async spec(workflowId: string, yamlDefinition: string, apply: boolean) {
-      const answer = await call({
-        method: 'POST',
-        dialect: spoken(),
-        path: apply ? ROUTES.both.applySpec(workflowId) : ROUTES.both.planSpec(workflowId),
-        body: { yaml_definition: yamlDefinition },
-        schema: 'SpecPlan',
-        retryOn: READ_RETRY,
-      });
-      return answer.data;
+      const path = apply ? ROUTES.both.applySpec(workflowId) : ROUTES.both.planSpec(workflowId);
+      return post(path, 'SpecPlan', { yaml_definition: yamlDefinition });
     },
 
     async cancelJob(jobId: string) {
-      await call({
-        method: 'POST',
-        dialect: spoken(),
-        path: ROUTES.older.cancelJob(jobId),
-        schema: 'AnyBody',
-        retryOn: READ_RETRY,
-      });
+      await post(ROUTES.older.cancelJob(jobId), 'AnyBody');
     },
 
     async cancelRun(runId: string) {
-      await call({
-        method: 'POST',
-        dialect: spoken(),
-        path: ROUTES.both.cancelRun(runId),
-        schema: 'AnyBody',
-        retryOn: READ_RETRY,
-      });
+      await post(ROUTES.both.cancelRun(runId), 'AnyBody');
     },
   };
 }

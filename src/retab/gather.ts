@@ -27,6 +27,7 @@ import {
   describeCancel,
   previousFromHistory,
   runInFlight,
+  startedOf,
   startRun,
   type TriggerDeps,
   type TriggerOptions,
@@ -273,15 +274,7 @@ async function configure(
   if (!options.reuse || evidence.configuration?.applied) return undefined;
   const run = freshRun(experiment, evidence.history);
   if (!run) return undefined;
-  return {
-    runId: run.id,
-    jobId: run.jobId ?? '',
-    definitionFingerprint: run.definitionFingerprint,
-    documentCount: run.documentCount,
-    nConsensus: run.nConsensus,
-    previous: previousFromHistory(evidence.history, run.id),
-    reused: true,
-  };
+  return startedOf(run, previousFromHistory(evidence.history, run.id), true);
 }
 
 /** The plan in one log line: the fields it changes, never their values. */
