@@ -64,9 +64,9 @@ const EXAMPLES: Example[] = [
     name: 'regression',
     title: 'a regression, with the fields that fell',
     about:
-      'One invoice loses 30 points while the score moves less than `max-drop`; `max-document-drop: 0.10` fails the check, and the fields that fell inside that invoice are listed.',
+      'One invoice loses 30 points while the score moves less than `max-drop`; `max-document-drop: 0.10` fails the check, and the fields that fell inside that invoice are listed. Over all invoices, `total_amount` falls past `max-field-drop: 0.05`, which fails the check too.',
     scenario: exampleRegressionScenario,
-    inputs: { 'max-drop': '0.02', 'max-document-drop': '0.10' },
+    inputs: { 'max-drop': '0.02', 'max-document-drop': '0.10', 'max-field-drop': '0.05' },
     verdict: 'regression',
   },
   {

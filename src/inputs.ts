@@ -15,6 +15,8 @@ export interface Settings {
   maxDrop: Threshold;
   minScore: number | undefined;
   maxDocumentDrop: Threshold | undefined;
+  /** Allowed drop of any one field's agreement; undefined: fields decide nothing. */
+  maxFieldDrop: Threshold | undefined;
   failOnRegression: boolean;
   comment: boolean;
   commentHeader: string;
@@ -101,6 +103,9 @@ export function readSettings(read: InputReader): Settings | CommentSettings {
   const maxDocumentDrop = check(INPUT.maxDocumentDrop, (raw) =>
     raw === '' ? undefined : parseThreshold(raw),
   );
+  const maxFieldDrop = check(INPUT.maxFieldDrop, (raw) =>
+    raw === '' ? undefined : parseThreshold(raw),
+  );
   const failOnRegression = check(INPUT.failOnRegression, (raw) => parseBoolean(raw, true));
   const comment = check(INPUT.comment, (raw) => parseBoolean(raw, true));
   const commentHeader = check(INPUT.commentHeader, (raw) => (raw === '' ? '' : parseHeader(raw)));
@@ -127,6 +132,7 @@ export function readSettings(read: InputReader): Settings | CommentSettings {
     maxDrop,
     minScore,
     maxDocumentDrop,
+    maxFieldDrop,
     failOnRegression,
     comment,
     commentHeader: commentHeader || experimentId,

@@ -19,6 +19,7 @@ export const INPUT = {
   mode: 'mode',
   report: 'report',
   baselineFile: 'baseline-file',
+  maxFieldDrop: 'max-field-drop',
   spec: 'spec',
   reuse: 'reuse',
 } as const;
@@ -38,6 +39,7 @@ export const OUTPUT = {
   deltaHigh: 'delta-high',
   fingerprint: 'fingerprint',
   reused: 'reused',
+  regressedFields: 'regressed-fields',
   configChanged: 'config-changed',
 } as const;
 

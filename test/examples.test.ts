@@ -33,8 +33,15 @@ const EXPECTED: Record<string, Expected> = {
   },
   'regression.md': {
     mark: '❌',
-    shows: ['Why it failed', 'What fell inside regressed documents', '6 fields fell'],
-    plainText: ['line_items[3].unit_price'],
+    shows: [
+      'Why it failed',
+      'What fell inside regressed documents',
+      '6 fields fell',
+      '### Fields',
+      '1 field regressed',
+      '1 field dropped by more than `max-field-drop` 0.05: total_amount.',
+    ],
+    plainText: ['line_items[3].unit_price', 'line_items.*.unit_price'],
     mermaid: true,
     documents: true,
   },

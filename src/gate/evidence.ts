@@ -60,6 +60,17 @@ export interface ScoreSheet {
   score: number | null;
   priorRunId?: string;
   documents: DocumentScores[];
+  /** Each field's (or label's) agreement over all the run's documents; absent when not given. */
+  aggregate?: FieldAggregate;
+}
+
+/**
+ * A run's agreement per field (extract blocks) or per label (classifier and split blocks), over
+ * all its documents. Entries, not a record: a field's name is the customer's text, any text.
+ */
+export interface FieldAggregate {
+  kind: 'field' | 'label';
+  scores: Array<{ name: string; score: number }>;
 }
 
 /** One field's scores inside a document. */
@@ -94,6 +105,8 @@ export interface Evidence {
   scores: ScoreSheet | undefined;
   /** The reference run's own documents, read only when the document sets may differ. */
   referenceDocuments: Array<{ id: string; filename?: string }> | undefined;
+  /** The reference run's agreement per field, from its own summary. */
+  referenceAggregate: FieldAggregate | undefined;
   /** Documents fingerprint of the previous run, when known. */
   previousDocumentsFingerprint: string | undefined;
   /** Per-field scores of the worst regressed documents. */
@@ -112,6 +125,7 @@ export function emptyEvidence(): Evidence {
     run: undefined,
     scores: undefined,
     referenceDocuments: undefined,
+    referenceAggregate: undefined,
     previousDocumentsFingerprint: undefined,
     fieldScores: [],
     documentErrors: [],

@@ -1,5 +1,6 @@
 import type { ConfigOutcome } from '../gate/config.js';
 import type { Evidence } from '../gate/evidence.js';
+import { compareFields } from '../gate/fields.js';
 import { compactDiff, describeValue } from './config-values.js';
 import { runToRunNoise } from '../gate/stats.js';
 import { judge, type DocumentScore, type ReferenceRun, type Thresholds } from '../gate/verdict.js';
@@ -91,6 +92,15 @@ export function assembleReport({
     (documentSets !== undefined &&
       (documentSets.added.length > 0 || documentSets.removed.length > 0));
 
+  // Field scores over other documents are not comparable: shown, never gated.
+  const fields = reference
+    ? compareFields({
+        current: scores?.aggregate,
+        reference: evidence.referenceAggregate,
+        comparable: !documentSetsDiffer,
+        thresholds: settings,
+      })
+    : undefined;
   const judgement =
     error === undefined && scores
       ? judge({
@@ -99,6 +109,7 @@ export function assembleReport({
           documentSetsDiffer,
           documents,
           thresholds: settings,
+          fields,
           reused: started?.reused === true,
         })
       : undefined;
@@ -139,6 +150,7 @@ export function assembleReport({
       maxDrop: settings.maxDrop.text,
       minScore: settings.minScore,
       maxDocumentDrop: settings.maxDocumentDrop?.text,
+      maxFieldDrop: settings.maxFieldDrop?.text,
       confidence: settings.confidence,
     },
     reasons: judgement?.reasons ?? [],
@@ -149,6 +161,7 @@ export function assembleReport({
     pullRequest,
     mergeGroup,
     fieldChanges: fieldChanges(evidence, documents),
+    fields: judgement?.fields,
     documentErrors: evidence.documentErrors,
     trend: trend(evidence),
   };

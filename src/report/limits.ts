@@ -6,6 +6,8 @@ export const TREND_RUNS = 20;
 export const FIELD_DIFF_DOCUMENTS = 10;
 /** Fields shown per such document, worst first; the rest are counted. */
 export const FIELDS_SHOWN = 15;
+/** Fields (or labels) the report holds at most: a schema has hundreds, not this many. */
+export const FIELD_ROWS_MAX = 100_000;
 /** Changed fields of the configuration shown; the rest are counted. */
 export const CONFIG_CHANGES_SHOWN = 20;
 /** Leaves shown of one long structured value that changed (a JSON schema). */

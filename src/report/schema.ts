@@ -1,9 +1,11 @@
 import { z } from 'zod';
+import { FIELD_NAMES_IN_REASON } from '../gate/verdict.js';
 import { isCommentHeader } from '../names.js';
 import {
   CONFIG_CHANGES_SHOWN,
   CONFIG_DIFF_LINES,
   FIELD_DIFF_DOCUMENTS,
+  FIELD_ROWS_MAX,
   FIELDS_SHOWN,
   TREND_RUNS,
 } from './limits.js';
@@ -43,6 +45,8 @@ const DocumentRow = z.strictObject({
 });
 
 const referenceKind = z.enum(['baseline', 'previous']);
+/** Fields of an extract block, or labels of a classifier or split block. */
+const fieldKind = z.enum(['field', 'label']);
 
 const Reason = z.discriminatedUnion('rule', [
   z.strictObject({
@@ -55,11 +59,26 @@ const Reason = z.discriminatedUnion('rule', [
   z.strictObject({ rule: z.literal('min-score'), current: score, minimum: score }),
   z.strictObject({ rule: z.literal('max-document-drop'), documents: count }),
   z.strictObject({ rule: z.literal('errored-documents'), documents: count }),
+  z.strictObject({
+    rule: z.literal('max-field-drop'),
+    kind: fieldKind,
+    fields: count,
+    names: z.array(text(1000)).max(FIELD_NAMES_IN_REASON),
+  }),
   z.strictObject({ rule: z.literal('no-score') }),
   z.strictObject({ rule: z.literal('nothing-comparable') }),
 ]);
 
 const DocumentName = z.strictObject({ id, filename: text(1000) });
+
+const FieldRow = z.strictObject({
+  name: text(1000),
+  reference: score.nullable(),
+  current: score.nullable(),
+  delta: change.nullable(),
+  status: z.enum(['regressed', 'removed', 'new', 'improved', 'unchanged']),
+  counts: z.boolean(),
+});
 
 /** A configuration value as shown: compact, cut (./config-values.ts). */
 const shownValue = text(200);
@@ -171,6 +190,7 @@ export const ReportSchema = z.strictObject({
     maxDrop: text(20),
     minScore: opt(score),
     maxDocumentDrop: opt(text(20)),
+    maxFieldDrop: opt(text(20)),
     confidence: opt(z.number().gt(0.5).lt(1)),
   }),
   reasons: z.array(Reason).max(10),
@@ -210,6 +230,20 @@ export const ReportSchema = z.strictObject({
         }),
       )
       .max(FIELD_DIFF_DOCUMENTS),
+  ),
+  /**
+   * Each field's (or label's) agreement over all the run's documents against the reference
+   * run's, fell first; absent when either run's metrics give no field scores.
+   */
+  fields: opt(
+    z.strictObject({
+      kind: fieldKind,
+      /** False when the document sets differ: shown, not gated. */
+      comparable: z.boolean(),
+      rows: z.array(FieldRow).max(FIELD_ROWS_MAX),
+      /** Rows marked regressed (output `regressed-fields`). */
+      regressedCount: count,
+    }),
   ),
   /** Why documents errored, one line each. */
   documentErrors: opt(z.array(z.strictObject({ id, message: text(5000) })).max(200_000)),

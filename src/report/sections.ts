@@ -2,6 +2,7 @@
 // failed, the scores, the trend, the fields that fell, the footer, and the cells of the document
 // table. ./markdown.ts puts them together within the size limit.
 import { markdownTable } from 'markdown-table';
+import type { FieldRow } from '../gate/fields.js';
 import type { DocumentRow, Reason } from '../gate/verdict.js';
 import { code, escapeText } from './escape.js';
 import {
@@ -25,6 +26,7 @@ const STATUS_LABEL = {
   new: '🆕 new',
   improved: '🔺 improved',
   unchanged: 'unchanged',
+  removed: '➖ removed',
 } as const;
 
 /**
@@ -56,6 +58,10 @@ export function renderHeadline(report: Report): string {
       `${formatCount(counts.improved)} improved`,
       `${formatCount(counts.errored)} errored`,
     );
+  }
+  // Fields over other documents are not compared: no count that would read as one.
+  if (report.fields?.comparable) {
+    bits.push(`${plural(report.fields.regressedCount, report.fields.kind)} regressed`);
   }
   const spark = sparkline(report.trend);
   if (spark) bits.push(`trend ${spark}`);
@@ -168,7 +174,21 @@ export function renderReasons(report: Report): string {
 
 /** Why the verdict is what it is, in one line of plain text (the log, the step's failure). */
 export function explainVerdict(report: Report): string {
-  return report.error ?? report.reasons.map((reason) => describeReason(reason, report)).join(' ');
+  return (
+    report.error ??
+    report.reasons.map((reason) => describeReason(reason, report, plainName)).join(' ')
+  );
+}
+
+/** A field's name in the log: the customer's text, on one line and cut, not escaped. */
+function plainName(name: string): string {
+  const line = name.replace(/[\p{Cc}\p{Cf}\u2028\u2029]+/gu, ' ').trim();
+  return [...line].length > 120 ? `${[...line].slice(0, 119).join('')}…` : line;
+}
+
+/** A field's name in Markdown. */
+function fieldName(name: string): string {
+  return escapeText(name, 120);
 }
 
 /** The error of an `error` verdict, as Markdown: outside text escaped. */
@@ -176,7 +196,11 @@ function describeError(report: Report): string {
   return report.error !== undefined ? escapeText(report.error, 1000) : explainVerdict(report);
 }
 
-function describeReason(reason: Reason, report: Pick<Report, 'thresholds'>): string {
+function describeReason(
+  reason: Reason,
+  report: Pick<Report, 'thresholds'>,
+  name: (field: string) => string = fieldName,
+): string {
   switch (reason.rule) {
     case 'max-drop':
       return (
@@ -190,6 +214,12 @@ function describeReason(reason: Reason, report: Pick<Report, 'thresholds'>): str
       return `${plural(reason.documents, 'document')} dropped by more than \`max-document-drop\` ${report.thresholds.maxDocumentDrop}.`;
     case 'errored-documents':
       return `${plural(reason.documents, 'document')} had a score in the reference run and errored in this one.`;
+    case 'max-field-drop': {
+      const noun = reason.kind === 'label' ? 'label' : 'field';
+      const more = reason.fields - reason.names.length;
+      const names = reason.names.map(name).join(', ') + (more > 0 ? `, and ${more} more` : '');
+      return `${plural(reason.fields, noun)} dropped by more than \`max-field-drop\` ${report.thresholds.maxFieldDrop}: ${names}.`;
+    }
     case 'no-score':
       return 'The run has no score: no document was scored.';
     case 'nothing-comparable':
@@ -276,6 +306,7 @@ export function renderScores(report: Report): string {
   if (report.comparison) rules[0] += ` (${formatPointsSize(report.comparison.allowedDrop)} here)`;
   if (t.minScore !== undefined) rules.push(`\`min-score\` ${t.minScore}`);
   if (t.maxDocumentDrop !== undefined) rules.push(`\`max-document-drop\` ${t.maxDocumentDrop}`);
+  if (t.maxFieldDrop !== undefined) rules.push(`\`max-field-drop\` ${t.maxFieldDrop}`);
   if (t.confidence !== undefined) rules.push(`\`confidence\` ${t.confidence}`);
   lines.push(`Thresholds: ${rules.join(' · ')}`);
   const c = report.comparison;
@@ -330,6 +361,35 @@ export function documentCells(row: DocumentRow, error: string | undefined): stri
     formatScore(row.score),
     formatPoints(row.delta),
     status,
+  ];
+}
+
+/** The field table's heading and what its marks mean; '' without a field table. */
+export function renderFieldsIntro(report: Report): string {
+  const fields = report.fields;
+  if (!fields) return '';
+  const { kind } = fields;
+  const threshold = report.thresholds.maxFieldDrop;
+  const what = `Agreement of each ${kind} over all the run's documents, against the ${referenceName(report.referenceKind)}`;
+  const note = !fields.comparable
+    ? `**Not compared:** the document sets differ from the reference run's, so each ${kind}'s agreement is over other documents: shown, never gated${threshold === undefined ? '' : ` (\`max-field-drop\` does not apply)`}.`
+    : threshold !== undefined
+      ? `${what}. A ${kind} that fell by more than \`max-field-drop\` ${threshold} fails the check.`
+      : `${what}, marked against \`max-drop\` ${report.thresholds.maxDrop}; set \`max-field-drop\` to fail the check on a ${kind}.`;
+  return `### ${kind === 'label' ? 'Labels' : 'Fields'}\n\n${note}`;
+}
+
+export function fieldColumns(kind: 'field' | 'label'): string[] {
+  return [kind === 'label' ? 'Label' : 'Field', 'Reference', 'Current', 'Δ', 'Status'];
+}
+
+export function fieldCells(row: FieldRow): string[] {
+  return [
+    escapeText(row.name, 120) || '(no name)',
+    formatScore(row.reference),
+    formatScore(row.current),
+    formatPoints(row.delta),
+    STATUS_LABEL[row.status],
   ];
 }
 

@@ -1,4 +1,4 @@
-import type { Evidence, RunRecord, StartedRun } from '../gate/evidence.js';
+import type { Evidence, RunRecord, ScoreSheet, StartedRun } from '../gate/evidence.js';
 import { forecastDurationMs, newestFingerprints } from '../gate/history.js';
 import type { Thresholds } from '../gate/verdict.js';
 import { errorMessage, GateError } from '../errors.js';
@@ -158,25 +158,48 @@ export async function gatherEvidence(
   evidence.previousDocumentsFingerprint =
     previousRow?.documentsFingerprint ?? previous?.documents_fingerprint ?? undefined;
 
-  // Then, in parallel: the reference's own documents when the sets may differ (it names
-  // what was removed), what fell inside the worst regressed documents, why documents errored.
+  // Then, in parallel: the reference's own summary (its documents when the sets may differ,
+  // which name what was removed; its field scores when this run has some: one read for both),
+  // what fell inside the worst regressed documents, why documents errored.
   const referenceFingerprint = evidence.baseline
     ? evidence.baseline.documentsFingerprint
     : evidence.previousDocumentsFingerprint;
+  const setsMayDiffer =
+    referenceFingerprint === undefined ||
+    referenceFingerprint !== evidence.run.documentsFingerprint;
   const [reference, fields, errors] = await Promise.all([
-    referenceId &&
-    (referenceFingerprint === undefined ||
-      referenceFingerprint !== evidence.run.documentsFingerprint)
-      ? readScores(options, deps, referenceId, undefined)
-      : undefined,
+    referenceId === undefined
+      ? undefined
+      : setsMayDiffer
+        ? readScores(options, deps, referenceId, undefined)
+        : scores.aggregate && readReferenceFields(options, deps, referenceId),
     readFieldScores(options, deps, scores, referenceId),
     readDocumentErrors(options, deps, scores),
   ]);
-  evidence.referenceDocuments = reference?.documents;
+  if (setsMayDiffer) evidence.referenceDocuments = reference?.documents;
+  evidence.referenceAggregate = reference?.aggregate;
   evidence.fieldScores = fields;
   evidence.documentErrors = errors;
   const drift = await draftChecked;
   if (drift !== undefined) throw drift;
+}
+
+/**
+ * The reference's summary, read for its field scores alone. Without `max-field-drop` the field
+ * table is only shown: a failure leaves it out, with a line in the log.
+ */
+async function readReferenceFields(
+  options: GatherOptions,
+  deps: GatherDeps,
+  referenceId: string,
+): Promise<ScoreSheet | undefined> {
+  try {
+    return await readScores(options, deps, referenceId, undefined);
+  } catch (error) {
+    if (options.maxFieldDrop !== undefined) throw error;
+    deps.log(`Field scores are not compared: ${errorMessage(error)}`);
+    return undefined;
+  }
 }
 
 /** Runs in flight waited for, at most, before a trigger: then the gate gives up. */

@@ -1,6 +1,7 @@
 /** Retab's answers (./schemas.ts) as the gate's own records (../gate/evidence.ts). Pure. */
 import type {
   DocumentScores,
+  FieldAggregate,
   FieldScore,
   RunRecord,
   ScoreSheet,
@@ -9,6 +10,7 @@ import type {
 import type { RetabClient } from './client.js';
 import type { ConfigPlan } from '../gate/config.js';
 import type {
+  Aggregate,
   DocumentMetrics,
   MetricsSummary,
   Run,
@@ -100,6 +102,18 @@ export function scoresFromMetrics(metrics: MetricsSummary): ScoreSheet {
       score: doc.score ?? null,
       priorScore: doc.prior_score ?? null,
     })),
+    aggregate: aggregateFromMetrics(metrics.aggregate),
+  };
+}
+
+/** The fields' agreement (or the labels'), without those the metrics leave unscored. */
+function aggregateFromMetrics(aggregate: Aggregate | null | undefined): FieldAggregate | undefined {
+  const [kind, pairs]: [FieldAggregate['kind'], Array<[string, number | null]> | null | undefined] =
+    aggregate?.likelihoods ? ['field', aggregate.likelihoods] : ['label', aggregate?.diag];
+  if (!pairs) return undefined;
+  return {
+    kind,
+    scores: pairs.flatMap(([name, score]) => (score === null ? [] : [{ name, score }])),
   };
 }
 

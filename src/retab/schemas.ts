@@ -191,12 +191,32 @@ export const MetricsDocument = z.object({
 });
 export type MetricsDocument = z.output<typeof MetricsDocument>;
 
+/** An object's entries, read as a list: a name such as `__proto__` stays a name. */
+function entries<T extends z.ZodType>(value: T) {
+  return z.preprocess(
+    (object) => (isObject(object) ? Object.entries(object) : object),
+    z.array(z.tuple([z.string(), value])),
+  );
+}
+
+/**
+ * Each field's agreement over all the run's documents (`likelihoods`, extract blocks), or each
+ * label's (`diag`, classifier and split blocks; their `flows`, in either spelling, are not read).
+ */
+export const Aggregate = z.object({
+  likelihoods: entries(score.nullable()).nullish(),
+  diag: entries(score.nullable()).nullish(),
+});
+export type Aggregate = z.output<typeof Aggregate>;
+
 export const MetricsSummary = z.object({
   kind: z.literal('summary'),
   run_id: z.string(),
   score: score.nullish(),
   prior_run_id: z.string().nullish(),
   documents: z.array(MetricsDocument),
+  /** Null or absent on servers that give no field scores. */
+  aggregate: Aggregate.nullish(),
 });
 
 export const MetricsUnavailable = z.object({

@@ -26,6 +26,21 @@ export interface FakeFieldScore {
   value?: unknown;
 }
 
+/**
+ * A run's `aggregate` in the summary metrics: each field's agreement over all its documents
+ * (extract blocks), or each label's, with the flows between labels (classifier and split
+ * blocks; older servers spell a flow `from`/`to`).
+ */
+export type FakeAggregate =
+  | { likelihoods: Record<string, number | null> }
+  | {
+      diag: Record<string, number>;
+      flows?: Array<
+        | { source: string; target: string; score: number }
+        | { from: string; to: string; score: number }
+      >;
+    };
+
 export interface FakeDocument {
   id: string;
   filename: string;
@@ -42,6 +57,8 @@ export interface FakeHistoryRun {
   scores: Record<string, number | null>;
   /** Default 5. */
   nConsensus?: number;
+  /** The summary's `aggregate`; default null (no field scores). */
+  aggregate?: FakeAggregate | null;
   /** Default 2000. */
   durationMs?: number;
   /**
@@ -62,6 +79,8 @@ export interface FakeNextRun {
   scores: Record<string, number | null>;
   /** Default 5 (the trigger's n_consensus overrides). */
   nConsensus?: number;
+  /** The summary's `aggregate`; default null (no field scores). */
+  aggregate?: FakeAggregate | null;
   /** Wall time from the trigger until the terminal status. */
   jobDurationMs: number;
   /**
@@ -221,6 +240,7 @@ interface RunSnapshot {
   durationMs: number | null;
   completedDocuments: number;
   documentErrors: Record<string, string>;
+  aggregate: FakeAggregate | null;
 }
 
 interface NewRun {
@@ -394,6 +414,7 @@ export async function startFakeRetab(
       durationMs,
       completedDocuments: Object.keys(run.scores).length,
       documentErrors: {},
+      aggregate: run.aggregate ?? null,
     };
   }
 
@@ -449,6 +470,7 @@ export async function startFakeRetab(
       durationMs: endAt === null ? null : endAt - run.createdAt,
       completedDocuments,
       documentErrors: run.next.documentErrors ?? {},
+      aggregate: run.next.aggregate ?? null,
     };
   }
 
@@ -992,7 +1014,7 @@ export async function startFakeRetab(
       run_id: run.id,
       kind: 'summary',
       view: 'summary',
-      block_type: 'extract',
+      block_type: run.aggregate !== null && 'diag' in run.aggregate ? 'classifier' : 'extract',
       score: runScore(run),
       prior_score: prior === null ? null : runScore(prior),
       prior_run_id: prior?.id ?? null,
@@ -1004,7 +1026,7 @@ export async function startFakeRetab(
       })),
       scored_document_count: ids.filter((id) => run.scores[id] !== null).length,
       total_document_count: ids.length,
-      aggregate: null,
+      aggregate: run.aggregate,
     });
   }
 

@@ -214,10 +214,50 @@ export function examplePassScenario(): RetabScenario {
 /** The invoice of `exampleRegressionScenario` that falls, and what falls inside it. */
 const REGRESSED_DOCUMENT = 'expdoc_6';
 
+/** Each field's agreement over the twelve invoices in the previous run of the regression example. */
+const EXAMPLE_FIELDS_BEFORE: Record<string, number> = {
+  invoice_number: 0.99,
+  invoice_date: 0.97,
+  due_date: 0.93,
+  'vendor.name': 0.98,
+  'vendor.tax_id': 0.91,
+  subtotal: 0.95,
+  'tax.amount': 0.94,
+  total_amount: 0.96,
+  currency: 0.99,
+  'line_items.*.description': 0.84,
+  'line_items.*.quantity': 0.9,
+  'line_items.*.unit_price': 0.86,
+  'line_items.*.amount': 0.88,
+  po_number: 0.8,
+};
+
+/**
+ * And in the new run: `total_amount` falls 7 points over all invoices, a few others a little,
+ * the line items' descriptions gain 6; the schema drops `po_number` and adds `payment_terms`.
+ */
+const EXAMPLE_FIELDS_AFTER: Record<string, number> = {
+  invoice_number: 0.99,
+  invoice_date: 0.97,
+  due_date: 0.92,
+  'vendor.name': 0.98,
+  'vendor.tax_id': 0.91,
+  subtotal: 0.93,
+  'tax.amount': 0.91,
+  total_amount: 0.89,
+  currency: 0.99,
+  'line_items.*.description': 0.9,
+  'line_items.*.quantity': 0.9,
+  'line_items.*.unit_price': 0.83,
+  'line_items.*.amount': 0.84,
+  payment_terms: 0.88,
+};
+
 /**
  * A regression with field diffs: one invoice (a handwritten total) loses 30 points while three
  * others gain 3; the score moves by less than `max-drop`, but `max-document-drop: 0.10` catches
- * the one document, and its per-field scores show six fields falling.
+ * the one document, and its per-field scores show six fields falling. Over all invoices,
+ * `total_amount` falls past `max-field-drop: 0.05`.
  */
 export function exampleRegressionScenario(): RetabScenario {
   const documents = invoiceDocuments(12).map((d) =>
@@ -227,22 +267,29 @@ export function exampleRegressionScenario(): RetabScenario {
   );
   const base = EXAMPLE_SCORES;
   const previous = moved(base, [1, 1, 1, 0, 0, 5, 0, 1, 0, 1, 1, 1]);
-  return {
-    ...exampleScenario(
-      documents,
-      [
-        { id: 'exprun_7f3a91', fingerprint: 'a1b2c3d4e5f60718', scores: base },
-        {
-          id: 'exprun_8c41d2',
-          fingerprint: '0ff93ddc7cefcb42',
-          scores: moved(base, [1, 0, 1, 0, 0, 3, 0, 1, 0, 0, 1, 0]),
-        },
-        { id: 'exprun_8e5a07', fingerprint: '5c2f8a9d0e1b3c47', scores: previous },
-      ],
+  const runs = exampleScenario(
+    documents,
+    [
+      { id: 'exprun_7f3a91', fingerprint: 'a1b2c3d4e5f60718', scores: base },
       {
-        definitionFingerprint: '9e8d7c6b5a493827',
-        scores: moved(previous, [0, 3, 0, 0, 0, -30, 0, 3, 0, 0, 3, 0]),
+        id: 'exprun_8c41d2',
+        fingerprint: '0ff93ddc7cefcb42',
+        scores: moved(base, [1, 0, 1, 0, 0, 3, 0, 1, 0, 0, 1, 0]),
       },
+      { id: 'exprun_8e5a07', fingerprint: '5c2f8a9d0e1b3c47', scores: previous },
+    ],
+    {
+      definitionFingerprint: '9e8d7c6b5a493827',
+      scores: moved(previous, [0, 3, 0, 0, 0, -30, 0, 3, 0, 0, 3, 0]),
+      aggregate: { likelihoods: EXAMPLE_FIELDS_AFTER },
+    },
+  );
+  return {
+    ...runs,
+    history: runs.history.map((run) =>
+      run.id === 'exprun_8e5a07'
+        ? { ...run, aggregate: { likelihoods: EXAMPLE_FIELDS_BEFORE } }
+        : run,
     ),
     fieldScores: {
       [REGRESSED_DOCUMENT]: [
