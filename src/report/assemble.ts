@@ -4,7 +4,7 @@ import { compareFields } from '../gate/fields.js';
 import { compactDiff, describeValue } from './config-values.js';
 import { runToRunNoise } from '../gate/stats.js';
 import { judge, type DocumentScore, type ReferenceRun, type Thresholds } from '../gate/verdict.js';
-import { CONFIG_CHANGES_SHOWN, FIELDS_SHOWN, TREND_RUNS } from './limits.js';
+import { clipText, CONFIG_CHANGES_SHOWN, FIELDS_SHOWN, TEXT_MAX, TREND_RUNS } from './limits.js';
 import type { DocumentName, FieldChanges, Report, RunReference } from './model.js';
 
 /** What the report says of the gate's own settings. */
@@ -154,7 +154,12 @@ export function assembleReport({
       confidence: settings.confidence,
     },
     reasons: judgement?.reasons ?? [],
-    error: error ?? (judgement ? undefined : 'The run has no metrics.'),
+    error:
+      error === undefined
+        ? judgement
+          ? undefined
+          : 'The run has no metrics.'
+        : clipText(error, TEXT_MAX.message),
     documents: judgement?.rows ?? [],
     regressedCount: judgement?.regressedCount ?? 0,
     documentSets,

@@ -7,6 +7,7 @@ import {
   FIELD_DIFF_DOCUMENTS,
   FIELD_ROWS_MAX,
   FIELDS_SHOWN,
+  TEXT_MAX,
   TREND_RUNS,
 } from './limits.js';
 
@@ -35,7 +36,7 @@ const RunReference = z.strictObject({
 
 const DocumentRow = z.strictObject({
   id,
-  filename: text(1000),
+  filename: text(TEXT_MAX.filename),
   score: score.nullable(),
   inReference: z.boolean(),
   referenceScore: score.nullable(),
@@ -63,16 +64,16 @@ const Reason = z.discriminatedUnion('rule', [
     rule: z.literal('max-field-drop'),
     kind: fieldKind,
     fields: count,
-    names: z.array(text(1000)).max(FIELD_NAMES_IN_REASON),
+    names: z.array(text(TEXT_MAX.fieldName)).max(FIELD_NAMES_IN_REASON),
   }),
   z.strictObject({ rule: z.literal('no-score') }),
   z.strictObject({ rule: z.literal('nothing-comparable') }),
 ]);
 
-const DocumentName = z.strictObject({ id, filename: text(1000) });
+const DocumentName = z.strictObject({ id, filename: text(TEXT_MAX.filename) });
 
 const FieldRow = z.strictObject({
-  name: text(1000),
+  name: text(TEXT_MAX.fieldName),
   reference: score.nullable(),
   current: score.nullable(),
   delta: change.nullable(),
@@ -84,8 +85,8 @@ const FieldRow = z.strictObject({
 const shownValue = text(200);
 
 const ConfigChange = z.strictObject({
-  resource: text(200),
-  path: text(500),
+  resource: text(TEXT_MAX.configResource),
+  path: text(TEXT_MAX.configPath),
   action: text(20),
   /** Flagged sensitive by Retab: no value, anywhere. */
   sensitive: z.boolean(),
@@ -107,7 +108,7 @@ export const ReportSchema = z.strictObject({
   blocking: z.boolean(),
   header: text(100).refine(isCommentHeader, 'not a valid comment-header'),
   workflowId: id,
-  workflowName: opt(text(300)),
+  workflowName: opt(text(TEXT_MAX.workflowName)),
   experimentId: id,
   /**
    * When this gate started (the runner's clock, ISO): the time of a report that has no run's
@@ -195,7 +196,7 @@ export const ReportSchema = z.strictObject({
   }),
   reasons: z.array(Reason).max(10),
   /** Why the verdict is `error`. */
-  error: opt(text(5000)),
+  error: opt(text(TEXT_MAX.message)),
   documents: z.array(DocumentRow).max(200_000),
   regressedCount: count,
   documentSets: opt(
@@ -219,10 +220,14 @@ export const ReportSchema = z.strictObject({
       .array(
         z.strictObject({
           documentId: id,
-          filename: text(1000),
+          filename: text(TEXT_MAX.filename),
           fields: z
             .array(
-              z.strictObject({ path: text(1000), reference: score, current: score.nullable() }),
+              z.strictObject({
+                path: text(TEXT_MAX.fieldName),
+                reference: score,
+                current: score.nullable(),
+              }),
             )
             .max(FIELDS_SHOWN),
           /** Fields that fell but are not listed (the list is capped). */
@@ -246,7 +251,9 @@ export const ReportSchema = z.strictObject({
     }),
   ),
   /** Why documents errored, one line each. */
-  documentErrors: opt(z.array(z.strictObject({ id, message: text(5000) })).max(200_000)),
+  documentErrors: opt(
+    z.array(z.strictObject({ id, message: text(TEXT_MAX.message) })).max(200_000),
+  ),
   /** Scores of the experiment's last completed runs, oldest first, this run last. */
   trend: opt(z.array(z.strictObject({ runId: id, score })).max(TREND_RUNS)),
 });

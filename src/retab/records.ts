@@ -7,6 +7,7 @@ import type {
   ScoreSheet,
   StartedRun,
 } from '../gate/evidence.js';
+import { clipText, TEXT_MAX } from '../report/limits.js';
 import type { RetabClient } from './client.js';
 import type { ConfigPlan } from '../gate/config.js';
 import type {
@@ -50,7 +51,10 @@ export function runFromRead(run: Run): RunRecord {
     createdAt: run.timing?.created_at ?? undefined,
     durationMs: run.timing?.duration_ms ?? undefined,
     parentRunId: run.parent_run_id ?? undefined,
-    workflowName: run.workflow?.name_at_run_time ?? undefined,
+    workflowName:
+      run.workflow?.name_at_run_time == null
+        ? undefined
+        : clipText(run.workflow.name_at_run_time, TEXT_MAX.workflowName),
   };
 }
 
@@ -98,7 +102,7 @@ export function scoresFromMetrics(metrics: MetricsSummary): ScoreSheet {
     priorRunId: metrics.prior_run_id ?? undefined,
     documents: metrics.documents.map((doc): DocumentScores => ({
       id: doc.id,
-      filename: doc.filename ?? undefined,
+      filename: doc.filename == null ? undefined : clipText(doc.filename, TEXT_MAX.filename),
       score: doc.score ?? null,
       priorScore: doc.prior_score ?? null,
     })),
@@ -113,13 +117,15 @@ function aggregateFromMetrics(aggregate: Aggregate | null | undefined): FieldAgg
   if (!pairs) return undefined;
   return {
     kind,
-    scores: pairs.flatMap(([name, score]) => (score === null ? [] : [{ name, score }])),
+    scores: pairs.flatMap(([name, score]) =>
+      score === null ? [] : [{ name: clipText(name, TEXT_MAX.fieldName), score }],
+    ),
   };
 }
 
 export function fieldsFromDocumentMetrics(answer: DocumentMetrics): FieldScore[] {
   return answer.targets.map((t) => ({
-    path: t.path,
+    path: clipText(t.path, TEXT_MAX.fieldName),
     score: t.score ?? null,
     priorScore: t.prior_score ?? null,
   }));
@@ -156,8 +162,8 @@ export function planFromAnswer(plan: SpecPlan): ConfigPlan {
       resource.fields.map((field) => {
         const sensitive = field.before_sensitive === true || field.after_sensitive === true;
         return {
-          resource: resource.name ?? resource.id,
-          path: field.path_display,
+          resource: clipText(resource.name ?? resource.id, TEXT_MAX.configResource),
+          path: clipText(field.path_display, TEXT_MAX.configPath),
           action: field.action ?? 'update',
           sensitive,
           ...(sensitive ? {} : { before: field.before, after: field.after }),
