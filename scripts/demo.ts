@@ -1,11 +1,21 @@
 // `npm run demo`: runs the bundled action end to end against local stand-ins for Retab and GitHub
 // and prints the pull-request comment it posted. No key, no network. The stand-in speaks Retab's
-// current API; `npm run demo -- --api older` makes it speak the older one.
+// current API; `npm run demo -- --api older` makes it speak the older one. `npm run demo -- --spec`
+// shows a pull request that changes the extraction as code: the gate plans, applies and runs it.
 import { existsSync } from 'node:fs';
-import { relative } from 'node:path';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join, relative } from 'node:path';
 import { startFakeGitHub } from '../test/fakes/github.ts';
 import { startFakeRetab } from '../test/fakes/retab.ts';
-import { DEMO, demoGitHubScenario, demoScenario } from '../test/fakes/scenarios.ts';
+import {
+  DEMO,
+  demoGitHubScenario,
+  demoScenario,
+  EXAMPLE_SPEC_PATH,
+  exampleConfigChangeScenario,
+  exampleConfigChangeSpec,
+} from '../test/fakes/scenarios.ts';
 import { DEFAULT_ENTRY, runAction } from '../test/harness/run-action.ts';
 
 const OUTPUTS = [
@@ -16,9 +26,11 @@ const OUTPUTS = [
   'regressed-documents',
   'comment-url',
   'reused',
+  'config-changed',
 ];
 const verbose = process.argv.includes('--verbose');
 const api = readApiFlag(process.argv);
+const withSpec = process.argv.includes('--spec');
 
 function readApiFlag(args: string[]): 'older' | 'current' {
   const at = args.indexOf('--api');
@@ -37,7 +49,14 @@ async function main(): Promise<number> {
     return 1;
   }
 
-  const retab = await startFakeRetab({ ...demoScenario(), dialect: api });
+  const scenario = withSpec ? exampleConfigChangeScenario() : demoScenario();
+  const retab = await startFakeRetab({ ...scenario, dialect: api });
+  // With --spec, the pull request's repository holds the workflow's spec.
+  const workspace = await mkdtemp(join(tmpdir(), 'demo-'));
+  if (withSpec) {
+    await mkdir(join(workspace, dirname(EXAMPLE_SPEC_PATH)), { recursive: true });
+    await writeFile(join(workspace, EXAMPLE_SPEC_PATH), exampleConfigChangeSpec(DEMO.workflowId));
+  }
   const github = await startFakeGitHub(demoGitHubScenario());
   try {
     console.log(
@@ -51,7 +70,9 @@ async function main(): Promise<number> {
         'api-base-url': retab.url,
         'github-token': DEMO.githubToken,
         'max-drop': '0.02',
+        ...(withSpec ? { spec: EXAMPLE_SPEC_PATH } : {}),
       },
+      env: { GITHUB_WORKSPACE: workspace },
       eventName: 'pull_request',
       githubApiUrl: github.url,
       repository: DEMO.repository,
@@ -89,7 +110,11 @@ async function main(): Promise<number> {
     }
     return 0;
   } finally {
-    await Promise.all([retab.close(), github.close()]);
+    await Promise.all([
+      retab.close(),
+      github.close(),
+      rm(workspace, { recursive: true, force: true }),
+    ]);
   }
 }
 

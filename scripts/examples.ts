@@ -1,11 +1,11 @@
-// `npm run examples`: writes docs/examples/*.md, the comment the action posts in six situations,
+// `npm run examples`: writes docs/examples/*.md, the comment the action posts in eight situations,
 // each produced by running the bundled dist/index.js against the local stand-ins for Retab and
 // GitHub (like `npm run demo`). `--check` regenerates them in memory and fails when a checked-in
 // file differs: `npm test` runs it after the dist check, since it needs the fresh bundle.
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
-import { availableParallelism } from 'node:os';
-import { join, relative } from 'node:path';
+import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { availableParallelism, tmpdir } from 'node:os';
+import { dirname, join, relative } from 'node:path';
 import { startFakeGitHub } from '../test/fakes/github.ts';
 import type { RetabScenario } from '../test/fakes/retab.ts';
 import { startFakeRetab } from '../test/fakes/retab.ts';
@@ -13,7 +13,12 @@ import {
   DEMO,
   EXAMPLE_BASELINE_FINGERPRINT,
   demoGitHubScenario,
+  EXAMPLE_SPEC_PATH,
+  exampleConfigChangeScenario,
+  exampleConfigChangeSpec,
   exampleErrorScenario,
+  exampleReusedScenario,
+  exampleUnchangedSpec,
   exampleFirstRunScenario,
   exampleLargeScenario,
   exampleNoisyDropScenario,
@@ -33,6 +38,8 @@ interface Example {
   scenario: () => RetabScenario;
   /** Inputs besides the key, ids, URL and token. */
   inputs: Record<string, string>;
+  /** The `spec` file of the pull request, written to the workspace at EXAMPLE_SPEC_PATH. */
+  spec?: string;
   /** The verdict output the scenario must produce: a guard against a scenario gone stale. */
   verdict: 'pass' | 'regression' | 'error';
   /** The event says the repository is private: `show-values: auto` shows extracted values. */
@@ -59,9 +66,9 @@ const EXAMPLES: Example[] = [
     name: 'regression',
     title: 'a regression, with the fields that fell',
     about:
-      'One invoice loses 30 points while the score moves less than `max-drop`; `max-document-drop: 0.10` fails the check, and the fields that fell inside that invoice are listed. The repository is private, so under the default `show-values: auto` each field shows what the reference run and this run extracted, and what the five passes voted where they disagreed.',
+      'One invoice loses 30 points while the score moves less than `max-drop`; `max-document-drop: 0.10` fails the check, and the fields that fell inside that invoice are listed. Over all invoices, `total_amount` falls past `max-field-drop: 0.05`, which fails the check too. The repository is private, so under the default `show-values: auto` each field that fell in the invoice shows what the reference run and this run extracted, and what the five passes voted where they disagreed.',
     scenario: exampleRegressionScenario,
-    inputs: { 'max-drop': '0.02', 'max-document-drop': '0.10' },
+    inputs: { 'max-drop': '0.02', 'max-document-drop': '0.10', 'max-field-drop': '0.05' },
     verdict: 'regression',
     privateRepository: true,
   },
@@ -93,6 +100,26 @@ const EXAMPLES: Example[] = [
     verdict: 'pass',
   },
   {
+    name: 'configuration-change',
+    title: 'a configuration change proposed as code (pass)',
+    about:
+      "The pull request changes the extraction in the workflow's spec (`spec`): a new model, longer instructions, a larger JSON schema and a key Retab flags sensitive. The gate applies it to the draft, runs it on Retab's current API, and five invoices gain.",
+    scenario: exampleConfigChangeScenario,
+    spec: exampleConfigChangeSpec(DEMO.workflowId),
+    inputs: { 'max-drop': '0.02', spec: EXAMPLE_SPEC_PATH },
+    verdict: 'pass',
+  },
+  {
+    name: 'reused',
+    title: 'nothing to run: a fresh run judged again (pass)',
+    about:
+      "The pull request's spec is what the workflow's draft already holds, and Retab says the latest run measured exactly this draft and these documents: with `reuse` (the default) the gate judges that run again instead of paying for a new one.",
+    scenario: exampleReusedScenario,
+    spec: exampleUnchangedSpec(DEMO.workflowId),
+    inputs: { 'max-drop': '0.02', spec: EXAMPLE_SPEC_PATH },
+    verdict: 'pass',
+  },
+  {
     name: 'large',
     title: 'a regression in a 10,000-document run',
     about:
@@ -119,8 +146,19 @@ function normalise(body: string): string {
   return body.replace(RUN_LINE, `$1${FIXED_TIME}$2`);
 }
 
+/** The fake's clock starts here, whatever the day: the times a comment shows stay the same. */
+const CLOCK_START = Date.parse('2026-05-18T09:30:00.000Z');
+
 async function generate(example: Example): Promise<string> {
-  const retab = await startFakeRetab(example.scenario());
+  const startedAt = Date.now();
+  const retab = await startFakeRetab(example.scenario(), {
+    clock: () => CLOCK_START + (Date.now() - startedAt),
+  });
+  const workspace = await mkdtemp(join(tmpdir(), 'examples-'));
+  if (example.spec !== undefined) {
+    await mkdir(join(workspace, dirname(EXAMPLE_SPEC_PATH)), { recursive: true });
+    await writeFile(join(workspace, EXAMPLE_SPEC_PATH), example.spec);
+  }
   const github = await startFakeGitHub(demoGitHubScenario());
   try {
     const run = await runAction({
@@ -136,6 +174,7 @@ async function generate(example: Example): Promise<string> {
       ...(example.privateRepository ? { event: privateEvent() } : {}),
       githubApiUrl: github.url,
       repository: DEMO.repository,
+      env: { GITHUB_WORKSPACE: workspace },
     });
     const comment = github.lastWrittenComment();
     const verdict = run.outputs.verdict;
@@ -155,7 +194,11 @@ async function generate(example: Example): Promise<string> {
       `---\n\n${normalise(comment.body)}`
     );
   } finally {
-    await Promise.all([retab.close(), github.close()]);
+    await Promise.all([
+      retab.close(),
+      github.close(),
+      rm(workspace, { recursive: true, force: true }),
+    ]);
   }
 }
 

@@ -1,5 +1,6 @@
 import { channel } from 'node:diagnostics_channel';
 import { readBaselineFingerprint } from './baseline-file.js';
+import { readSpecFile, type SpecFile } from './spec-file.js';
 import { readSettings, runnerInput, type CommentSettings, type Settings } from './inputs.js';
 import { createRetabClient, type RetabClient } from './retab/client.js';
 import type { OpenedHistory } from './retab/evidence.js';
@@ -26,6 +27,8 @@ type Started =
   | {
       mode: 'run';
       settings: Settings;
+      /** The `spec` input's file, read and checked before any request. */
+      spec: SpecFile | undefined;
       client: RetabClient;
       firstHistoryPage: Promise<OpenedHistory>;
     };
@@ -42,8 +45,12 @@ export async function headStart(): Promise<HeadStart> {
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   let settings: Settings | CommentSettings;
+  let spec: SpecFile | undefined;
   try {
     settings = await withPinnedBaseline(readSettings(runnerInput), log);
+    if (settings.mode === 'run' && settings.specPath) {
+      spec = await readSpecFile(workspace(), settings.specPath);
+    }
   } catch (error) {
     return { abort, log, mode: 'invalid', error };
   }
@@ -63,7 +70,7 @@ export async function headStart(): Promise<HeadStart> {
   firstHistoryPage.catch(() => undefined);
   // Loading the rest blocks this thread: first let undici connect and write the request.
   await Promise.race([onTheWire, firstHistoryPage.then(noop, noop)]);
-  return { abort, log, mode: 'run', settings, client, firstHistoryPage };
+  return { abort, log, mode: 'run', settings, spec, client, firstHistoryPage };
 }
 
 /**
@@ -85,6 +92,11 @@ function headersSent(ms: number): Promise<void> {
 
 function noop(): void {}
 
+/** Where the repository is checked out: files named by inputs are read from there. */
+function workspace(): string {
+  return process.env.GITHUB_WORKSPACE || process.cwd();
+}
+
 /** With `baseline-file` and no `baseline-fingerprint`: the fingerprint pinned in the repository. */
 async function withPinnedBaseline(
   settings: Settings | CommentSettings,
@@ -93,9 +105,8 @@ async function withPinnedBaseline(
   if (settings.mode === 'comment' || settings.baselineFingerprint || !settings.baselineFile) {
     return settings;
   }
-  const workspace = process.env.GITHUB_WORKSPACE || process.cwd();
   const fingerprint = await readBaselineFingerprint(
-    workspace,
+    workspace(),
     settings.baselineFile,
     settings.experimentId,
   );

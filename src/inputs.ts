@@ -16,6 +16,8 @@ export interface Settings {
   maxDrop: Threshold;
   minScore: number | undefined;
   maxDocumentDrop: Threshold | undefined;
+  /** Allowed drop of any one field's agreement; undefined: fields decide nothing. */
+  maxFieldDrop: Threshold | undefined;
   failOnRegression: boolean;
   comment: boolean;
   commentHeader: string;
@@ -25,6 +27,10 @@ export interface Settings {
   confidence: number | undefined;
   /** Repository file mapping experiment ids to baseline fingerprints (when no fingerprint is given). */
   baselineFile: string | undefined;
+  /** Path of the workflow's spec in the repository: the configuration the pull request proposes. */
+  specPath: string | undefined;
+  /** Judge a run that already measured the current draft instead of starting one. */
+  reuse: boolean;
   showValues: ShowValues;
 }
 
@@ -119,6 +125,9 @@ export function readSettings(read: InputReader): Settings | CommentSettings {
   const maxDocumentDrop = check(INPUT.maxDocumentDrop, (raw) =>
     raw === '' ? undefined : parseThreshold(raw),
   );
+  const maxFieldDrop = check(INPUT.maxFieldDrop, (raw) =>
+    raw === '' ? undefined : parseThreshold(raw),
+  );
   const failOnRegression = check(INPUT.failOnRegression, (raw) => parseBoolean(raw, true));
   const comment = check(INPUT.comment, (raw) => parseBoolean(raw, true));
   const commentHeader = check(INPUT.commentHeader, (raw) => (raw === '' ? '' : parseHeader(raw)));
@@ -128,6 +137,8 @@ export function readSettings(read: InputReader): Settings | CommentSettings {
     raw === '' ? undefined : parseConfidence(raw),
   );
   const baselineFile = check(INPUT.baselineFile, (raw) => raw || undefined);
+  const specPath = check(INPUT.spec, (raw) => raw || undefined);
+  const reuse = check(INPUT.reuse, (raw) => parseBoolean(raw, true));
   const showValues = check(INPUT.showValues, parseShowValues);
 
   // main.ts redacts the key from this message too: a key pasted into the wrong input stays hidden.
@@ -144,6 +155,7 @@ export function readSettings(read: InputReader): Settings | CommentSettings {
     maxDrop,
     minScore,
     maxDocumentDrop,
+    maxFieldDrop,
     failOnRegression,
     comment,
     commentHeader: commentHeader || experimentId,
@@ -151,6 +163,8 @@ export function readSettings(read: InputReader): Settings | CommentSettings {
     timeoutMs,
     confidence,
     baselineFile,
+    specPath,
+    reuse,
     showValues,
   };
 }

@@ -89,7 +89,7 @@ async function gate(
   let error: string | undefined;
   try {
     await gatherEvidence(
-      { ...settings, readValues: valuesHidden === undefined },
+      { ...settings, spec: head.spec, readValues: valuesHidden === undefined },
       {
         client,
         now: Date.now,

@@ -19,6 +19,9 @@ export const INPUT = {
   mode: 'mode',
   report: 'report',
   baselineFile: 'baseline-file',
+  maxFieldDrop: 'max-field-drop',
+  spec: 'spec',
+  reuse: 'reuse',
   showValues: 'show-values',
 } as const;
 
@@ -37,6 +40,8 @@ export const OUTPUT = {
   deltaHigh: 'delta-high',
   fingerprint: 'fingerprint',
   reused: 'reused',
+  regressedFields: 'regressed-fields',
+  configChanged: 'config-changed',
 } as const;
 
 export const DEFAULTS = {

@@ -48,6 +48,11 @@ export function setOutputs(report: Report, reportPath: string, commentUrl: strin
   core.setOutput(OUTPUT.deltaHigh, number(report.noise?.interval?.high));
   core.setOutput(OUTPUT.fingerprint, report.run?.definitionFingerprint ?? '');
   core.setOutput(OUTPUT.reused, String(report.run?.reused === true));
+  core.setOutput(OUTPUT.regressedFields, report.fields ? String(report.fields.regressedCount) : '');
+  core.setOutput(
+    OUTPUT.configChanged,
+    report.configuration ? String(report.configuration.applied) : '',
+  );
 }
 
 /** The step's result: pass, a warning (a regression that does not block), or a failure. */

@@ -37,6 +37,9 @@ const EXPECTED: Record<string, Expected> = {
       'Why it failed',
       'What fell inside regressed documents',
       '6 fields fell',
+      '### Fields',
+      '1 field regressed',
+      '1 field dropped by more than `max-field-drop` 0.05: total_amount.',
       'Values (reference → current)',
       '| total_amount | 1.000 | 0.400 | 1,240.00 → 1,420.00 | 1,420.00 ×3 · 142.00 ×2 |',
     ],
@@ -60,6 +63,24 @@ const EXPECTED: Record<string, Expected> = {
   'noisy-drop.md': {
     mark: '✅',
     shows: ['Drop within noise', 'Run-to-run noise'],
+    mermaid: true,
+    documents: true,
+  },
+  'configuration-change.md': {
+    mark: '✅',
+    shows: [
+      'Configuration change',
+      'config.model',
+      '(sensitive)',
+      'config.json_schema: 7 values changed inside',
+    ],
+    plainText: ['{"type":"object","properties":{"total_amount":{"type":"numb… (132 chars)'],
+    mermaid: true,
+    documents: true,
+  },
+  'reused.md': {
+    mark: '✅',
+    shows: ['(reused:', 'shown, not judged again', 'No change: the workflow'],
     mermaid: true,
     documents: true,
   },
@@ -121,7 +142,7 @@ function visibleText(html: string): string {
     .replace(/\u200b/g, '');
 }
 
-test('the six examples exist, and no others', () => {
+test('the eight examples exist, and no others', () => {
   expect(files).toEqual(Object.keys(EXPECTED).sort());
 });
 

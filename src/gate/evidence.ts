@@ -3,6 +3,7 @@
  * each answer, whichever API spoke it, to these records. The verdict and the report read only
  * these, so a change of Retab's wire shapes stops at the adapter.
  */
+import type { ConfigOutcome } from './config.js';
 
 /** A run of the experiment, from the run list, the trigger or a read of the run. */
 export interface RunRecord {
@@ -59,6 +60,17 @@ export interface ScoreSheet {
   score: number | null;
   priorRunId?: string;
   documents: DocumentScores[];
+  /** Each field's (or label's) agreement over all the run's documents; absent when not given. */
+  aggregate?: FieldAggregate;
+}
+
+/**
+ * A run's agreement per field (extract blocks) or per label (classifier and split blocks), over
+ * all its documents. Entries, not a record: a field's name is the customer's text, any text.
+ */
+export interface FieldAggregate {
+  kind: 'field' | 'label';
+  scores: Array<{ name: string; score: number }>;
 }
 
 /** One field's scores inside a document. */
@@ -115,6 +127,8 @@ export interface WaitResult {
 
 /** What the action learned from Retab, filled in as it goes, so an error can still report it. */
 export interface Evidence {
+  /** With `spec`: the plan of the pull request's configuration, and whether it was applied. */
+  configuration: ConfigOutcome | undefined;
   /** The experiment's runs, newest first, as read before the trigger. */
   history: RunRecord[];
   baseline: RunRecord | undefined;
@@ -125,6 +139,8 @@ export interface Evidence {
   scores: ScoreSheet | undefined;
   /** The reference run's own documents, read only when the document sets may differ. */
   referenceDocuments: Array<{ id: string; filename?: string }> | undefined;
+  /** The reference run's agreement per field, from its own summary. */
+  referenceAggregate: FieldAggregate | undefined;
   /** Documents fingerprint of the previous run, when known. */
   previousDocumentsFingerprint: string | undefined;
   /** Per-field scores of the worst regressed documents, worst first. */
@@ -135,6 +151,7 @@ export interface Evidence {
 
 export function emptyEvidence(): Evidence {
   return {
+    configuration: undefined,
     history: [],
     baseline: undefined,
     started: undefined,
@@ -142,6 +159,7 @@ export function emptyEvidence(): Evidence {
     run: undefined,
     scores: undefined,
     referenceDocuments: undefined,
+    referenceAggregate: undefined,
     previousDocumentsFingerprint: undefined,
     fieldScores: [],
     documentErrors: [],

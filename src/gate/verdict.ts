@@ -1,3 +1,4 @@
+import type { FieldComparison } from './fields.js';
 import { average, changeInterval, isCredibleDrop, type ChangeInterval } from './stats.js';
 
 /** An allowed drop: absolute points on the 0–1 scale, or a percentage of the reference score. */
@@ -5,11 +6,14 @@ export type Threshold =
   | { kind: 'points'; value: number; text: string }
   | { kind: 'percent'; value: number; text: string };
 
+/** Fields named in the reason of `max-field-drop`, worst first; the rest are counted. */
+export const FIELD_NAMES_IN_REASON = 5;
+
 /** The level of the interval shown when no `confidence` is set. */
 const DEFAULT_LEVEL = 0.95;
 
 /** Two scores closer than this are equal: keeps float noise out of "more than". */
-const EPSILON = 1e-9;
+export const EPSILON = 1e-9;
 
 export interface DocumentScore {
   id: string;
@@ -31,6 +35,8 @@ export interface Thresholds {
   maxDrop: Threshold;
   minScore: number | undefined;
   maxDocumentDrop: Threshold | undefined;
+  /** Allowed drop of any one field's agreement; empty: fields decide nothing. */
+  maxFieldDrop?: Threshold | undefined;
   /** Noise-aware gating: a drop past max-drop counts only when credible at this level. */
   confidence: number | undefined;
 }
@@ -56,6 +62,13 @@ export interface JudgeInput {
   documentSetsDiffer: boolean;
   documents: readonly DocumentScore[];
   thresholds: Thresholds;
+  /** The field table (./fields.ts); its rows that count make a regression. */
+  fields?: FieldComparison | undefined;
+  /**
+   * No new run: an earlier run was judged again (nothing changed since it ran). The change
+   * against the previous run is then shown, not judged; min-score and a baseline still apply.
+   */
+  reused?: boolean;
 }
 
 type DocumentStatus = 'regressed' | 'errored' | 'new' | 'improved' | 'unchanged';
@@ -78,6 +91,13 @@ export type Reason =
   | { rule: 'min-score'; current: number; minimum: number }
   | { rule: 'max-document-drop'; documents: number }
   | { rule: 'errored-documents'; documents: number }
+  | {
+      rule: 'max-field-drop';
+      kind: FieldComparison['kind'];
+      fields: number;
+      /** The worst of them, worst first. */
+      names: string[];
+    }
   | { rule: 'no-score' }
   | { rule: 'nothing-comparable' };
 
@@ -98,17 +118,30 @@ export interface Judgement {
   noise: NoiseAssessment | undefined;
   rows: DocumentRow[];
   regressedCount: number;
+  /** The field table as judged: its rows count only where the change is judged. */
+  fields: FieldComparison | undefined;
 }
 
 /**
  * The verdict rules (README, "What decides the verdict"): a regression when the score fell past
  * max-drop (unless within noise with `confidence`), fell below min-score, a document fell past
- * max-document-drop, or a document scored before errored now; an error when nothing can be
- * compared; else a pass. Pure.
+ * max-document-drop, a document scored before errored now, or a field fell past max-field-drop;
+ * an error when nothing can be compared; else a pass. Pure.
  */
 export function judge(input: JudgeInput): Judgement {
   const { thresholds, reference } = input;
-  const rows = sortRows(input.documents.map((doc) => classify(doc, thresholds)));
+  const judgesChange = !(input.reused && reference?.kind === 'previous');
+  const rows = sortRows(
+    input.documents.map((doc) => {
+      const row = classify(doc, thresholds);
+      return judgesChange ? row : { ...row, counts: false };
+    }),
+  );
+  // A field's change against the previous run is the same change: shown, and judged only then.
+  const fields =
+    input.fields && !judgesChange
+      ? { ...input.fields, rows: input.fields.rows.map((row) => ({ ...row, counts: false })) }
+      : input.fields;
   // What the table shows as regressed: dropped past the document threshold, or scored before and errored now.
   const regressedCount = rows.filter(
     (row) => row.status === 'regressed' || (row.status === 'errored' && row.counts),
@@ -122,6 +155,7 @@ export function judge(input: JudgeInput): Judgement {
       noise: undefined,
       rows,
       regressedCount,
+      fields,
     };
   }
 
@@ -138,11 +172,12 @@ export function judge(input: JudgeInput): Judgement {
         noise: undefined,
         rows,
         regressedCount,
+        fields,
       };
     }
     const breached = -comparison.delta > comparison.allowedDrop + EPSILON;
     noise = assessNoise(input.documents, breached, thresholds.confidence);
-    if (breached && !noise.dismissed) {
+    if (breached && !noise.dismissed && judgesChange) {
       reasons.push({
         rule: 'max-drop',
         current: comparison.current,
@@ -159,6 +194,16 @@ export function judge(input: JudgeInput): Judgement {
   if (droppedDocs > 0) reasons.push({ rule: 'max-document-drop', documents: droppedDocs });
   const erroredDocs = rows.filter((row) => row.counts && row.status === 'errored').length;
   if (erroredDocs > 0) reasons.push({ rule: 'errored-documents', documents: erroredDocs });
+  // Not softened by `confidence`: a field's agreement is already over every document.
+  const droppedFields = fields?.rows.filter((row) => row.counts) ?? [];
+  if (droppedFields.length > 0) {
+    reasons.push({
+      rule: 'max-field-drop',
+      kind: fields?.kind ?? 'field',
+      fields: droppedFields.length,
+      names: droppedFields.slice(0, FIELD_NAMES_IN_REASON).map((row) => row.name),
+    });
+  }
 
   return {
     verdict: reasons.length > 0 ? 'regression' : 'pass',
@@ -167,6 +212,7 @@ export function judge(input: JudgeInput): Judgement {
     noise,
     rows,
     regressedCount,
+    fields,
   };
 }
 
@@ -231,7 +277,7 @@ function compare(
 }
 
 /** The threshold in points on the 0–1 scale, for a given reference score. */
-function allowedDrop(threshold: Threshold, referenceScore: number): number {
+export function allowedDrop(threshold: Threshold, referenceScore: number): number {
   return threshold.kind === 'points' ? threshold.value : (threshold.value / 100) * referenceScore;
 }
 

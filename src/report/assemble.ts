@@ -1,12 +1,23 @@
+import type { ConfigOutcome } from '../gate/config.js';
 import {
   fieldsThatFell,
   type DocumentValues,
   type Evidence,
   type FieldScore,
 } from '../gate/evidence.js';
+import { compareFields } from '../gate/fields.js';
+import { compactDiff, describeValue } from './config-values.js';
 import { runToRunNoise } from '../gate/stats.js';
 import { judge, type DocumentScore, type ReferenceRun, type Thresholds } from '../gate/verdict.js';
-import { FIELDS_SHOWN, TREND_RUNS, VALUE_KEPT, VOTES_KEPT } from './limits.js';
+import {
+  clipText,
+  CONFIG_CHANGES_SHOWN,
+  FIELDS_SHOWN,
+  TEXT_MAX,
+  TREND_RUNS,
+  VALUE_KEPT,
+  VOTES_KEPT,
+} from './limits.js';
 import type {
   DocumentName,
   ExtractedValue,
@@ -105,6 +116,15 @@ export function assembleReport({
     (documentSets !== undefined &&
       (documentSets.added.length > 0 || documentSets.removed.length > 0));
 
+  // Field scores over other documents are not comparable: shown, never gated.
+  const fields = reference
+    ? compareFields({
+        current: scores?.aggregate,
+        reference: evidence.referenceAggregate,
+        comparable: !documentSetsDiffer,
+        thresholds: settings,
+      })
+    : undefined;
   const judgement =
     error === undefined && scores
       ? judge({
@@ -113,6 +133,8 @@ export function assembleReport({
           documentSetsDiffer,
           documents,
           thresholds: settings,
+          fields,
+          reused: started?.reused === true,
         })
       : undefined;
 
@@ -144,6 +166,7 @@ export function assembleReport({
     previous,
     baseline: baselineRef,
     referenceKind: reference?.kind,
+    configuration: evidence.configuration && configuration(evidence.configuration),
     comparison: judgement?.comparison,
     noise: judgement?.noise,
     runNoise: measuredNoise(evidence),
@@ -151,10 +174,16 @@ export function assembleReport({
       maxDrop: settings.maxDrop.text,
       minScore: settings.minScore,
       maxDocumentDrop: settings.maxDocumentDrop?.text,
+      maxFieldDrop: settings.maxFieldDrop?.text,
       confidence: settings.confidence,
     },
     reasons: judgement?.reasons ?? [],
-    error: error ?? (judgement ? undefined : 'The run has no metrics.'),
+    error:
+      error === undefined
+        ? judgement
+          ? undefined
+          : 'The run has no metrics.'
+        : clipText(error, TEXT_MAX.message),
     documents: judgement?.rows ?? [],
     regressedCount: judgement?.regressedCount ?? 0,
     documentSets,
@@ -162,6 +191,7 @@ export function assembleReport({
     mergeGroup,
     fieldChanges: fieldChanges(evidence, documents, valuesHidden === undefined),
     valuesHidden,
+    fields: judgement?.fields,
     documentErrors: evidence.documentErrors,
     trend: trend(evidence),
   };
@@ -299,4 +329,30 @@ function trend(evidence: Evidence): Report['trend'] {
 
 function name(doc: { id: string; filename: string }): DocumentName {
   return { id: doc.id, filename: doc.filename };
+}
+
+/** The configuration's changes as the report shows them: sensitive ones without a value. */
+function configuration(outcome: ConfigOutcome): NonNullable<Report['configuration']> {
+  const changes = outcome.plan.changes.slice(0, CONFIG_CHANGES_SHOWN).map((change) => {
+    const shown = {
+      resource: change.resource,
+      path: change.path,
+      action: change.action,
+      sensitive: change.sensitive,
+    };
+    if (change.sensitive) return shown;
+    const diff = compactDiff(change.before, change.after);
+    return {
+      ...shown,
+      ...(change.before === undefined ? {} : { before: describeValue(change.before) }),
+      ...(change.after === undefined ? {} : { after: describeValue(change.after) }),
+      ...(diff ? { diff: diff.lines, diffMore: diff.more } : {}),
+    };
+  });
+  return {
+    specPath: outcome.specPath,
+    applied: outcome.applied,
+    changes,
+    more: Math.max(0, outcome.plan.changes.length - CONFIG_CHANGES_SHOWN),
+  };
 }

@@ -45,7 +45,7 @@ function intraword(chars: string[], i: number): boolean {
   return word.test(chars[i - 1] ?? '') && word.test(chars[i + 1] ?? '');
 }
 
-/** An id as inline code when it is plainly an id; otherwise escaped text. */
+/** An id or a path as inline code when it is plainly one; otherwise escaped text. */
 export function code(value: string): string {
-  return /^[A-Za-z0-9_.-]{1,128}$/.test(value) ? `\`${value}\`` : escapeText(value);
+  return /^[A-Za-z0-9_./-]{1,128}$/.test(value) ? `\`${value}\`` : escapeText(value);
 }

@@ -55,3 +55,9 @@ export function plural(count: number, one: string, many = `${one}s`): string {
 export function formatCount(count: number): string {
   return String(count).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
 }
+
+/** An ISO time in UTC as a reader reads it: "2026-05-18 09:30 UTC"; '' for any other text. */
+export function formatTime(iso: string): string {
+  const match = /^(\d{4}-\d\d-\d\d)T(\d\d:\d\d)(?::\d\d(?:\.\d+)?)?Z$/.exec(iso);
+  return match ? `${match[1]} ${match[2]} UTC` : '';
+}

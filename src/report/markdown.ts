@@ -6,9 +6,13 @@ import type { Report } from './model.js';
 import { formatRunData } from './run-data.js';
 import {
   DOCUMENT_COLUMNS,
+  renderConfiguration,
   documentCells,
   documentsWithValues,
+  fieldCells,
+  fieldColumns,
   renderFieldChanges,
+  renderFieldsIntro,
   renderFooter,
   renderHeadline,
   renderReasons,
@@ -42,10 +46,15 @@ export function renderSummary(report: Report): string {
   });
 }
 
+/** The share of the limit the field table keeps when the document rows would fill it all. */
+const FIELDS_SHARE = 0.25;
+
 /**
  * The report as Markdown, within `limit`: when it does not all fit, the extracted values are left
- * out first, a document at a time from the least regressed, then rows are dropped from the end;
- * a line says what was left out, and where to find it.
+ * out first, a document at a time from the least regressed; then, when the rows of the field
+ * table do not fit in what the documents leave (and at least in its share), or the document rows
+ * in what the rest leaves, rows are dropped from the end of each. A line says what was left out,
+ * and where to find it.
  */
 function renderMarkdown(report: Report, options: RenderOptions): string {
   const runData = options.marker ? formatRunData(report) : '';
@@ -53,83 +62,156 @@ function renderMarkdown(report: Report, options: RenderOptions): string {
     ...(options.marker ? [[commentMarker(report.header), runData].filter(Boolean).join('\n')] : []),
     renderHeadline(report),
     renderReasons(report),
+    renderConfiguration(report),
     renderScores(report),
     renderTrend(report),
   ].filter(Boolean);
   const footer = renderFooter(report);
-  // With values in the first `valuesFor` blocks of the field section.
-  const footWith = (valuesFor: number) =>
-    [renderFieldChanges(report, valuesFor), footer].filter(Boolean).join('\n\n');
-  let foot = footWith(Infinity);
+  // With extracted values in the first `valuesFor` documents that have some.
+  const restWith = (valuesFor: number) =>
+    [renderFieldChanges(report, valuesFor), footer].filter(Boolean);
   const errors = new Map((report.documentErrors ?? []).map((e) => [e.id, e.message]));
-  const shown = report.documents.filter((row) => row.status !== 'unchanged');
-  const folded = report.documents.filter((row) => row.status === 'unchanged');
   const cells = (row: DocumentRow) => documentCells(row, errors.get(row.id));
-  const shownTable = documentTable(shown.map(cells), options.measure);
-  const foldedTable = documentTable(folded.map(cells), options.measure);
+  const documents = foldedTables({
+    columns: DOCUMENT_COLUMNS,
+    shown: report.documents.filter((row) => row.status !== 'unchanged').map(cells),
+    folded: report.documents.filter((row) => row.status === 'unchanged').map(cells),
+    noun: 'document',
+    more: (omitted) =>
+      `_…and ${plural(omitted, 'more document')}, left out to fit; the job summary and the JSON report (output \`report-path\`) list every document._`,
+    measure: options.measure,
+  });
 
-  // The first `keep` rows: from the shown table first, then from the folded one.
-  const split = (keep: number) => {
-    const main = Math.min(keep, shownTable.rows);
-    return { main, rest: Math.min(keep - main, foldedTable.rows) };
-  };
-  // The Markdown with the first `keep` rows; with `rows` false, the tables hold their header
-  // only (see size()).
-  const assemble = (keep: number, rows = true): string => {
-    const { main, rest } = split(keep);
-    const omitted = shownTable.rows + foldedTable.rows - main - rest;
+  // The Markdown with the first `keep` document rows, then `foot`; with `rows` false, the
+  // tables hold their header only (see size()).
+  const assemble = (keep: number, foot: string, rows = true): string => {
     const parts = [...head];
     if (report.documents.length > 0) parts.push('### Documents');
-    if (main > 0) parts.push(shownTable.firstRows(rows ? main : 0));
-    if (rest > 0) {
-      parts.push(
-        `<details><summary>${plural(folded.length, 'unchanged document')}</summary>\n\n${foldedTable.firstRows(rows ? rest : 0)}\n\n</details>`,
-      );
-    }
-    if (omitted > 0) {
-      parts.push(
-        `_…and ${plural(omitted, 'more document')}, left out to fit; the job summary and the JSON report (output \`report-path\`) list every document._`,
-      );
-    }
+    parts.push(...documents.parts(keep, rows));
     parts.push(foot);
     return parts.join('\n\n') + '\n';
   };
-  // measure(assemble(keep)), without building it: the rows' lines are measured once.
-  const size = (keep: number): number => {
-    const { main, rest } = split(keep);
-    return (
-      options.measure(assemble(keep, false)) +
-      shownTable.sizeOfRows(main) +
-      foldedTable.sizeOfRows(rest)
-    );
-  };
+  // measure(assemble(keep, foot)), without building it: the rows' lines are measured once.
+  const size = (keep: number, foot: string) =>
+    options.measure(assemble(keep, foot, false)) + documents.sizeOfRows(keep);
 
-  const all = shownTable.rows + foldedTable.rows;
-  if (size(all) <= options.limit) return assemble(all);
-  // Extracted values go first, the least regressed document's first, then rows.
-  for (let valuesFor = documentsWithValues(report) - 1; valuesFor >= 0; valuesFor--) {
-    foot = footWith(valuesFor);
-    if (size(all) <= options.limit) return assemble(all);
+  // Extracted values are the first thing left out, the least regressed document's first: before
+  // any row of the field table or of the documents.
+  const allFields = renderFields(report, options.measure, Infinity);
+  const whole = (valuesFor: number) =>
+    [allFields, ...restWith(valuesFor)].filter(Boolean).join('\n\n');
+  let valuesFor = documentsWithValues(report);
+  while (valuesFor > 0 && size(documents.rows, whole(valuesFor)) > options.limit) valuesFor--;
+  if (size(documents.rows, whole(valuesFor)) <= options.limit) {
+    return assemble(documents.rows, whole(valuesFor));
   }
-  // The most rows that fit: binary search, since each extra row only adds length.
+  const rest = restWith(valuesFor);
+
+  // The field table takes what every document row leaves, and at least its share.
+  const spare = options.limit - size(documents.rows, rest.join('\n\n')) - options.measure('\n\n');
+  const fields = renderFields(
+    report,
+    options.measure,
+    Math.max(options.limit * FIELDS_SHARE, spare),
+  );
+  const foot = [fields, ...rest].filter(Boolean).join('\n\n');
+  return assemble(
+    mostThatFit(documents.rows, (keep) => size(keep, foot), options.limit),
+    foot,
+  );
+}
+
+/**
+ * The field table, its rows fitted within `budget`: those that moved first, then the unchanged
+ * ones folded; '' without a field table.
+ */
+function renderFields(report: Report, measure: (text: string) => number, budget: number): string {
+  const intro = renderFieldsIntro(report);
+  const fields = report.fields;
+  if (!fields || !intro) return '';
+  const tables = foldedTables({
+    columns: fieldColumns(fields.kind),
+    shown: fields.rows.filter((row) => row.status !== 'unchanged').map(fieldCells),
+    folded: fields.rows.filter((row) => row.status === 'unchanged').map(fieldCells),
+    noun: fields.kind,
+    more: (omitted) =>
+      `_…and ${plural(omitted, `more ${fields.kind}`)}, left out to fit; the JSON report (output \`report-path\`) lists every ${fields.kind}._`,
+    measure,
+  });
+  const assemble = (keep: number, rows = true) => [intro, ...tables.parts(keep, rows)].join('\n\n');
+  const size = (keep: number) => measure(assemble(keep, false)) + tables.sizeOfRows(keep);
+  return assemble(mostThatFit(tables.rows, size, budget));
+}
+
+/** The most of `all` rows whose `size` fits `limit`: binary search, each row only adds length. */
+function mostThatFit(all: number, size: (keep: number) => number, limit: number): number {
+  if (size(all) <= limit) return all;
   let low = 0;
   let high = all;
   while (low < high) {
     const mid = Math.ceil((low + high) / 2);
-    if (size(mid) <= options.limit) low = mid;
+    if (size(mid) <= limit) low = mid;
     else high = mid - 1;
   }
-  return assemble(low);
+  return low;
+}
+
+interface FoldedTablesInput {
+  columns: string[];
+  /** Cells of the rows shown, in order. */
+  shown: string[][];
+  /** Cells of the unchanged rows, folded in a `<details>` block. */
+  folded: string[][];
+  /** What a row is: "3 unchanged documents". */
+  noun: string;
+  /** The line that counts the rows left out. */
+  more: (omitted: number) => string;
+  measure: (text: string) => number;
 }
 
 /**
- * The documents' table, rendered once: `firstRows(n)` is the table of its first n rows, and
- * `sizeOfRows(n)` what those rows add to it. Each row is one line of its own (no cell is padded
- * to the others), so fitting a report of 10,000 documents measures each line once instead of
- * rendering and measuring the whole table for each of its 15 tries.
+ * A table of the rows that moved and a folded one of the unchanged rows, the rows kept from the
+ * first table first: `parts(keep)` are the Markdown blocks with the first `keep` rows (and the
+ * line that counts the others), `sizeOfRows(keep)` what those rows add to them.
  */
-function documentTable(rows: string[][], measure: (text: string) => number) {
-  const lines = table([DOCUMENT_COLUMNS, ...rows]).split('\n');
+function foldedTables(input: FoldedTablesInput) {
+  const shownTable = rowTable(input.columns, input.shown, input.measure);
+  const foldedTable = rowTable(input.columns, input.folded, input.measure);
+  const split = (keep: number) => {
+    const main = Math.min(keep, shownTable.rows);
+    return { main, rest: Math.min(keep - main, foldedTable.rows) };
+  };
+  return {
+    rows: shownTable.rows + foldedTable.rows,
+    /** With `rows` false, the tables hold their header only. */
+    parts: (keep: number, rows = true): string[] => {
+      const { main, rest } = split(keep);
+      const omitted = shownTable.rows + foldedTable.rows - main - rest;
+      const parts: string[] = [];
+      if (main > 0) parts.push(shownTable.firstRows(rows ? main : 0));
+      if (rest > 0) {
+        parts.push(
+          `<details><summary>${plural(input.folded.length, `unchanged ${input.noun}`)}</summary>\n\n${foldedTable.firstRows(rows ? rest : 0)}\n\n</details>`,
+        );
+      }
+      if (omitted > 0) parts.push(input.more(omitted));
+      return parts;
+    },
+    sizeOfRows: (keep: number) => {
+      const { main, rest } = split(keep);
+      return shownTable.sizeOfRows(main) + foldedTable.sizeOfRows(rest);
+    },
+  };
+}
+
+/**
+ * A table rendered once: `firstRows(n)` is the table of its first n rows, and `sizeOfRows(n)`
+ * what those rows add to it. Each row is one line of its own (no cell is padded to the others),
+ * so fitting a report of 10,000 documents measures each line once instead of rendering and
+ * measuring the whole table for each of its 15 tries.
+ */
+function rowTable(columns: string[], rows: string[][], measure: (text: string) => number) {
+  const lines = table([columns, ...rows]).split('\n');
   const sizes = [0]; // sizes[n]: the first n rows, each with the newline before it
   let total = 0;
   for (const line of lines.slice(2)) sizes.push((total += measure(`\n${line}`)));

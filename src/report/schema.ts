@@ -1,8 +1,13 @@
 import { z } from 'zod';
+import { FIELD_NAMES_IN_REASON } from '../gate/verdict.js';
 import { isCommentHeader } from '../names.js';
 import {
+  CONFIG_CHANGES_SHOWN,
+  CONFIG_DIFF_LINES,
   FIELD_DIFF_DOCUMENTS,
+  FIELD_ROWS_MAX,
   FIELDS_SHOWN,
+  TEXT_MAX,
   TREND_RUNS,
   VALUE_KEPT,
   VOTES_KEPT,
@@ -33,7 +38,7 @@ const RunReference = z.strictObject({
 
 const DocumentRow = z.strictObject({
   id,
-  filename: text(1000),
+  filename: text(TEXT_MAX.filename),
   score: score.nullable(),
   inReference: z.boolean(),
   referenceScore: score.nullable(),
@@ -43,6 +48,8 @@ const DocumentRow = z.strictObject({
 });
 
 const referenceKind = z.enum(['baseline', 'previous']);
+/** Fields of an extract block, or labels of a classifier or split block. */
+const fieldKind = z.enum(['field', 'label']);
 
 const Reason = z.discriminatedUnion('rule', [
   z.strictObject({
@@ -55,11 +62,46 @@ const Reason = z.discriminatedUnion('rule', [
   z.strictObject({ rule: z.literal('min-score'), current: score, minimum: score }),
   z.strictObject({ rule: z.literal('max-document-drop'), documents: count }),
   z.strictObject({ rule: z.literal('errored-documents'), documents: count }),
+  z.strictObject({
+    rule: z.literal('max-field-drop'),
+    kind: fieldKind,
+    fields: count,
+    names: z.array(text(TEXT_MAX.fieldName)).max(FIELD_NAMES_IN_REASON),
+  }),
   z.strictObject({ rule: z.literal('no-score') }),
   z.strictObject({ rule: z.literal('nothing-comparable') }),
 ]);
 
-const DocumentName = z.strictObject({ id, filename: text(1000) });
+const DocumentName = z.strictObject({ id, filename: text(TEXT_MAX.filename) });
+
+const FieldRow = z.strictObject({
+  name: text(TEXT_MAX.fieldName),
+  reference: score.nullable(),
+  current: score.nullable(),
+  delta: change.nullable(),
+  status: z.enum(['regressed', 'removed', 'new', 'improved', 'unchanged']),
+  counts: z.boolean(),
+});
+
+/** A configuration value as shown: compact, cut (./config-values.ts). */
+const shownValue = text(200);
+
+const ConfigChange = z.strictObject({
+  resource: text(TEXT_MAX.configResource),
+  path: text(TEXT_MAX.configPath),
+  action: text(20),
+  /** Flagged sensitive by Retab: no value, anywhere. */
+  sensitive: z.boolean(),
+  before: opt(shownValue),
+  after: opt(shownValue),
+  /** The leaves that changed inside a long structured value (a JSON schema). */
+  diff: opt(
+    z
+      .array(z.strictObject({ path: text(500), before: opt(shownValue), after: opt(shownValue) }))
+      .max(CONFIG_DIFF_LINES),
+  ),
+  diffMore: opt(count),
+});
 
 /**
  * A value a run extracted, from a document: outside text. A string as it is, anything else as
@@ -88,7 +130,7 @@ export const ReportSchema = z.strictObject({
   blocking: z.boolean(),
   header: text(100).refine(isCommentHeader, 'not a valid comment-header'),
   workflowId: id,
-  workflowName: opt(text(300)),
+  workflowName: opt(text(TEXT_MAX.workflowName)),
   experimentId: id,
   /**
    * When this gate started (the runner's clock, ISO): the time of a report that has no run's
@@ -118,6 +160,17 @@ export const ReportSchema = z.strictObject({
   baseline: opt(RunReference),
   /** Which run the verdict compares against. */
   referenceKind: opt(referenceKind),
+  /** With `spec`: what the pull request's configuration changed in the workflow's draft. */
+  configuration: opt(
+    z.strictObject({
+      specPath: text(500),
+      /** The plan had changes, and the spec was applied before the run. */
+      applied: z.boolean(),
+      changes: z.array(ConfigChange).max(CONFIG_CHANGES_SHOWN),
+      /** Changed fields not listed (the list is capped). */
+      more: count,
+    }),
+  ),
   comparison: opt(
     z.strictObject({
       current: score,
@@ -160,11 +213,12 @@ export const ReportSchema = z.strictObject({
     maxDrop: text(20),
     minScore: opt(score),
     maxDocumentDrop: opt(text(20)),
+    maxFieldDrop: opt(text(20)),
     confidence: opt(z.number().gt(0.5).lt(1)),
   }),
   reasons: z.array(Reason).max(10),
   /** Why the verdict is `error`. */
-  error: opt(text(5000)),
+  error: opt(text(TEXT_MAX.message)),
   documents: z.array(DocumentRow).max(200_000),
   regressedCount: count,
   documentSets: opt(
@@ -188,11 +242,11 @@ export const ReportSchema = z.strictObject({
       .array(
         z.strictObject({
           documentId: id,
-          filename: text(1000),
+          filename: text(TEXT_MAX.filename),
           fields: z
             .array(
               z.strictObject({
-                path: text(1000),
+                path: text(TEXT_MAX.fieldName),
                 reference: score,
                 current: score.nullable(),
                 values: opt(FieldValues),
@@ -212,8 +266,24 @@ export const ReportSchema = z.strictObject({
    * and the repository is public, or the event did not say. Absent when values are shown.
    */
   valuesHidden: opt(z.enum(['off', 'public', 'unknown'])),
+  /**
+   * Each field's (or label's) agreement over all the run's documents against the reference
+   * run's, fell first; absent when either run's metrics give no field scores.
+   */
+  fields: opt(
+    z.strictObject({
+      kind: fieldKind,
+      /** False when the document sets differ: shown, not gated. */
+      comparable: z.boolean(),
+      rows: z.array(FieldRow).max(FIELD_ROWS_MAX),
+      /** Rows marked regressed (output `regressed-fields`). */
+      regressedCount: count,
+    }),
+  ),
   /** Why documents errored, one line each. */
-  documentErrors: opt(z.array(z.strictObject({ id, message: text(5000) })).max(200_000)),
+  documentErrors: opt(
+    z.array(z.strictObject({ id, message: text(TEXT_MAX.message) })).max(200_000),
+  ),
   /** Scores of the experiment's last completed runs, oldest first, this run last. */
   trend: opt(z.array(z.strictObject({ runId: id, score })).max(TREND_RUNS)),
 });

@@ -2,6 +2,7 @@
 // failed, the scores, the trend, the fields that fell, the footer, and the cells of the document
 // table. ./markdown.ts puts them together within the size limit.
 import { markdownTable } from 'markdown-table';
+import type { FieldRow } from '../gate/fields.js';
 import type { DocumentRow, Reason } from '../gate/verdict.js';
 import { code, escapeText } from './escape.js';
 import {
@@ -12,6 +13,7 @@ import {
   formatPointsSize,
   formatCount,
   formatScore,
+  formatTime,
   plural,
 } from './format.js';
 import { VALUE_SHOWN } from './limits.js';
@@ -32,6 +34,7 @@ const STATUS_LABEL = {
   new: '🆕 new',
   improved: '🔺 improved',
   unchanged: 'unchanged',
+  removed: '➖ removed',
 } as const;
 
 /**
@@ -64,6 +67,10 @@ export function renderHeadline(report: Report): string {
       `${formatCount(counts.errored)} errored`,
     );
   }
+  // Fields over other documents are not compared: no count that would read as one.
+  if (report.fields?.comparable) {
+    bits.push(`${plural(report.fields.regressedCount, report.fields.kind)} regressed`);
+  }
   const spark = sparkline(report.trend);
   if (spark) bits.push(`trend ${spark}`);
 
@@ -78,7 +85,7 @@ export function renderHeadline(report: Report): string {
   if (run) {
     about.push(
       run.reused
-        ? `run ${code(run.id)} (reused: Retab said its results were still fresh, so no new run was started)`
+        ? `run ${code(run.id)} (reused: Retab says it already measured this configuration and these documents, so no new run was started${run.createdAt && formatTime(run.createdAt) ? `; it ran ${formatTime(run.createdAt)}` : ''})`
         : `run ${code(run.id)}`,
     );
     if (run.documentCount !== undefined) about.push(plural(run.documentCount, 'document'));
@@ -224,10 +231,15 @@ export function renderReasons(report: Report): string {
     return `**Why it could not be judged:** ${describeError(report)}`;
   }
   const lines = report.reasons.map((reason) => `- ${describeReason(reason, report)}`);
+  const reused =
+    report.run?.reused && report.referenceKind === 'previous'
+      ? 'Nothing changed since this run was judged: the change against the previous run is shown, not judged again; `min-score` and a baseline still apply.'
+      : '';
   if (lines.length > 0) {
     const title = report.blocking ? 'Why it failed' : 'Regressions (reported, not blocking)';
-    return `**${title}**\n\n${lines.join('\n')}`;
+    return [`**${title}**\n\n${lines.join('\n')}`, reused].filter(Boolean).join('\n\n');
   }
+  if (reused) return reused;
   if (!report.referenceKind) {
     const floor =
       report.thresholds.minScore === undefined
@@ -240,7 +252,21 @@ export function renderReasons(report: Report): string {
 
 /** Why the verdict is what it is, in one line of plain text (the log, the step's failure). */
 export function explainVerdict(report: Report): string {
-  return report.error ?? report.reasons.map((reason) => describeReason(reason, report)).join(' ');
+  return (
+    report.error ??
+    report.reasons.map((reason) => describeReason(reason, report, plainName)).join(' ')
+  );
+}
+
+/** A field's name in the log: the customer's text, on one line and cut, not escaped. */
+function plainName(name: string): string {
+  const line = name.replace(/[\p{Cc}\p{Cf}\u2028\u2029]+/gu, ' ').trim();
+  return [...line].length > 120 ? `${[...line].slice(0, 119).join('')}…` : line;
+}
+
+/** A field's name in Markdown. */
+function fieldName(name: string): string {
+  return escapeText(name, 120);
 }
 
 /** The error of an `error` verdict, as Markdown: outside text escaped. */
@@ -248,7 +274,11 @@ function describeError(report: Report): string {
   return report.error !== undefined ? escapeText(report.error, 1000) : explainVerdict(report);
 }
 
-function describeReason(reason: Reason, report: Pick<Report, 'thresholds'>): string {
+function describeReason(
+  reason: Reason,
+  report: Pick<Report, 'thresholds'>,
+  name: (field: string) => string = fieldName,
+): string {
   switch (reason.rule) {
     case 'max-drop':
       return (
@@ -262,6 +292,12 @@ function describeReason(reason: Reason, report: Pick<Report, 'thresholds'>): str
       return `${plural(reason.documents, 'document')} dropped by more than \`max-document-drop\` ${report.thresholds.maxDocumentDrop}.`;
     case 'errored-documents':
       return `${plural(reason.documents, 'document')} had a score in the reference run and errored in this one.`;
+    case 'max-field-drop': {
+      const noun = reason.kind === 'label' ? 'label' : 'field';
+      const more = reason.fields - reason.names.length;
+      const names = reason.names.map(name).join(', ') + (more > 0 ? `, and ${more} more` : '');
+      return `${plural(reason.fields, noun)} dropped by more than \`max-field-drop\` ${report.thresholds.maxFieldDrop}: ${names}.`;
+    }
     case 'no-score':
       return 'The run has no score: no document was scored.';
     case 'nothing-comparable':
@@ -348,6 +384,7 @@ export function renderScores(report: Report): string {
   if (report.comparison) rules[0] += ` (${formatPointsSize(report.comparison.allowedDrop)} here)`;
   if (t.minScore !== undefined) rules.push(`\`min-score\` ${t.minScore}`);
   if (t.maxDocumentDrop !== undefined) rules.push(`\`max-document-drop\` ${t.maxDocumentDrop}`);
+  if (t.maxFieldDrop !== undefined) rules.push(`\`max-field-drop\` ${t.maxFieldDrop}`);
   if (t.confidence !== undefined) rules.push(`\`confidence\` ${t.confidence}`);
   lines.push(`Thresholds: ${rules.join(' · ')}`);
   const c = report.comparison;
@@ -405,6 +442,35 @@ export function documentCells(row: DocumentRow, error: string | undefined): stri
   ];
 }
 
+/** The field table's heading and what its marks mean; '' without a field table. */
+export function renderFieldsIntro(report: Report): string {
+  const fields = report.fields;
+  if (!fields) return '';
+  const { kind } = fields;
+  const threshold = report.thresholds.maxFieldDrop;
+  const what = `Agreement of each ${kind} over all the run's documents, against the ${referenceName(report.referenceKind)}`;
+  const note = !fields.comparable
+    ? `**Not compared:** the document sets differ from the reference run's, so each ${kind}'s agreement is over other documents: shown, never gated${threshold === undefined ? '' : ` (\`max-field-drop\` does not apply)`}.`
+    : threshold !== undefined
+      ? `${what}. A ${kind} that fell by more than \`max-field-drop\` ${threshold} fails the check.`
+      : `${what}, marked against \`max-drop\` ${report.thresholds.maxDrop}; set \`max-field-drop\` to fail the check on a ${kind}.`;
+  return `### ${kind === 'label' ? 'Labels' : 'Fields'}\n\n${note}`;
+}
+
+export function fieldColumns(kind: 'field' | 'label'): string[] {
+  return [kind === 'label' ? 'Label' : 'Field', 'Reference', 'Current', 'Δ', 'Status'];
+}
+
+export function fieldCells(row: FieldRow): string[] {
+  return [
+    escapeText(row.name, 120) || '(no name)',
+    formatScore(row.reference),
+    formatScore(row.current),
+    formatPoints(row.delta),
+    STATUS_LABEL[row.status],
+  ];
+}
+
 /** A GFM table; the first row is the header. Cells must be escaped already. */
 export function table(rows: string[][]): string {
   return markdownTable(rows, { alignDelimiters: false });
@@ -414,4 +480,52 @@ function countStatuses(rows: readonly DocumentRow[]) {
   const counts = { regressed: 0, errored: 0, new: 0, improved: 0, unchanged: 0 };
   for (const row of rows) counts[row.status]++;
   return counts;
+}
+
+const ACTION_LABEL: Record<string, string> = { create: 'added', delete: 'removed', update: '' };
+
+/**
+ * What the pull request's spec changed in the workflow's draft: each field, before → after, or
+ * "(sensitive)" for a field Retab flags sensitive; a long structured value shows the leaves that
+ * changed inside it. "No change" when the draft already was the spec.
+ */
+export function renderConfiguration(report: Report): string {
+  const config = report.configuration;
+  if (!config) return '';
+  const spec = code(config.specPath);
+  if (config.changes.length === 0 && config.more === 0) {
+    return `### Configuration change\n\nNo change: the workflow's draft already is ${spec}, so nothing was applied.`;
+  }
+  const value = (text: string | undefined, sensitive: boolean) =>
+    sensitive ? '(sensitive)' : text === undefined ? '—' : escapeText(text, 200);
+  const rows = config.changes.map((change) => {
+    const action = ACTION_LABEL[change.action] ?? escapeText(change.action, 20);
+    return [
+      escapeText(change.resource, 120),
+      escapeText(change.path, 200) + (action ? ` (${action})` : ''),
+      value(change.before, change.sensitive),
+      value(change.after, change.sensitive),
+    ];
+  });
+  const total = config.changes.length + config.more;
+  const parts = [
+    `### Configuration change\n\n${spec} ${config.applied ? 'was applied to' : 'changes'} the workflow's draft before the run: ${plural(total, 'field')}.`,
+    table([['Block', 'Field', 'Before', 'After'], ...rows]),
+  ];
+  for (const change of config.changes) {
+    if (!change.diff || change.diff.length === 0) continue;
+    const lines = change.diff.map((leaf) => [
+      escapeText(leaf.path || '(root)', 200),
+      value(leaf.before, false),
+      value(leaf.after, false),
+    ]);
+    const count = change.diff.length + (change.diffMore ?? 0);
+    const more = change.diffMore ? `\n\n_…and ${plural(change.diffMore, 'more')}._` : '';
+    parts.push(
+      `<details><summary>${escapeText(change.resource, 120)} · ${escapeText(change.path, 200)}: ${plural(count, 'value')} changed inside</summary>\n\n` +
+        `${table([['Path', 'Before', 'After'], ...lines])}${more}\n\n</details>`,
+    );
+  }
+  if (config.more > 0) parts.push(`_…and ${plural(config.more, 'more field')}._`);
+  return parts.join('\n\n');
 }

@@ -2,6 +2,7 @@ import { createAgent, request, type Dispatcher } from './undici.js';
 import type { z } from 'zod';
 import type * as Schemas from './schemas.js';
 import { abortableSleep, DEFAULT_RETRY, retryDelayMs, type RetryPolicy } from '../retry.js';
+import { describeIssue } from './records.js';
 import { ROUTES, type Dialect } from './routes.js';
 
 export interface RetabClientOptions {
@@ -28,18 +29,22 @@ export class RetabApiError extends Error {
   readonly status: number | undefined;
   readonly requestId: string | undefined;
   readonly kind: 'http' | 'network' | 'malformed';
+  /** What the server said of an HTTP failure (its `detail`), on one line. */
+  readonly detail: string | undefined;
   constructor(
     message: string,
     call: string,
     status: number | undefined,
     requestId: string | undefined,
     kind: 'http' | 'network' | 'malformed',
+    detail?: string,
   ) {
     super(message);
     this.call = call;
     this.status = status;
     this.requestId = requestId;
     this.kind = kind;
+    this.detail = detail;
   }
 }
 
@@ -177,12 +182,14 @@ export function createRetabClient(options: RetabClientOptions) {
         // Some error statuses carry an answer (no_metrics); any other body is a plain failure.
         const answer = o.acceptStatus?.(status) ? schema.safeParse(safeJson(text)) : undefined;
         if (answer?.success) return { status, requestId, data: answer.data };
+        const detail = describeErrorBody(text, known.ErrorBody);
         failure = new RetabApiError(
-          `Retab ${name} failed: HTTP ${status} (x-request-id ${requestId ?? 'none'}): ${describeErrorBody(text, known.ErrorBody)}`,
+          `Retab ${name} failed: HTTP ${status} (x-request-id ${requestId ?? 'none'}): ${detail}`,
           name,
           status,
           requestId,
           'http',
+          detail,
         );
       }
       const retryable = o.retryOn(status);
@@ -203,6 +210,34 @@ export function createRetabClient(options: RetabClientOptions) {
     }
   }
 
+  /** A call's answer, when only its data matters. */
+  async function data<K extends SchemaName>(o: CallOptions<K>): Promise<Output<K>> {
+    return (await call(o)).data;
+  }
+
+  /** A read in the dialect the step speaks, retried on throttling, server errors and lost connections. */
+  function get<K extends SchemaName>(
+    path: string,
+    schema: K,
+    query?: Record<string, string | undefined>,
+    signal?: AbortSignal,
+  ): Promise<Output<K>> {
+    const o = {
+      method: 'GET',
+      dialect: spoken(),
+      path,
+      query,
+      schema,
+      retryOn: READ_RETRY,
+    } as const;
+    return data({ ...o, signal });
+  }
+
+  /** A write whose repeat is harmless (a cancel, a spec's plan or apply): retried like a read. */
+  function post<K extends SchemaName>(path: string, schema: K, body?: unknown): Promise<Output<K>> {
+    return data({ method: 'POST', dialect: spoken(), path, body, schema, retryOn: READ_RETRY });
+  }
+
   async function listRunsIn(
     d: Dialect,
     workflowId: string,
@@ -210,7 +245,7 @@ export function createRetabClient(options: RetabClientOptions) {
     page: { after?: string; limit?: number },
   ) {
     const limit = String(page.limit ?? RUNS_PAGE);
-    const answer = await call({
+    return data({
       method: 'GET',
       dialect: d,
       ...(d === 'older'
@@ -231,7 +266,6 @@ export function createRetabClient(options: RetabClientOptions) {
       schema: 'RunList',
       retryOn: READ_RETRY,
     });
-    return answer.data;
   }
 
   return {
@@ -262,14 +296,20 @@ export function createRetabClient(options: RetabClientOptions) {
         return { dialect, page: older.value };
       }
       const failures = [current.reason, older.reason];
-      const notFound = failures.every((f) => f instanceof RetabApiError && f.status === 404);
-      if (!notFound) {
-        // Something else went wrong (the key, the network, a malformed answer): say that.
+      // Neither route is there: each list answered 404, or one did and the other refused the
+      // request (a server of one API may refuse the other's header: 401, not 404). Anything
+      // else (the key refused on both, the network, a malformed answer): say that instead.
+      const refused = failures.filter(
+        (f): f is RetabApiError =>
+          f instanceof RetabApiError && f.status !== undefined && f.status >= 400 && f.status < 500,
+      );
+      if (refused.length < failures.length || !refused.some((f) => f.status === 404)) {
         throw failures.find((f) => !(f instanceof RetabApiError && f.status === 404));
       }
-      const tried = failures.map(
+      const tried = refused.map(
         (f) =>
-          `${(f as RetabApiError).call} answered HTTP 404 (x-request-id ${(f as RetabApiError).requestId ?? 'none'})`,
+          `${f.call} answered HTTP ${f.status} (x-request-id ${f.requestId ?? 'none'})` +
+          (f.status === 404 || !f.detail ? '' : `: ${f.detail}`),
       );
       throw new RetabApiError(
         `Retab at ${options.baseUrl} speaks neither of the APIs this gate knows: ${tried.join('; ')}. ` +
@@ -342,20 +382,13 @@ export function createRetabClient(options: RetabClientOptions) {
     },
 
     async getRun(runId: string) {
-      const answer = await call({
-        method: 'GET',
-        dialect: spoken(),
-        path: ROUTES.both.run(runId),
-        schema: 'Run',
-        retryOn: READ_RETRY,
-      });
-      return answer.data;
+      return get(ROUTES.both.run(runId), 'Run');
     },
 
     /** Summary metrics; `no_metrics`/`stale_metrics` may come with a 4xx and are answers too. */
     async getMetrics(workflowId: string, experimentId: string, runId: string, priorRunId?: string) {
       const d = spoken();
-      const answer = await call({
+      return data({
         method: 'GET',
         dialect: d,
         path:
@@ -365,7 +398,6 @@ export function createRetabClient(options: RetabClientOptions) {
         acceptStatus: METRICS_ANSWER_STATUS,
         retryOn: READ_RETRY,
       });
-      return answer.data;
     },
 
     /**
@@ -381,7 +413,7 @@ export function createRetabClient(options: RetabClientOptions) {
       signal?: AbortSignal,
     ) {
       const d = spoken();
-      const answer = await call({
+      return data({
         method: 'GET',
         dialect: d,
         path:
@@ -397,7 +429,6 @@ export function createRetabClient(options: RetabClientOptions) {
         retryOn: READ_RETRY,
         signal,
       });
-      return answer.data;
     },
 
     /** What each pass of run `runId` voted for one field of one document (both dialects). */
@@ -410,7 +441,7 @@ export function createRetabClient(options: RetabClientOptions) {
       signal?: AbortSignal,
     ) {
       const d = spoken();
-      const answer = await call({
+      return data({
         method: 'GET',
         dialect: d,
         path:
@@ -426,79 +457,49 @@ export function createRetabClient(options: RetabClientOptions) {
         retryOn: READ_RETRY,
         signal,
       });
-      return answer.data;
     },
 
     /** The older API's result of one document in a run: its artifact (the extraction). */
     async getDocumentResult(runId: string, documentId: string, signal?: AbortSignal) {
-      const answer = await call({
-        method: 'GET',
-        dialect: spoken(),
-        path: ROUTES.older.result(runId, documentId),
-        schema: 'DocumentResult',
-        retryOn: READ_RETRY,
-        signal,
-      });
-      return answer.data;
+      return get(ROUTES.older.result(runId, documentId), 'DocumentResult', undefined, signal);
     },
 
     /** An extraction: every field's consensus value, and each pass's choice. */
     async getExtraction(extractionId: string, signal?: AbortSignal) {
-      const answer = await call({
-        method: 'GET',
-        dialect: spoken(),
-        path: ROUTES.both.extraction(extractionId),
-        schema: 'Extraction',
-        retryOn: READ_RETRY,
-        signal,
-      });
-      return answer.data;
+      return get(ROUTES.both.extraction(extractionId), 'Extraction', undefined, signal);
     },
 
     /** The older API's per-document jobs of a run, in one answer. */
     async getContent(workflowId: string, experimentId: string, runId: string) {
-      const answer = await call({
-        method: 'GET',
-        dialect: spoken(),
-        path: ROUTES.older.content(workflowId, experimentId),
-        query: { run_id: runId },
-        schema: 'Content',
-        retryOn: READ_RETRY,
-      });
-      return answer.data;
+      return get(ROUTES.older.content(workflowId, experimentId), 'Content', { run_id: runId });
     },
 
     /** The current API's per-document results of a run, one page. */
     async listResults(runId: string, after?: string) {
-      const answer = await call({
-        method: 'GET',
-        dialect: spoken(),
-        path: ROUTES.current.results(),
-        query: { run_id: runId, limit: String(RESULTS_PAGE), after },
-        schema: 'ResultList',
-        retryOn: READ_RETRY,
-      });
-      return answer.data;
+      const query = { run_id: runId, limit: String(RESULTS_PAGE), after };
+      return get(ROUTES.current.results(), 'ResultList', query);
+    },
+
+    /** The current API's experiment: its block, and the freshness of its latest run. */
+    async getExperiment(experimentId: string) {
+      return get(ROUTES.current.experiment(experimentId), 'Experiment');
+    },
+
+    /**
+     * Plans the spec against the workflow's draft (`apply: false`), or applies it (`true`).
+     * Applying the same spec again is harmless, so both retry like reads.
+     */
+    async spec(workflowId: string, yamlDefinition: string, apply: boolean) {
+      const path = apply ? ROUTES.both.applySpec(workflowId) : ROUTES.both.planSpec(workflowId);
+      return post(path, 'SpecPlan', { yaml_definition: yamlDefinition });
     },
 
     async cancelJob(jobId: string) {
-      await call({
-        method: 'POST',
-        dialect: spoken(),
-        path: ROUTES.older.cancelJob(jobId),
-        schema: 'AnyBody',
-        retryOn: READ_RETRY,
-      });
+      await post(ROUTES.older.cancelJob(jobId), 'AnyBody');
     },
 
     async cancelRun(runId: string) {
-      await call({
-        method: 'POST',
-        dialect: spoken(),
-        path: ROUTES.both.cancelRun(runId),
-        schema: 'AnyBody',
-        retryOn: READ_RETRY,
-      });
+      await post(ROUTES.both.cancelRun(runId), 'AnyBody');
     },
   };
 }
@@ -569,6 +570,10 @@ function describeErrorBody(text: string, errorBody: typeof Schemas.ErrorBody): s
     if (body.success) {
       const { detail } = body.data;
       if (typeof detail === 'string') return oneLine(detail);
+      if (!Array.isArray(detail)) {
+        const issues = (detail.errors ?? []).map(describeIssue);
+        return oneLine([detail.code, detail.message, ...issues].filter((part) => part).join('; '));
+      }
       return oneLine(
         detail
           .map((d) => `${(d.loc ?? []).filter((p) => p !== 'body').join('.')}: ${d.msg}`)

@@ -4,7 +4,7 @@ import type { Evidence, ScoreSheet } from '../gate/evidence.js';
 import { pickBaseline } from '../gate/history.js';
 import { fellPast, type Thresholds } from '../gate/verdict.js';
 import { errorMessage, GateError } from '../errors.js';
-import { FIELD_DIFF_DOCUMENTS } from '../report/limits.js';
+import { clipText, FIELD_DIFF_DOCUMENTS, TEXT_MAX } from '../report/limits.js';
 import type { RetabClient } from './client.js';
 import { runFromRow, scoresFromMetrics } from './records.js';
 import { lifecycleMessage } from './schemas.js';
@@ -152,7 +152,9 @@ export async function readDocumentErrors(
       );
       return content.jobs.flatMap((job) => {
         const message = typeof job.error === 'string' ? job.error : job.error?.message;
-        return errored.has(job.document_id) && message ? [{ id: job.document_id, message }] : [];
+        return errored.has(job.document_id) && message
+          ? [{ id: job.document_id, message: clipText(message, TEXT_MAX.message) }]
+          : [];
       });
     }
     const found: Evidence['documentErrors'] = [];
@@ -162,7 +164,7 @@ export async function readDocumentErrors(
       for (const row of results.rows) {
         const message = lifecycleMessage(row.lifecycle);
         if (errored.delete(row.document_id) && message)
-          found.push({ id: row.document_id, message });
+          found.push({ id: row.document_id, message: clipText(message, TEXT_MAX.message) });
       }
       if (!results.after || results.rows.length === 0) break;
       after = results.after;

@@ -1,4 +1,4 @@
-import type { Evidence, RunRecord, StartedRun } from '../gate/evidence.js';
+import type { Evidence, RunRecord, ScoreSheet, StartedRun } from '../gate/evidence.js';
 import { forecastDurationMs, newestFingerprints } from '../gate/history.js';
 import type { Thresholds } from '../gate/verdict.js';
 import { errorMessage, GateError } from '../errors.js';
@@ -13,10 +13,21 @@ import {
 import { RetabApiError } from './client.js';
 import { runFromRead } from './records.js';
 import { DIALECT_NAME } from './routes.js';
+import type { ConfigPlan } from '../gate/config.js';
+import {
+  applySpec,
+  checkDraftUnchanged,
+  experimentBlock,
+  freshRun,
+  planSpec,
+  type SpecText,
+} from './configure.js';
 import {
   cancelStartedRun,
   describeCancel,
+  previousFromHistory,
   runInFlight,
+  startedOf,
   startRun,
   type TriggerDeps,
   type TriggerOptions,
@@ -27,6 +38,10 @@ import { waitForRun, type WaitOutcome } from './wait.js';
 export interface GatherOptions extends ExperimentRef, TriggerOptions, Thresholds {
   baselineFingerprint: string | undefined;
   timeoutMs: number;
+  /** Judge a run Retab says already measured the current draft, instead of starting one. */
+  reuse: boolean;
+  /** The configuration the pull request proposes, to plan, apply and check. */
+  spec?: SpecText;
   /** Read what the runs extracted in the fields that fell (show-values allows it). */
   readValues?: boolean;
 }
@@ -122,8 +137,17 @@ export async function gatherEvidence(
     );
   }
 
-  // After completion: independent reads in parallel (and the caller's own, via onCompleted).
+  // After completion: independent reads in parallel (and the caller's own, via onCompleted),
+  // and, with a spec, the check that the draft is still what the run measured.
   deps.onCompleted?.();
+  const spec = options.spec;
+  const draftChecked =
+    spec && !started.reused
+      ? checkDraftUnchanged(client, options.workflowId, spec, started.runId).then(
+          () => undefined,
+          (error: unknown) => error,
+        )
+      : undefined;
   const referenceId = evidence.baseline?.id ?? started.previous?.id ?? undefined;
   const previousRow = evidence.history.find((row) => row.id === started.previous?.id);
   const [run, scores, previous] = await Promise.all([
@@ -136,23 +160,48 @@ export async function gatherEvidence(
   evidence.previousDocumentsFingerprint =
     previousRow?.documentsFingerprint ?? previous?.documents_fingerprint ?? undefined;
 
-  // Then, in parallel: the reference's own documents when the sets may differ (it names
-  // what was removed), what fell inside the worst regressed documents, why documents errored.
+  // Then, in parallel: the reference's own summary (its documents when the sets may differ,
+  // which name what was removed; its field scores when this run has some: one read for both),
+  // what fell inside the worst regressed documents, why documents errored.
   const referenceFingerprint = evidence.baseline
     ? evidence.baseline.documentsFingerprint
     : evidence.previousDocumentsFingerprint;
+  const setsMayDiffer =
+    referenceFingerprint === undefined ||
+    referenceFingerprint !== evidence.run.documentsFingerprint;
   const [reference, fields, errors] = await Promise.all([
-    referenceId &&
-    (referenceFingerprint === undefined ||
-      referenceFingerprint !== evidence.run.documentsFingerprint)
-      ? readScores(options, deps, referenceId, undefined)
-      : undefined,
+    referenceId === undefined
+      ? undefined
+      : setsMayDiffer
+        ? readScores(options, deps, referenceId, undefined)
+        : scores.aggregate && readReferenceFields(options, deps, referenceId),
     readFieldScores(options, deps, scores, referenceId),
     readDocumentErrors(options, deps, scores),
   ]);
-  evidence.referenceDocuments = reference?.documents;
+  if (setsMayDiffer) evidence.referenceDocuments = reference?.documents;
+  evidence.referenceAggregate = reference?.aggregate;
   evidence.fieldScores = fields;
   evidence.documentErrors = errors;
+  const drift = await draftChecked;
+  if (drift !== undefined) throw drift;
+}
+
+/**
+ * The reference's summary, read for its field scores alone. Without `max-field-drop` the field
+ * table is only shown: a failure leaves it out, with a line in the log.
+ */
+async function readReferenceFields(
+  options: GatherOptions,
+  deps: GatherDeps,
+  referenceId: string,
+): Promise<ScoreSheet | undefined> {
+  try {
+    return await readScores(options, deps, referenceId, undefined);
+  } catch (error) {
+    if (options.maxFieldDrop !== undefined) throw error;
+    deps.log(`Field scores are not compared: ${errorMessage(error)}`);
+    return undefined;
+  }
 }
 
 /** Runs in flight waited for, at most, before a trigger: then the gate gives up. */
@@ -181,6 +230,8 @@ async function startOnce(
     if (deps.signal?.aborted) {
       throw new GateError('The workflow was cancelled before the run started.');
     }
+    const fresh = await configure(options, deps, evidence);
+    if (fresh) return fresh;
     try {
       return await startRun(options, deps, evidence.history, round);
     } catch (error) {
@@ -192,6 +243,52 @@ async function startOnce(
       deps.log(`${error.message}. A run of the experiment is in flight.`);
     }
   }
+}
+
+/**
+ * With `spec`: plans the pull request's configuration, refuses what must not be applied, and
+ * applies it when it changes the draft. With `reuse` and nothing to change: the run Retab says
+ * already measured the current draft and documents, judged instead of starting one.
+ */
+async function configure(
+  options: GatherOptions,
+  deps: GatherDeps,
+  evidence: Evidence,
+): Promise<StartedRun | undefined> {
+  const { client, log } = deps;
+  const { spec } = options;
+  // The current API's experiment says which block it measures and whether its latest run is fresh.
+  const experiment =
+    client.dialect === 'current' && (spec || options.reuse)
+      ? await client.getExperiment(options.experimentId)
+      : undefined;
+  if (spec) {
+    const block = await experimentBlock(client, experiment, evidence.history);
+    const plan = await planSpec(client, options.workflowId, spec, block);
+    const applied = evidence.configuration?.applied === true || !plan.noop;
+    evidence.configuration = { specPath: spec.path, plan, applied };
+    log(describePlan(plan, spec.path));
+    if (!plan.noop) {
+      await applySpec(client, options.workflowId, spec);
+      log(`Applied ${spec.path} to the draft of workflow ${options.workflowId}.`);
+    }
+  }
+  if (!options.reuse || evidence.configuration?.applied) return undefined;
+  const run = freshRun(experiment, evidence.history);
+  if (!run) return undefined;
+  return startedOf(run, previousFromHistory(evidence.history, run.id), true);
+}
+
+/** The plan in one log line: the fields it changes, never their values. */
+function describePlan(plan: ConfigPlan, path: string): string {
+  if (plan.noop) return `Configuration: the draft already is ${path}; nothing to apply.`;
+  const fields = plan.changes.map(
+    (change) => `${change.resource}: ${change.path}${change.sensitive ? ' (sensitive)' : ''}`,
+  );
+  return (
+    `Configuration: ${path} changes the draft` +
+    (fields.length > 0 ? `: ${fields.join(', ')}.` : ` (${plan.resources.length} resources).`)
+  );
 }
 
 /** Waits for another's run to end, within `timeout`; never cancels it. */

@@ -2,13 +2,25 @@
 import type {
   DocumentScores,
   Extracted,
+  FieldAggregate,
   FieldScore,
   RunRecord,
   ScoreSheet,
   StartedRun,
 } from '../gate/evidence.js';
+import { clipText, TEXT_MAX } from '../report/limits.js';
 import type { RetabClient } from './client.js';
-import type { DocumentMetrics, MetricsSummary, Run, RunRow, VotesAnswer } from './schemas.js';
+import type { ConfigPlan } from '../gate/config.js';
+import type {
+  Aggregate,
+  DocumentMetrics,
+  MetricsSummary,
+  Run,
+  RunRow,
+  SpecIssue,
+  SpecPlan,
+  VotesAnswer,
+} from './schemas.js';
 
 export type TriggerAnswer = Awaited<ReturnType<RetabClient['triggerRun']>>;
 
@@ -41,7 +53,10 @@ export function runFromRead(run: Run): RunRecord {
     createdAt: run.timing?.created_at ?? undefined,
     durationMs: run.timing?.duration_ms ?? undefined,
     parentRunId: run.parent_run_id ?? undefined,
-    workflowName: run.workflow?.name_at_run_time ?? undefined,
+    workflowName:
+      run.workflow?.name_at_run_time == null
+        ? undefined
+        : clipText(run.workflow.name_at_run_time, TEXT_MAX.workflowName),
   };
 }
 
@@ -89,10 +104,24 @@ export function scoresFromMetrics(metrics: MetricsSummary): ScoreSheet {
     priorRunId: metrics.prior_run_id ?? undefined,
     documents: metrics.documents.map((doc): DocumentScores => ({
       id: doc.id,
-      filename: doc.filename ?? undefined,
+      filename: doc.filename == null ? undefined : clipText(doc.filename, TEXT_MAX.filename),
       score: doc.score ?? null,
       priorScore: doc.prior_score ?? null,
     })),
+    aggregate: aggregateFromMetrics(metrics.aggregate),
+  };
+}
+
+/** The fields' agreement (or the labels'), without those the metrics leave unscored. */
+function aggregateFromMetrics(aggregate: Aggregate | null | undefined): FieldAggregate | undefined {
+  const [kind, pairs]: [FieldAggregate['kind'], Array<[string, number | null]> | null | undefined] =
+    aggregate?.likelihoods ? ['field', aggregate.likelihoods] : ['label', aggregate?.diag];
+  if (!pairs) return undefined;
+  return {
+    kind,
+    scores: pairs.flatMap(([name, score]) =>
+      score === null ? [] : [{ name: clipText(name, TEXT_MAX.fieldName), score }],
+    ),
   };
 }
 
@@ -102,7 +131,7 @@ export function fieldsFromDocumentMetrics(
   withValues = false,
 ): FieldScore[] {
   return answer.targets.map((t) => ({
-    path: t.path,
+    path: clipText(t.path, TEXT_MAX.fieldName),
     score: t.score ?? null,
     priorScore: t.prior_score ?? null,
     ...(withValues && 'value' in t ? { value: { value: t.value } } : {}),
@@ -112,7 +141,10 @@ export function fieldsFromDocumentMetrics(
 /** The run's value of each field of a `by_document` answer, by path (a Map: paths are outside text). */
 export function valuesFromDocumentMetrics(answer: DocumentMetrics): Map<string, Extracted> {
   const values = new Map<string, Extracted>();
-  for (const t of answer.targets) if ('value' in t) values.set(t.path, { value: t.value });
+  for (const t of answer.targets) {
+    // Keyed as the fields are (./records.ts cuts their paths to what the report keeps).
+    if ('value' in t) values.set(clipText(t.path, TEXT_MAX.fieldName), { value: t.value });
+  }
   return values;
 }
 
@@ -156,4 +188,51 @@ export function valueAt(tree: unknown, path: string): Extracted | undefined {
     found = next;
   }
   return { value: list ? found : found[0] };
+}
+
+/**
+ * A plan of the spec, in the gate's words. A field flagged sensitive before or after loses both
+ * values here, whatever the answer carried: they never reach the log or the report.
+ */
+export function planFromAnswer(plan: SpecPlan): ConfigPlan {
+  const diagnostics = plan.diagnostics;
+  const listed = Array.isArray(diagnostics) ? diagnostics : (diagnostics?.issues ?? []);
+  const issues = listed.map((issue) => ({
+    severity: issue.severity ?? 'error',
+    message: describeIssue(issue),
+  }));
+  if (!Array.isArray(diagnostics) && diagnostics?.is_valid === false) {
+    if (!issues.some((issue) => issue.severity.toLowerCase() === 'error')) {
+      issues.push({ severity: 'error', message: 'Retab says the spec is not valid' });
+    }
+  }
+  const resources = (plan.resource_changes ?? []).map((resource) => ({
+    id: resource.target_id ?? resource.name ?? resource.address ?? '?',
+    name: resource.name ?? undefined,
+    target: resource.target ?? undefined,
+    actions: resource.actions ?? [],
+    fields: resource.change?.field_changes ?? [],
+  }));
+  return {
+    noop: plan.action === 'noop' || plan.summary?.has_changes === false,
+    issues,
+    resources: resources.map(({ fields: _fields, ...resource }) => resource),
+    changes: resources.flatMap((resource) =>
+      resource.fields.map((field) => {
+        const sensitive = field.before_sensitive === true || field.after_sensitive === true;
+        return {
+          resource: clipText(resource.name ?? resource.id, TEXT_MAX.configResource),
+          path: clipText(field.path_display, TEXT_MAX.configPath),
+          action: field.action ?? 'update',
+          sensitive,
+          ...(sensitive ? {} : { before: field.before, after: field.after }),
+        };
+      }),
+    ),
+  };
+}
+
+export function describeIssue(issue: SpecIssue): string {
+  const where = issue.yaml_path ? `${issue.yaml_path}: ` : '';
+  return `${where}${issue.message ?? issue.code ?? 'invalid'}`;
 }

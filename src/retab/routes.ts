@@ -44,6 +44,9 @@ export const ROUTES = {
   both: {
     run: (run: string) => `/v1/workflows/experiments/runs/${seg(run)}`,
     cancelRun: (run: string) => `/v1/workflows/experiments/runs/${seg(run)}/cancel`,
+    // Always the workflow-scoped spec routes: the unscoped ones create a new workflow.
+    planSpec: (wf: string) => `/v1/workflows/${seg(wf)}/spec/plan`,
+    applySpec: (wf: string) => `/v1/workflows/${seg(wf)}/spec/apply`,
     /** What a document's extraction holds: output, and the passes' choices. */
     extraction: (id: string) => `/v1/extractions/${seg(id)}`,
   },

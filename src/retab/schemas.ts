@@ -131,6 +131,7 @@ export type Job = z.output<typeof Job>;
 export const Run = withFingerprint({
   id: z.string(),
   lifecycle: Lifecycle,
+  block_id: z.string().nullish(),
   workflow: z.object({ name_at_run_time: z.string().nullish() }).nullish(),
   timing: z
     .object({
@@ -190,12 +191,32 @@ export const MetricsDocument = z.object({
 });
 export type MetricsDocument = z.output<typeof MetricsDocument>;
 
+/** An object's entries, read as a list: a name such as `__proto__` stays a name. */
+function entries<T extends z.ZodType>(value: T) {
+  return z.preprocess(
+    (object) => (isObject(object) ? Object.entries(object) : object),
+    z.array(z.tuple([z.string(), value])),
+  );
+}
+
+/**
+ * Each field's agreement over all the run's documents (`likelihoods`, extract blocks), or each
+ * label's (`diag`, classifier and split blocks; their `flows`, in either spelling, are not read).
+ */
+export const Aggregate = z.object({
+  likelihoods: entries(score.nullable()).nullish(),
+  diag: entries(score.nullable()).nullish(),
+});
+export type Aggregate = z.output<typeof Aggregate>;
+
 export const MetricsSummary = z.object({
   kind: z.literal('summary'),
   run_id: z.string(),
   score: score.nullish(),
   prior_run_id: z.string().nullish(),
   documents: z.array(MetricsDocument),
+  /** Null or absent on servers that give no field scores. */
+  aggregate: Aggregate.nullish(),
 });
 
 export const MetricsUnavailable = z.object({
@@ -317,13 +338,82 @@ export function resultFilename(row: ResultRow): string | undefined {
 export const ResultList = page(ResultRow);
 export type ResultList = z.output<typeof ResultList>;
 
-/** Error bodies: `{"detail": "..."}` or a 422 list of problems. */
+/** One problem a spec plan reports (`diagnostics`), or a refused spec's error. */
+const SpecIssue = z.object({
+  severity: z.string().nullish(),
+  code: z.string().nullish(),
+  message: z.string().nullish(),
+  yaml_path: z.string().nullish(),
+});
+export type SpecIssue = z.output<typeof SpecIssue>;
+
+/** A plan's (or an apply's) answer: what would change in the workflow's draft. */
+export const SpecPlan = z.object({
+  action: z.string(),
+  // A list of problems, or `{is_valid, issues}` (Retab's SDKs type it loosely).
+  diagnostics: z
+    .union([
+      z.array(SpecIssue),
+      z.object({ is_valid: z.boolean().nullish(), issues: z.array(SpecIssue).nullish() }),
+    ])
+    .nullish(),
+  summary: z.object({ has_changes: z.boolean().nullish() }).nullish(),
+  resource_changes: z
+    .array(
+      z.object({
+        address: z.string().nullish(),
+        target: z.string().nullish(),
+        target_id: z.string().nullish(),
+        name: z.string().nullish(),
+        type: z.string().nullish(),
+        actions: z.array(z.string()).nullish(),
+        change: z
+          .object({
+            field_changes: z
+              .array(
+                z.object({
+                  path_display: z.string(),
+                  action: z.string().nullish(),
+                  before: z.unknown(),
+                  after: z.unknown(),
+                  before_sensitive: z.boolean().nullish(),
+                  after_sensitive: z.boolean().nullish(),
+                }),
+              )
+              .nullish(),
+          })
+          .nullish(),
+      }),
+    )
+    .nullish(),
+});
+export type SpecPlan = z.output<typeof SpecPlan>;
+
+/** The current API's experiment: its block, and whether its latest run is fresh. */
+export const Experiment = z.object({
+  id: z.string(),
+  block_id: z.string().nullish(),
+  last_run_id: z.string().nullish(),
+  freshness: z.object({ status: z.string().nullish() }).nullish(),
+  run_plan_mode: z.string().nullish(),
+});
+export type Experiment = z.output<typeof Experiment>;
+
+/**
+ * Error bodies: `{"detail": "..."}`, a 422 list of problems, or `{"detail": {code, message,
+ * errors}}` (a spec that does not compile).
+ */
 export const ErrorBody = z.object({
   detail: z.union([
     z.string(),
     z.array(
       z.object({ loc: z.array(z.union([z.string(), z.number()])).optional(), msg: z.string() }),
     ),
+    z.object({
+      code: z.string().nullish(),
+      message: z.string().nullish(),
+      errors: z.array(SpecIssue).nullish(),
+    }),
   ]),
 });
 

@@ -162,15 +162,24 @@ async function findStartedRun(
   const previous = parent
     ? { id: parent.id, score: parent.score, definitionFingerprint: parent.definitionFingerprint }
     : previousFromHistory(history, row.id);
+  return startedOf(row, previous, false);
+}
+
+/** A run of the history as the run to judge: adopted after a lost answer, or reused. */
+export function startedOf(
+  run: RunRecord,
+  previous: StartedRun['previous'],
+  reused: boolean,
+): StartedRun {
   return {
-    runId: row.id,
+    runId: run.id,
     // The wait polls the run; the job is only read for a failed run's message.
-    jobId: row.jobId ?? '',
-    definitionFingerprint: row.definitionFingerprint,
-    documentCount: row.documentCount,
-    nConsensus: row.nConsensus,
+    jobId: run.jobId ?? '',
+    definitionFingerprint: run.definitionFingerprint,
+    documentCount: run.documentCount,
+    nConsensus: run.nConsensus,
     previous,
-    reused: false,
+    reused,
   };
 }
 

@@ -1,7 +1,7 @@
 // How the action talks to Retab, end to end: the API's newer shapes, the trigger's options, and
 // the errors that must stop it before anything is paid for. Paging, a job the API does not serve,
 // the trigger's body and a retry with nothing to retry are tested in-process
-// (test/retab/evidence.test.ts).
+// (test/retab/gather.test.ts).
 import { afterEach, describe, test } from 'vitest';
 import {
   BASE,

@@ -2,7 +2,7 @@
 // waits, the runner's SIGINT, a runner the action cannot write to, refused or flaky GitHub, bad
 // inputs, hostile names, a key echoed back. Never a wrong verdict, never a second paid run, never
 // the key in sight. Lost trigger answers, timeouts, malformed answers and metrics that are late
-// are tested in-process on a virtual clock (test/retab/evidence.test.ts).
+// are tested in-process on a virtual clock (test/retab/gather.test.ts).
 import { afterEach, describe, expect, test } from 'vitest';
 import type { ChildProcess } from 'node:child_process';
 import { runAction } from '../harness/run-action.ts';
@@ -11,28 +11,33 @@ import {
   API_KEY,
   BASE,
   closeFakes,
+  DIALECTS,
   DROP,
   flakyScenario,
   commentWrites,
   errorLines,
+  expectKeyOnlyInHeader,
   gate,
-  GITHUB_TOKEN,
   markedComments,
   next,
-  NEW_JOB,
+  ROUTES_OF,
   scenario,
   startFakes,
+  usualInputs,
   warningLines,
 } from './setup.ts';
 
 afterEach(closeFakes);
 
 describe.concurrent('flaky Retab: seeded runs', () => {
-  // Twenty seeds run in-process on a virtual clock (test/retab/evidence.test.ts); two here, with
-  // real waits, on the bundle.
-  test.for([11, 18])('seed %i', async (seed, ctx) => {
+  // Twenty seeds on each API run in-process on a virtual clock (test/retab/gather.test.ts); two
+  // here, one on each API, with real waits, on the bundle.
+  test.for([
+    [11, 'older'],
+    [18, 'current'],
+  ] as const)('seed %i, the %s API', async ([seed, dialect], ctx) => {
     const regress = seed % 2 === 0;
-    const fakes = await startFakes(ctx, flakyScenario(seed));
+    const fakes = await startFakes(ctx, flakyScenario(seed, dialect));
     const run = await gate(ctx, fakes);
     expect(fakes.retab.createdRuns(), 'runs created').toBe(1);
     expect(run.outputs.verdict).toBe(regress ? 'regression' : 'pass');
@@ -42,39 +47,46 @@ describe.concurrent('flaky Retab: seeded runs', () => {
 });
 
 // The timeout and the cancel of a run the gate stops following are tested in-process
-// (test/retab/evidence.test.ts); here, the runner's own signal.
+// (test/retab/gather.test.ts); here, the runner's own signal.
 describe.concurrent('the run is cancelled when the gate stops following it', () => {
-  test('SIGINT (workflow cancelled): the run is cancelled and the step exits in the grace period', async (ctx) => {
-    const fakes = await startFakes(ctx, scenario({ next: next(BASE, { jobDurationMs: 120_000 }) }));
-    let child: ChildProcess | undefined;
-    const running = runAction({
-      inputs: {
-        'api-key': API_KEY,
-        'workflow-id': 'wf_test',
-        'experiment-id': 'exp_test',
-        'api-base-url': fakes.retab.url,
-        'github-token': GITHUB_TOKEN,
-      },
-      githubApiUrl: fakes.github.url,
-      onSpawn: (c) => (child = c),
-    });
-    // Wait for the trigger, then cancel the workflow as the runner does.
-    for (let i = 0; i < 200 && !fakes.retab.requests.some((r) => r.path.endsWith('/run')); i++) {
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    child!.kill('SIGINT');
-    // As the runner does: SIGTERM 7.5 s after SIGINT, for a step that has not ended by then.
-    const sigterm = setTimeout(() => child!.kill('SIGTERM'), 7_500);
-    const run = await running.finally(() => clearTimeout(sigterm));
-    expect(run.code).toBe(1);
-    expect(run.signal).toBeNull();
-    expect(fakes.retab.cancelled()).toContain(NEW_JOB);
-    expect(run.stdout).toContain('Received SIGINT');
-    expect(run.stdout, 'the step ended before the runner had to send SIGTERM').not.toContain(
-      'Received SIGTERM',
-    );
-    expect(run.stdout.replaceAll(`::add-mask::${API_KEY}`, '')).not.toContain(API_KEY);
-  });
+  test.for(DIALECTS)(
+    'SIGINT (workflow cancelled), the %s API: the run is cancelled and the step exits in the grace period',
+    async (dialect, ctx) => {
+      const routes = ROUTES_OF[dialect];
+      const fakes = await startFakes(
+        ctx,
+        scenario({ dialect, next: next(BASE, { jobDurationMs: 120_000 }) }),
+      );
+      let child: ChildProcess | undefined;
+      const running = runAction({
+        inputs: usualInputs(fakes),
+        githubApiUrl: fakes.github.url,
+        onSpawn: (c) => (child = c),
+      });
+      // Wait for the trigger, then cancel the workflow as the runner does.
+      const triggered = () =>
+        fakes.retab.requests.some((r) => r.method === 'POST' && r.path === routes.trigger);
+      for (let i = 0; i < 200 && !triggered(); i++) {
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      child!.kill('SIGINT');
+      // As the runner does: SIGTERM 7.5 s after SIGINT, for a step that has not ended by then.
+      const sigterm = setTimeout(() => child!.kill('SIGTERM'), 7_500);
+      const run = await running.finally(() => clearTimeout(sigterm));
+      expect(run.code).toBe(1);
+      expect(run.signal).toBeNull();
+      expect(fakes.retab.cancelled()).toEqual([routes.cancelled]);
+      expect(
+        fakes.retab.requests.filter((r) => r.path.endsWith('/cancel')).map((r) => r.path),
+      ).toEqual([routes.cancel]);
+      expect(run.stdout).toContain('Received SIGINT');
+      expect(run.stdout, 'the step ended before the runner had to send SIGTERM').not.toContain(
+        'Received SIGTERM',
+      );
+      expect(run.stdout.replaceAll(`::add-mask::${API_KEY}`, '')).not.toContain(API_KEY);
+      expectKeyOnlyInHeader(expect, fakes.retab);
+    },
+  );
 });
 
 describe('a runner the action cannot write to', () => {
@@ -134,14 +146,7 @@ describe.concurrent('bad inputs: one error naming the input, before any request'
   test.for(CASES)('%o', async ([bad, name], ctx) => {
     const fakes = await startFakes(ctx);
     const run = await runAction({
-      inputs: {
-        'api-key': API_KEY,
-        'workflow-id': 'wf_test',
-        'experiment-id': 'exp_test',
-        'api-base-url': fakes.retab.url,
-        'github-token': GITHUB_TOKEN,
-        ...bad,
-      },
+      inputs: usualInputs(fakes, bad),
       githubApiUrl: fakes.github.url,
     });
     expect(run.code).toBe(1);

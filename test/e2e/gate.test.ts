@@ -3,6 +3,7 @@
 import { afterEach, describe, test } from 'vitest';
 import {
   BASE,
+  DIALECTS,
   DOCS,
   MARKER,
   METRICS_PATH,
@@ -50,6 +51,7 @@ describe.concurrent('verdict', () => {
       verdict: 'pass',
       'regressed-documents': '0',
       'comment-url': comment.html_url,
+      reused: 'false',
     });
 
     const { posts, patches } = commentWrites(fakes.github);
@@ -192,6 +194,36 @@ describe.concurrent('verdict', () => {
     expect(comment!.body).toContain('Model quota exceeded for this workspace');
     expect(comment!.body).not.toContain('passed');
   });
+
+  // The rest of the reuse is tested in-process (test/retab/gather.test.ts); here, the output.
+  test.for(DIALECTS)(
+    'fresh results reused, the %s API: no new run, the output reused is true',
+    async (dialect, ctx) => {
+      const { expect } = ctx;
+      const fakes = await startFakes(
+        ctx,
+        scenario({
+          dialect,
+          reuseFreshResults: true,
+          history: [history('exprun_1', 'fp_base', BASE), history('exprun_2', 'fp_next', IMPROVED)],
+        }),
+      );
+      const run = await gate(ctx, fakes);
+
+      expect(run.code).toBe(0);
+      expect(fakes.retab.createdRuns()).toBe(0);
+      expect(run.outputs).toMatchObject({
+        reused: 'true',
+        'run-id': 'exprun_2',
+        'job-id': '',
+        score: '0.916',
+        'previous-score': '0.88',
+        verdict: 'pass',
+      });
+      const [comment] = markedComments(fakes.github);
+      expect(comment!.body).toContain('run `exprun_2` (reused: ');
+    },
+  );
 
   test('a first run passes with no previous score and no delta', async (ctx) => {
     const { expect } = ctx;

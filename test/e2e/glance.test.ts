@@ -7,13 +7,12 @@ import type { FakeDocument, FakeFieldScore, RecordedRequest } from '../fakes/ret
 import { renderGfm, tableShapes, tagsIn } from '../report/render.ts';
 import {
   BASE,
+  CONTENT_PATH,
   DOCS,
-  EXPERIMENT_ID,
   MARKER,
   METRICS_PATH,
   NEW_RUN,
   PR,
-  WORKFLOW_ID,
   closeFakes,
   commentWrites,
   documentRows,
@@ -31,7 +30,6 @@ import {
 
 afterEach(closeFakes);
 
-const CONTENT_PATH = `/v1/workflows/${WORKFLOW_ID}/experiments/${EXPERIMENT_ID}/content`;
 const BOT = 'github-actions[bot]';
 const RUN_DATA_PREFIX = '<!-- retab-experiment-gate-run: ';
 const BARS = /[▁▂▃▄▅▆▇█]{3,}/u;

@@ -141,5 +141,5 @@ test('local-action runs the gate from source with .env.example: regression, and 
   expect(JSON.stringify(fakes.github.requests).includes(API_KEY), 'the key reached GitHub').toBe(
     false,
   );
-  expectKeyOnlyInHeader(expect, fakes.retab.requests);
+  expectKeyOnlyInHeader(expect, fakes.retab);
 });

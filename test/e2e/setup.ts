@@ -1,6 +1,6 @@
 // Shared plumbing of the end-to-end tests: fresh fakes per test, the bundled action run against
 // them, and the checks that hold for every run (the API key never leaks, it travels only in the
-// Api-Key header).
+// header of the API the fake Retab speaks).
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -23,13 +23,16 @@ import {
 export {
   API_KEY,
   BASE,
+  CONTENT_PATH,
   CURRENT_RUNS_PATH,
+  DIALECTS,
   DOCS,
   DROP,
   EXPERIMENT_ID,
   METRICS_PATH,
   NEW_JOB,
   NEW_RUN,
+  ROUTES_OF,
   RUNS_PATH,
   TRIGGER_PATH,
   WORKFLOW_ID,
@@ -109,9 +112,22 @@ export interface GateOptions {
   env?: Record<string, string>;
 }
 
+/** The inputs of a gate against the fakes, `inputs` over them. */
+export function usualInputs(fakes: Fakes, inputs: Record<string, string> = {}) {
+  return {
+    'api-key': API_KEY,
+    'workflow-id': WORKFLOW_ID,
+    'experiment-id': EXPERIMENT_ID,
+    'api-base-url': fakes.retab.url,
+    'github-token': GITHUB_TOKEN,
+    ...inputs,
+  };
+}
+
 /**
  * Runs dist/index.js against the fakes with the usual inputs (overridden by `inputs`), then
- * checks what must hold for every run: the key leaked nowhere and went only in the Api-Key header.
+ * checks what must hold for every run: the key leaked nowhere and went only in the header of the
+ * API the fake Retab speaks.
  */
 export async function gate(
   ctx: TestContext,
@@ -122,14 +138,7 @@ export async function gate(
   const runnerTemp = await mkdtemp(join(tmpdir(), 'experiment-gate-e2e-'));
   own(ctx, () => rm(runnerTemp, { recursive: true, force: true }));
   const run = await runAction({
-    inputs: {
-      'api-key': API_KEY,
-      'workflow-id': WORKFLOW_ID,
-      'experiment-id': EXPERIMENT_ID,
-      'api-base-url': fakes.retab.url,
-      'github-token': GITHUB_TOKEN,
-      ...opts.inputs,
-    },
+    inputs: usualInputs(fakes, opts.inputs),
     eventName: opts.eventName ?? 'pull_request',
     ...(opts.event === undefined ? {} : { event: opts.event }),
     githubApiUrl: fakes.github.url,
@@ -141,7 +150,7 @@ export async function gate(
   const result: GateRun = { ...run, reportText };
   // The test's own expect: tests run concurrently.
   expectKeyHidden(ctx.expect, result, fakes);
-  expectKeyOnlyInHeader(ctx.expect, fakes.retab.requests);
+  expectKeyOnlyInHeader(ctx.expect, fakes.retab);
   return result;
 }
 

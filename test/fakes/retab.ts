@@ -4,6 +4,16 @@
 import { isoTime, json, matchPath, maxInFlight, startFakeServer } from './http.ts';
 import type { IncomingRequest, RecordedRequest, Reply } from './http.ts';
 import { seededRandom } from '../../src/random.ts';
+import {
+  defaultDraft,
+  EXPERIMENT_BLOCK,
+  exportSpec,
+  fingerprintOf,
+  parseSpec,
+  planBody,
+  withConfig,
+  type Draft,
+} from './draft.ts';
 
 export type { RecordedRequest } from './http.ts';
 
@@ -31,6 +41,21 @@ export interface FakeFieldScore {
  */
 export type FakeValueRead = 'fields' | 'reference' | 'votes' | 'result' | 'extraction';
 
+/**
+ * A run's `aggregate` in the summary metrics: each field's agreement over all its documents
+ * (extract blocks), or each label's, with the flows between labels (classifier and split
+ * blocks; older servers spell a flow `from`/`to`).
+ */
+export type FakeAggregate =
+  | { likelihoods: Record<string, number | null> }
+  | {
+      diag: Record<string, number>;
+      flows?: Array<
+        | { source: string; target: string; score: number }
+        | { from: string; to: string; score: number }
+      >;
+    };
+
 export interface FakeDocument {
   id: string;
   filename: string;
@@ -47,6 +72,8 @@ export interface FakeHistoryRun {
   scores: Record<string, number | null>;
   /** Default 5. */
   nConsensus?: number;
+  /** The summary's `aggregate`; default null (no field scores). */
+  aggregate?: FakeAggregate | null;
   /** Default 2000. */
   durationMs?: number;
   /**
@@ -67,6 +94,8 @@ export interface FakeNextRun {
   scores: Record<string, number | null>;
   /** Default 5 (the trigger's n_consensus overrides). */
   nConsensus?: number;
+  /** The summary's `aggregate`; default null (no field scores). */
+  aggregate?: FakeAggregate | null;
   /** Wall time from the trigger until the terminal status. */
   jobDurationMs: number;
   /**
@@ -94,6 +123,14 @@ export interface RetabScenario {
    * answers `noop: true` with no job; the current one answers the latest completed run.
    */
   reuseFreshResults?: boolean;
+  /**
+   * The workflow's draft, as code (./draft.ts). When set, a new run measures it (its definition
+   * fingerprint is the draft's at the trigger) and the experiment is fresh while its latest
+   * completed run measured the draft as it is. Without it the spec routes serve a default draft.
+   */
+  draft?: Draft;
+  /** Someone else edits the draft (another pull request, the dashboard) this long after the first trigger. */
+  draftEdit?: { afterMs: number; config: Record<string, unknown> };
   apiKey: string;
   workflowId: string;
   experimentId: string;
@@ -193,6 +230,8 @@ const MALFORMED: Record<RetabEndpoint, unknown> = {
 export interface FakeRetab {
   /** http://127.0.0.1:PORT */
   url: string;
+  /** The API it speaks (`scenario.dialect`). */
+  dialect: 'older' | 'current';
   requests: RecordedRequest[];
   /** How many runs the trigger really created. */
   createdRuns(): number;
@@ -203,6 +242,10 @@ export interface FakeRetab {
    * time (from each request's arrival and answer times).
    */
   maxInFlight(predicate?: (r: RecordedRequest) => boolean): number;
+  /** The workflow's draft as it is now. */
+  draft(): Draft;
+  /** Calls of the unscoped spec routes, which would create a new workflow. */
+  unscopedSpecCalls(): number;
   close(): Promise<void>;
 }
 
@@ -230,6 +273,7 @@ interface RunSnapshot {
   durationMs: number | null;
   completedDocuments: number;
   documentErrors: Record<string, string>;
+  aggregate: FakeAggregate | null;
 }
 
 interface NewRun {
@@ -326,6 +370,51 @@ export async function startFakeRetab(
     : 'definition_fingerprint';
   const dialect = scenario.dialect ?? 'older';
   let otherStarted = false;
+  let draft = scenario.draft ?? defaultDraft();
+  let firstTriggerAt: number | null = null;
+  let draftEdited = false;
+  let unscopedSpecCalls = 0;
+
+  /** The draft now: someone else's edit lands once its time has come. */
+  function currentDraft(now: number): Draft {
+    const edit = scenario.draftEdit;
+    if (edit && !draftEdited && firstTriggerAt !== null && now >= firstTriggerAt + edit.afterMs) {
+      draftEdited = true;
+      draft = withConfig(draft, EXPERIMENT_BLOCK, edit.config);
+    }
+    return draft;
+  }
+
+  /** Plan (or apply) a submitted spec against the draft. */
+  function spec(
+    req: IncomingRequest,
+    params: Record<string, string>,
+    apply: boolean,
+    now: number,
+  ): Reply {
+    if (params.wf !== scenario.workflowId) return notFound('Workflow not found');
+    const body = (req.body ?? {}) as { yaml_definition?: unknown };
+    if (typeof body.yaml_definition !== 'string') {
+      return validationError(['body', 'yaml_definition'], 'Field required', null);
+    }
+    const parsed = parseSpec(body.yaml_definition, scenario.workflowId);
+    if (!parsed.ok) return json(400, { detail: parsed.compileError });
+    const before = currentDraft(now);
+    const answer = planBody(before, parsed.draft, scenario.workflowId, parsed.issues);
+    if (!apply) return json(200, answer);
+    if (parsed.issues.some((issue) => issue.severity === 'error')) {
+      const errors = parsed.issues.filter((issue) => issue.severity === 'error');
+      return json(400, {
+        detail: {
+          code: 'DECLARATIVE_COMPILE_ERROR',
+          message: `${errors[0]?.message} (${errors.length} issues)`,
+          errors,
+        },
+      });
+    }
+    draft = parsed.draft;
+    return json(200, { ...answer, created: false });
+  }
 
   // A lookup table, not a search per document: the benchmark asks for 10,000 documents at once.
   let filenames: { source: FakeDocument[]; length: number; byId: Map<string, string> } | undefined;
@@ -386,6 +475,7 @@ export async function startFakeRetab(
       durationMs,
       completedDocuments: Object.keys(run.scores).length,
       documentErrors: {},
+      aggregate: run.aggregate ?? null,
     };
   }
 
@@ -441,6 +531,7 @@ export async function startFakeRetab(
       durationMs: endAt === null ? null : endAt - run.createdAt,
       completedDocuments,
       documentErrors: run.next.documentErrors ?? {},
+      aggregate: run.next.aggregate ?? null,
     };
   }
 
@@ -660,6 +751,7 @@ export async function startFakeRetab(
     if (scenario.reuseFreshResults && previous !== null) return reuse(previous, now);
     const ordinal = newRuns.filter((r) => !r.byOther).length + 1;
     const suffix = ordinal === 1 ? '' : `_${ordinal}`;
+    firstTriggerAt ??= now;
     const run: NewRun = {
       id: `${scenario.next.runId ?? 'exprun_new'}${suffix}`,
       jobId: `${scenario.next.jobId ?? 'job_new'}${suffix}`,
@@ -667,7 +759,10 @@ export async function startFakeRetab(
       cancelledAt: null,
       nConsensus: typeof nConsensus === 'number' ? nConsensus : (scenario.next.nConsensus ?? 5),
       parentRunId: previous?.id ?? null,
-      next: scenario.next,
+      // A run measures the draft as it is when it starts.
+      next: scenario.draft
+        ? { ...scenario.next, definitionFingerprint: fingerprintOf(currentDraft(now)) }
+        : scenario.next,
     };
     newRuns.push(run);
     if (scenario.faults?.concurrentTrigger && ordinal === 1) {
@@ -872,7 +967,10 @@ export async function startFakeRetab(
     const runs = allRuns(now);
     const latest = runs[runs.length - 1];
     const inFlight = runs.some((r) => r.lifecycle === 'running');
-    const fresh = scenario.reuseFreshResults === true;
+    const latestCompleted = [...runs].reverse().find((r) => r.lifecycle === 'completed');
+    const fresh = scenario.draft
+      ? latestCompleted?.definitionFingerprint === fingerprintOf(currentDraft(now))
+      : scenario.reuseFreshResults === true;
     return json(200, {
       id: scenario.experimentId,
       workflow_id: scenario.workflowId,
@@ -997,7 +1095,7 @@ export async function startFakeRetab(
       run_id: run.id,
       kind: 'summary',
       view: 'summary',
-      block_type: 'extract',
+      block_type: run.aggregate !== null && 'diag' in run.aggregate ? 'classifier' : 'extract',
       score: runScore(run),
       prior_score: prior === null ? null : runScore(prior),
       prior_run_id: prior?.id ?? null,
@@ -1009,7 +1107,7 @@ export async function startFakeRetab(
       })),
       scored_document_count: ids.filter((id) => run.scores[id] !== null).length,
       total_document_count: ids.length,
-      aggregate: null,
+      aggregate: run.aggregate,
     });
   }
 
@@ -1338,6 +1436,33 @@ export async function startFakeRetab(
     },
     {
       method: 'GET',
+      pattern: '/v1/workflows/:wf/spec',
+      handler: (_req, p, now) =>
+        p.wf === scenario.workflowId
+          ? json(200, { workflow_id: p.wf, yaml_definition: exportSpec(currentDraft(now), p.wf) })
+          : notFound('Workflow not found'),
+    },
+    {
+      method: 'POST',
+      pattern: '/v1/workflows/:wf/spec/plan',
+      handler: (req, p, now) => spec(req, p, false, now),
+    },
+    {
+      method: 'POST',
+      pattern: '/v1/workflows/:wf/spec/apply',
+      handler: (req, p, now) => spec(req, p, true, now),
+    },
+    {
+      // The unscoped routes create a new workflow: the gate must never call them.
+      method: 'POST',
+      pattern: '/v1/workflows/spec/:verb',
+      handler: () => {
+        unscopedSpecCalls += 1;
+        return json(200, { workflow_id: 'wf_created', action: 'create', created: true });
+      },
+    },
+    {
+      method: 'GET',
       pattern: '/v1/workflows/experiments/:exp',
       dialect: 'current',
       endpoint: 'experiment',
@@ -1422,10 +1547,13 @@ export async function startFakeRetab(
 
   return {
     url: server.url,
+    dialect,
     requests: server.requests,
     createdRuns: () => newRuns.length,
     cancelled: () => [...cancelledIds],
     maxInFlight: (predicate) => maxInFlight(server.requests, predicate),
+    draft: () => currentDraft(clock()),
+    unscopedSpecCalls: () => unscopedSpecCalls,
     close: () => server.close(),
   };
 }

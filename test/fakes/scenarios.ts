@@ -1,5 +1,6 @@
 // Ready-made scenarios for the fakes, shared by the tests and `npm run demo`.
 import { seededRandom } from '../../src/random.ts';
+import { defaultDraft, EXPERIMENT_BLOCK, exportSpec, fingerprintOf, withConfig } from './draft.ts';
 import type { FakeDocument, FakeNextRun, RetabScenario } from './retab.ts';
 import type { GitHubScenario } from './github.ts';
 
@@ -213,11 +214,51 @@ export function examplePassScenario(): RetabScenario {
 /** The invoice of `exampleRegressionScenario` that falls, and what falls inside it. */
 const REGRESSED_DOCUMENT = 'expdoc_6';
 
+/** Each field's agreement over the twelve invoices in the previous run of the regression example. */
+const EXAMPLE_FIELDS_BEFORE: Record<string, number> = {
+  invoice_number: 0.99,
+  invoice_date: 0.97,
+  due_date: 0.93,
+  'vendor.name': 0.98,
+  'vendor.tax_id': 0.91,
+  subtotal: 0.95,
+  'tax.amount': 0.94,
+  total_amount: 0.96,
+  currency: 0.99,
+  'line_items.*.description': 0.84,
+  'line_items.*.quantity': 0.9,
+  'line_items.*.unit_price': 0.86,
+  'line_items.*.amount': 0.88,
+  po_number: 0.8,
+};
+
+/**
+ * And in the new run: `total_amount` falls 7 points over all invoices, a few others a little,
+ * the line items' descriptions gain 6; the schema drops `po_number` and adds `payment_terms`.
+ */
+const EXAMPLE_FIELDS_AFTER: Record<string, number> = {
+  invoice_number: 0.99,
+  invoice_date: 0.97,
+  due_date: 0.92,
+  'vendor.name': 0.98,
+  'vendor.tax_id': 0.91,
+  subtotal: 0.93,
+  'tax.amount': 0.91,
+  total_amount: 0.89,
+  currency: 0.99,
+  'line_items.*.description': 0.9,
+  'line_items.*.quantity': 0.9,
+  'line_items.*.unit_price': 0.83,
+  'line_items.*.amount': 0.84,
+  payment_terms: 0.88,
+};
+
 /**
  * A regression with field diffs: one invoice (a handwritten total) loses 30 points while three
  * others gain 3; the score moves by less than `max-drop`, but `max-document-drop: 0.10` catches
  * the one document, and its per-field scores show six fields falling, with what both runs
- * extracted in them and, where the five passes disagreed, what they voted.
+ * extracted in them and, where the five passes disagreed, what they voted. Over all invoices,
+ * `total_amount` falls past `max-field-drop: 0.05`.
  */
 export function exampleRegressionScenario(): RetabScenario {
   const documents = invoiceDocuments(12).map((d) =>
@@ -229,22 +270,29 @@ export function exampleRegressionScenario(): RetabScenario {
   const previous = moved(base, [1, 1, 1, 0, 0, 5, 0, 1, 0, 1, 1, 1]);
   /** Five passes: `a` three times, `b` twice. */
   const split = (a: unknown, b: unknown) => [a, b, a, b, a];
-  return {
-    ...exampleScenario(
-      documents,
-      [
-        { id: 'exprun_7f3a91', fingerprint: 'a1b2c3d4e5f60718', scores: base },
-        {
-          id: 'exprun_8c41d2',
-          fingerprint: '0ff93ddc7cefcb42',
-          scores: moved(base, [1, 0, 1, 0, 0, 3, 0, 1, 0, 0, 1, 0]),
-        },
-        { id: 'exprun_8e5a07', fingerprint: '5c2f8a9d0e1b3c47', scores: previous },
-      ],
+  const runs = exampleScenario(
+    documents,
+    [
+      { id: 'exprun_7f3a91', fingerprint: 'a1b2c3d4e5f60718', scores: base },
       {
-        definitionFingerprint: '9e8d7c6b5a493827',
-        scores: moved(previous, [0, 3, 0, 0, 0, -30, 0, 3, 0, 0, 3, 0]),
+        id: 'exprun_8c41d2',
+        fingerprint: '0ff93ddc7cefcb42',
+        scores: moved(base, [1, 0, 1, 0, 0, 3, 0, 1, 0, 0, 1, 0]),
       },
+      { id: 'exprun_8e5a07', fingerprint: '5c2f8a9d0e1b3c47', scores: previous },
+    ],
+    {
+      definitionFingerprint: '9e8d7c6b5a493827',
+      scores: moved(previous, [0, 3, 0, 0, 0, -30, 0, 3, 0, 0, 3, 0]),
+      aggregate: { likelihoods: EXAMPLE_FIELDS_AFTER },
+    },
+  );
+  return {
+    ...runs,
+    history: runs.history.map((run) =>
+      run.id === 'exprun_8e5a07'
+        ? { ...run, aggregate: { likelihoods: EXAMPLE_FIELDS_BEFORE } }
+        : run,
     ),
     fieldScores: {
       [REGRESSED_DOCUMENT]: [
@@ -438,4 +486,60 @@ export function exampleLargeScenario(): RetabScenario {
       jobDurationMs: 2_000,
     },
   );
+}
+
+/** The spec of the configuration examples, in the repository at this path. */
+export const EXAMPLE_SPEC_PATH = 'retab/invoices.workflow.yaml';
+
+/** What the configuration-change example's pull request proposes for the extraction block. */
+export const EXAMPLE_SPEC_CHANGE = {
+  model: 'gpt-5',
+  instructions:
+    'Extract the invoice fields. Amounts are in the currency printed next to the total; ' +
+    'a handwritten total wins over a printed one. Dates are ISO 8601.',
+  json_schema: {
+    type: 'object',
+    properties: {
+      total_amount: { type: 'number' },
+      currency: { type: 'string', enum: ['EUR', 'USD', 'GBP'] },
+      vendor: {
+        type: 'object',
+        properties: { name: { type: 'string' }, vat_number: { type: 'string' } },
+      },
+      due_date: { type: 'string', format: 'date' },
+    },
+  },
+  webhook_api_key: 'whk_live_9d8c7b6a5f4e',
+} as const;
+
+/**
+ * A pull request that changes the extraction (`spec`): a new model, longer instructions, a
+ * larger schema and a sensitive key. The gate applies it, runs it on the current API, and five
+ * invoices gain.
+ */
+export function exampleConfigChangeScenario(): RetabScenario {
+  const base = examplePassScenario();
+  return { ...base, dialect: 'current', draft: defaultDraft() };
+}
+
+/** The spec of `exampleConfigChangeScenario`'s pull request. */
+export function exampleConfigChangeSpec(workflowId: string): string {
+  return exportSpec(withConfig(defaultDraft(), EXPERIMENT_BLOCK, EXAMPLE_SPEC_CHANGE), workflowId);
+}
+
+/**
+ * A pull request that does not touch the extraction: its spec is the draft, which the latest run
+ * already measured, so the gate judges that run again instead of paying for a new one.
+ */
+export function exampleReusedScenario(): RetabScenario {
+  const base = examplePassScenario();
+  const history = base.history.map((run, i, all) =>
+    i === all.length - 1 ? { ...run, definitionFingerprint: fingerprintOf(defaultDraft()) } : run,
+  );
+  return { ...base, dialect: 'current', draft: defaultDraft(), history };
+}
+
+/** The spec of `exampleReusedScenario`'s pull request: the draft as it is. */
+export function exampleUnchangedSpec(workflowId: string): string {
+  return exportSpec(defaultDraft(), workflowId);
 }

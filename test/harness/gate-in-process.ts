@@ -13,6 +13,8 @@ import type { Report } from '../../src/report/model.js';
 import { createRetabClient } from '../../src/retab/client.js';
 import type { Dialect } from '../../src/retab/routes.js';
 import { gatherEvidence } from '../../src/retab/gather.js';
+import { planFromAnswer } from '../../src/retab/records.js';
+import { SpecPlan } from '../../src/retab/schemas.js';
 import { idempotencyKey } from '../../src/retab/trigger.js';
 import { startFakeRetab, type FakeRetab, type RetabScenario } from '../fakes/retab.ts';
 import {
@@ -24,6 +26,23 @@ import {
 } from './scenario.ts';
 
 export { idempotencyKey };
+export { renderComment, renderSummary } from '../../src/report/markdown.js';
+export { parseReport } from '../../src/report/schema.js';
+
+/** The report of a gate whose spec planned as `plan` (a Retab plan answer) and was applied. */
+export function reportOfPlan(plan: unknown, specPath: string): Report {
+  const evidence = emptyEvidence();
+  evidence.configuration = { specPath, plan: planFromAnswer(SpecPlan.parse(plan)), applied: true };
+  return assembleReport({
+    settings: settingsFor({ url: 'http://127.0.0.1:9' } as FakeRetab),
+    evidence,
+    error: 'The run was not started in this test.',
+    pullRequest: undefined,
+    mergeGroup: undefined,
+    startedAt: new Date(CLOCK_START).toISOString(),
+    valuesHidden: undefined,
+  });
+}
 
 /** When every virtual clock starts. */
 const CLOCK_START = Date.parse('2026-05-18T09:00:00.000Z');
@@ -62,7 +81,13 @@ export async function startRetabOnClock(
 export function clientOnClock(
   retab: FakeRetab,
   clock: VirtualClock,
-  options: { signal?: AbortSignal; onRetry?: (message: string) => void; dialect?: Dialect } = {},
+  options: {
+    signal?: AbortSignal;
+    onRetry?: (message: string) => void;
+    dialect?: Dialect;
+    /** Default: the fake's URL. */
+    baseUrl?: string;
+  } = {},
 ) {
   return createRetabClient({
     baseUrl: retab.url,
@@ -75,12 +100,16 @@ export function clientOnClock(
 }
 
 /** The usual inputs of a gate against the fake; `api-base-url` is added. */
-function settingsFor(retab: FakeRetab, inputs: Record<string, string> = {}): Settings {
+function settingsFor(
+  retab: FakeRetab,
+  inputs: Record<string, string> = {},
+  basePath = '',
+): Settings {
   const all: Record<string, string> = {
     'api-key': API_KEY,
     'workflow-id': WORKFLOW_ID,
     'experiment-id': EXPERIMENT_ID,
-    'api-base-url': retab.url,
+    'api-base-url': retab.url + basePath,
     ...inputs,
   };
   const settings = readSettings((name) => all[name] ?? '');
@@ -97,6 +126,10 @@ export interface InProcessOptions {
   inputs?: Record<string, string>;
   /** The workflow is cancelled (the runner's SIGINT) once the clock has run this long. */
   cancelAfterMs?: number;
+  /** Added to the fake's URL in `api-base-url`: a path where it serves nothing. */
+  basePath?: string;
+  /** The `spec` input's file, as the head start reads it. */
+  spec?: { path: string; text: string };
   /** The event's `repository.private`, for `show-values: auto` (default: the event does not say). */
   repositoryPrivate?: boolean;
 }
@@ -113,8 +146,8 @@ export interface InProcessGate {
 
 /**
  * One gate, as src/main.ts runs it up to the report: the history, the trigger, the wait, the reads,
- * the verdict. Checks what must hold for every run: the key went in the Api-Key header only, and
- * is in no log line, error or report.
+ * the verdict. Checks what must hold for every run: the key went only in the header of the API the
+ * fake speaks, and is in no log line, error or report.
  */
 export async function gateInProcess(
   ctx: TestContext,
@@ -131,16 +164,24 @@ export async function gateInProcess(
     },
   };
   const retab = await startRetabOnClock(ctx, clock, options.scenario);
-  const settings = settingsFor(retab, options.inputs);
+  const settings = settingsFor(retab, options.inputs, options.basePath);
   const log: string[] = [];
   const write = (message: string) => void log.push(message);
-  const client = clientOnClock(retab, clock, { signal: workflow.signal, onRetry: write });
+  const client = clientOnClock(retab, clock, {
+    signal: workflow.signal,
+    onRetry: write,
+    baseUrl: settings.apiBaseUrl,
+  });
   const evidence = emptyEvidence();
   const deps = { client, ...clock, log: write, signal: workflow.signal, attempt: ATTEMPT };
   // As src/main.ts does: a failure to gather is the report's error, the verdict `error`.
+  const { spec } = options;
   const valuesHidden = valuesHiddenBy(settings.showValues, options.repositoryPrivate);
   const readValues = valuesHidden === undefined;
-  const error = await gatherEvidence({ ...settings, readValues }, deps, evidence).then(
+  const gather = spec
+    ? { ...settings, specPath: spec.path, spec, readValues }
+    : { ...settings, readValues };
+  const error = await gatherEvidence(gather, deps, evidence).then(
     () => undefined,
     (thrown: unknown) => errorMessage(thrown),
   );
@@ -153,7 +194,7 @@ export async function gateInProcess(
     startedAt: new Date(CLOCK_START).toISOString(),
     valuesHidden,
   });
-  expectKeyOnlyInHeader(ctx.expect, retab.requests);
+  expectKeyOnlyInHeader(ctx.expect, retab);
   const readable = { log: log.join('\n'), report: JSON.stringify(report) };
   for (const [place, text] of Object.entries(readable)) {
     ctx.expect(text.includes(API_KEY), `the API key appears in the ${place}`).toBe(false);

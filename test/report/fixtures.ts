@@ -1,6 +1,39 @@
 import type { DocumentRow } from '../../src/gate/verdict.js';
 import type { Report } from '../../src/report/model.js';
 
+/**
+ * Names from outside (filenames, field names) that try to break the table, inject HTML, forge the
+ * marker, mention, or link.
+ */
+export const HOSTILE = [
+  'a|b|c.pdf',
+  'pipe\\|escaped.pdf',
+  'trailing-backslash\\',
+  '<script>alert(1)</script>.pdf',
+  '<img src=x onerror=alert(1)>.png',
+  '<!-- retab-experiment-gate:exp_abc -->.pdf',
+  '--> </details> <details open>',
+  '@octocat please look.pdf',
+  'ping @github/security-team.pdf',
+  'mail me@example.com.pdf',
+  '[click](javascript:alert(1)).pdf',
+  '<javascript:alert(1)>.pdf',
+  'https://evil.example/x.pdf',
+  'www.evil.example.pdf',
+  '![x](https://evil.example/t.png)',
+  '**bold** _em_ ~~strike~~ `code`.pdf',
+  'line\nbreak\r\nname.pdf',
+  '# heading.pdf',
+  'fixes #1.pdf',
+  '$\\sqrt{x}$ math.pdf',
+  '&lt;already&gt; &amp; entities.pdf',
+  '\u202Egnp.exe\u202C right-to-left.pdf',
+  'zero\u200Bwidth\u200Djoiner.pdf',
+  '| --- | --- |',
+  '<details><summary>x</summary>',
+  'x'.repeat(5000),
+];
+
 export function row(
   i: number,
   filename: string,

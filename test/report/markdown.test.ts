@@ -7,38 +7,8 @@ import {
   renderSummary,
   SUMMARY_LIMIT_BYTES,
 } from '../../src/report/markdown.js';
-import { report, row } from './fixtures.ts';
+import { HOSTILE, report, row } from './fixtures.ts';
 import { foreignTags, renderGfm, tableShapes } from './render.ts';
-
-/** Filenames that try to break the table, inject HTML, forge the marker, mention, or link. */
-const HOSTILE = [
-  'a|b|c.pdf',
-  'pipe\\|escaped.pdf',
-  'trailing-backslash\\',
-  '<script>alert(1)</script>.pdf',
-  '<img src=x onerror=alert(1)>.png',
-  '<!-- retab-experiment-gate:exp_abc -->.pdf',
-  '--> </details> <details open>',
-  '@octocat please look.pdf',
-  'ping @github/security-team.pdf',
-  'mail me@example.com.pdf',
-  '[click](javascript:alert(1)).pdf',
-  '<javascript:alert(1)>.pdf',
-  'https://evil.example/x.pdf',
-  'www.evil.example.pdf',
-  '![x](https://evil.example/t.png)',
-  '**bold** _em_ ~~strike~~ `code`.pdf',
-  'line\nbreak\r\nname.pdf',
-  '# heading.pdf',
-  'fixes #1.pdf',
-  '$\\sqrt{x}$ math.pdf',
-  '&lt;already&gt; &amp; entities.pdf',
-  '\u202Egnp.exe\u202C right-to-left.pdf',
-  'zero\u200Bwidth\u200Djoiner.pdf',
-  '| --- | --- |',
-  '<details><summary>x</summary>',
-  'x'.repeat(5000),
-];
 
 describe('formatCount', () => {
   test('groups thousands with commas, as the comment prints counts', () => {

@@ -17,7 +17,8 @@ import {
 const ORIGIN = 'https://api.retab.test';
 const KEY = 'sk-live-very-secret';
 
-function setup() {
+/** A client of the older API; `{}`: one that finds out which API the server speaks. */
+function setup({ dialect }: { dialect?: 'older' } = { dialect: 'older' }) {
   const agent = new MockAgent();
   agent.disableNetConnect();
   const pool = agent.get(ORIGIN);
@@ -30,7 +31,7 @@ function setup() {
     sleep: async (ms) => void sleeps.push(ms),
     random: () => 0.5,
     onRetry: (m) => retries.push(m),
-    dialect: 'older',
+    dialect,
   });
   return { pool, client, sleeps, retries };
 }
@@ -181,6 +182,70 @@ describe('Retab client', () => {
       .intercept({ path: (p) => p.startsWith('/v1/jobs/job_1'), method: 'GET' })
       .reply(410, { detail: 'gone' });
     expect(await client.getJob('job_1')).toBe('gone');
+  });
+});
+
+describe('which API the server speaks: both lists asked at once, their answers decide', () => {
+  const CURRENT = '/v1/workflows/experiments/runs';
+  const OLDER = '/v1/workflows/wf/experiments/exp/runs';
+  const NEITHER = `Retab at ${ORIGIN} speaks neither of the APIs this gate knows`;
+  const WRONG_ID = "A 404 on a list can also mean a wrong 'workflow-id' or 'experiment-id'.";
+  type Answer = [status: number, body: object];
+  const found: Answer = [404, { detail: 'Not Found' }];
+  const CASES: Array<[string, Answer, Answer, string]> = [
+    [
+      'the current list answers',
+      [200, { data: [], list_metadata: { after: null } }],
+      found,
+      'current',
+    ],
+    ['only the older list answers', found, [200, { runs: [] }], 'older'],
+    [
+      'both 404 (a wrong path, or a wrong id on an older server)',
+      found,
+      found,
+      `${NEITHER}: GET ${CURRENT} answered HTTP 404 (x-request-id req_current); ` +
+        `GET ${OLDER} answered HTTP 404 (x-request-id req_older). ${WRONG_ID}`,
+    ],
+    [
+      'a 404, and the other API’s header refused',
+      found,
+      [401, { detail: 'Invalid API key' }],
+      `${NEITHER}: GET ${CURRENT} answered HTTP 404 (x-request-id req_current); ` +
+        `GET ${OLDER} answered HTTP 401 (x-request-id req_older): Invalid API key. ${WRONG_ID}`,
+    ],
+    [
+      'the key refused on both: that error alone',
+      [401, { detail: 'Invalid API key' }],
+      [401, { detail: 'Invalid API key' }],
+      `Retab GET ${CURRENT} failed: HTTP 401 (x-request-id req_current): Invalid API key`,
+    ],
+    [
+      'a 404, and a server error on the other: the server error',
+      found,
+      [500, { detail: 'Internal error' }],
+      `Retab GET ${OLDER} failed: HTTP 500 (x-request-id req_older): Internal error`,
+    ],
+  ];
+  test.for(CASES)('%s', async ([, current, older, expected]) => {
+    const { pool, client } = setup({});
+    for (const [path, [status, body], id] of [
+      [CURRENT, current, 'req_current'],
+      [OLDER, older, 'req_older'],
+    ] as const) {
+      pool
+        .intercept({ path: (p) => p.startsWith(`${path}?`), method: 'GET' })
+        .reply(status, body, { headers: { 'x-request-id': id } })
+        .times(DEFAULT_RETRY.attempts);
+    }
+    const opened = client.openHistory('wf', 'exp').then(
+      (history) => history.dialect,
+      (error: unknown) => (error as Error).message,
+    );
+    expect(await opened).toBe(expected);
+    expect(client.dialect).toBe(
+      expected === 'current' || expected === 'older' ? expected : undefined,
+    );
   });
 });
 

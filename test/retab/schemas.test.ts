@@ -1,10 +1,16 @@
 // The answers of both Retab APIs are read into the same records: each renamed field in both
 // spellings, every kind of lifecycle, and a malformed answer refused (an error, never a pass).
 import { describe, expect, test } from 'vitest';
-import { runFromRead, runFromRow, startedFromTrigger } from '../../src/retab/records.js';
+import {
+  runFromRead,
+  runFromRow,
+  scoresFromMetrics,
+  startedFromTrigger,
+} from '../../src/retab/records.js';
 import {
   Lifecycle,
   lifecycleMessage,
+  Metrics,
   ResultList,
   ResultRow,
   resultFilename,
@@ -208,5 +214,77 @@ describe("the current API's results", () => {
 
   test('a row without a document id is malformed', () => {
     expect(ResultList.safeParse({ data: [{ ...ROW, document_id: 5 }] }).success).toBe(false);
+  });
+});
+
+describe("the summary's field scores (aggregate)", () => {
+  const summary = (aggregate: unknown, fingerprint = 'definition_fingerprint') => ({
+    kind: 'summary',
+    run_id: 'exprun_2',
+    [fingerprint]: '0ff93ddc',
+    score: 0.87,
+    prior_run_id: 'exprun_1',
+    documents: [{ id: 'expdoc_1', filename: 'a.pdf', score: 0.87, prior_score: 0.9 }],
+    ...(aggregate === 'absent' ? {} : { aggregate }),
+  });
+  const read = (body: unknown) => {
+    const metrics = Metrics.parse(body);
+    if (metrics.kind !== 'summary') throw new Error('not a summary');
+    return scoresFromMetrics(metrics).aggregate;
+  };
+
+  test.each(['definition_fingerprint', 'block_execution_fingerprint'])(
+    "an extract block's fields, in either API's summary (%s)",
+    (fingerprint) => {
+      const aggregate = {
+        likelihoods: { total_amount: 0.92, 'vendor.name': 0.78, 'line_items.*.unit_price': 0.64 },
+      };
+      expect(read(summary(aggregate, fingerprint))).toEqual({
+        kind: 'field',
+        scores: [
+          { name: 'total_amount', score: 0.92 },
+          { name: 'vendor.name', score: 0.78 },
+          { name: 'line_items.*.unit_price', score: 0.64 },
+        ],
+      });
+    },
+  );
+
+  test.each([
+    ['source/target', { source: 'invoice', target: 'receipt', score: 0.04 }],
+    ['from/to', { from: 'invoice', to: 'receipt', score: 0.04 }],
+  ])("a classifier's labels; its flows (%s) are not read", (_, flow) => {
+    expect(read(summary({ diag: { invoice: 0.95, receipt: 0.81 }, flows: [flow] }))).toEqual({
+      kind: 'label',
+      scores: [
+        { name: 'invoice', score: 0.95 },
+        { name: 'receipt', score: 0.81 },
+      ],
+    });
+  });
+
+  test.each([null, 'absent', {}])('none (%j): no field scores, and no error', (aggregate) => {
+    expect(read(summary(aggregate))).toBeUndefined();
+  });
+
+  test('a field left unscored is left out; a name that is an object key stays a name', () => {
+    const body = JSON.parse(
+      '{"likelihoods": {"__proto__": 0.5, "constructor": 0.4, "notes": null}}',
+    ) as unknown;
+    expect(read(summary(body))?.scores).toEqual([
+      { name: '__proto__', score: 0.5 },
+      { name: 'constructor', score: 0.4 },
+    ]);
+  });
+
+  test.each([
+    [{ likelihoods: { total_amount: 1.5 } }, 'aggregate.likelihoods.0.1'],
+    [{ likelihoods: { total_amount: 'high' } }, 'aggregate.likelihoods.0.1'],
+    [{ likelihoods: [0.9] }, 'aggregate.likelihoods.0'],
+    [{ diag: 'invoice' }, 'aggregate.diag'],
+  ])('a malformed one (%j) is refused at %s', (aggregate, path) => {
+    const result = Metrics.safeParse(summary(aggregate));
+    expect(result.success).toBe(false);
+    expect(result.error?.issues.map((issue) => issue.path.join('.'))).toContain(path);
   });
 });
