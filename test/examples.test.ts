@@ -5,7 +5,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { REPO_ROOT } from './harness/run-action.ts';
-import { foreignTags, renderGfm, tableShapes } from './report/render.ts';
+import { foreignTags, renderGfm, tableShapes, visibleText } from './report/render.ts';
 
 const DIR = join(REPO_ROOT, 'docs', 'examples');
 const MARKER = '<!-- retab-experiment-gate:';
@@ -127,19 +127,6 @@ function tables(html: string): Table[] {
     );
     return { header, rows: rows.length - 1 };
   });
-}
-
-/** What a reader sees: tags dropped, entities decoded, zero-width spaces removed. */
-function visibleText(html: string): string {
-  return html
-    .replace(/<[^>]*>/g, '')
-    .replace(/&#x([0-9a-f]+);/gi, (_, hex: string) => String.fromCodePoint(parseInt(hex, 16)))
-    .replace(/&#(\d+);/g, (_, dec: string) => String.fromCodePoint(Number(dec)))
-    .replace(/&quot;/g, '"')
-    .replace(/&lt;/g, '<')
-    .replace(/&gt;/g, '>')
-    .replace(/&amp;/g, '&')
-    .replace(/\u200b/g, '');
 }
 
 test('the eight examples exist, and no others', () => {

@@ -3,7 +3,13 @@ import { startFakeGitHub } from './github.ts';
 import type { FakeGitHub } from './github.ts';
 import { startFakeRetab } from './retab.ts';
 import type { FakeRetab, RetabScenario } from './retab.ts';
-import { basicScenario, constantScores, demoScenario, invoiceDocuments } from './scenarios.ts';
+import {
+  basicScenario,
+  constantScores,
+  demoScenario,
+  invoiceDocuments,
+  VALUED_FIELDS,
+} from './scenarios.ts';
 import { parseOutputFile } from '../harness/run-action.ts';
 
 const open: Array<FakeRetab | FakeGitHub> = [];
@@ -378,28 +384,7 @@ describe('fake Retab', () => {
   it('serves what a document extracted: values, votes, results and extractions, on either API', async () => {
     const base = basicScenario();
     const fields = [
-      {
-        path: 'total_amount',
-        score: 0.6,
-        prior_score: 1,
-        value: '1,420.00',
-        prior_value: '1,240.00',
-        votes: ['1,420.00', '1,420.00', '1,420.00', '142.00', '142.00'],
-      },
-      {
-        path: 'line_items.*.unit_price',
-        score: 0.8,
-        prior_score: 1,
-        value: [10, 20],
-        prior_value: [10, 2],
-        votes: [
-          [10, 20],
-          [10, 20],
-          [10, 20],
-          [10, 20],
-          [10, 2],
-        ],
-      },
+      ...VALUED_FIELDS,
       { path: '__proto__.x', score: 1, prior_score: 1, value: 'kept as data' },
     ];
     const scenario = {
@@ -425,7 +410,7 @@ describe('fake Retab', () => {
     );
     expect(items.body.rows.map((r: { votes: unknown[] }) => r.votes)).toEqual([
       [10, 10, 10, 10, 10],
-      [20, 20, 20, 20, 2],
+      [20, 20, 2, 20, 20],
     ]);
     const unknown = await get(
       `${metrics}?view=votes&run_id=exprun_new&document_id=expdoc_2&target_path=nope`,
@@ -445,10 +430,11 @@ describe('fake Retab', () => {
     expect(extraction.body.output).toEqual(result.body.handle_outputs['output-json-0'].data);
     expect(extraction.body.output['__proto__']).toEqual({ x: 'kept as data' });
     expect(extraction.body.consensus.choices).toHaveLength(5);
-    expect(extraction.body.consensus.choices[4]).toMatchObject({
-      total_amount: '142.00',
+    expect(extraction.body.consensus.choices[2]).toMatchObject({
+      total_amount: '1,420.00',
       line_items: [{ unit_price: 10 }, { unit_price: 2 }],
     });
+    expect(extraction.body.consensus.choices[3]).toMatchObject({ total_amount: '142.00' });
     expect(extraction.body.consensus.likelihoods).toMatchObject({ total_amount: 0.6 });
     const reference = await get(`/v1/extractions/extr_exprun_1~expdoc_2`);
     expect(reference.body.output).toMatchObject({ total_amount: '1,240.00' });

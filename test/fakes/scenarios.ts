@@ -1,7 +1,7 @@
 // Ready-made scenarios for the fakes, shared by the tests and `npm run demo`.
 import { seededRandom } from '../../src/random.ts';
 import { defaultDraft, EXPERIMENT_BLOCK, exportSpec, fingerprintOf, withConfig } from './draft.ts';
-import type { FakeDocument, FakeNextRun, RetabScenario } from './retab.ts';
+import type { FakeDocument, FakeFieldScore, FakeNextRun, RetabScenario } from './retab.ts';
 import type { GitHubScenario } from './github.ts';
 
 const VENDORS = ['acme', 'globex', 'initech', 'umbrella', 'hooli', 'wonka', 'soylent'];
@@ -26,6 +26,46 @@ export function invoiceDocuments(n: number): FakeDocument[] {
   }
   return documents;
 }
+
+/**
+ * The fields of an invoice that fell (by 0.6, 0.4, 0.2 and 0.1; one held), with what the run
+ * before and the new run extracted, and the new run's five passes' votes where they disagreed.
+ */
+export const VALUED_FIELDS: FakeFieldScore[] = [
+  {
+    path: 'total_amount',
+    score: 0.6,
+    prior_score: 1,
+    value: '1,420.00',
+    prior_value: '1,240.00',
+    votes: ['1,420.00', '142.00', '1,420.00', '142.00', '1,420.00'],
+  },
+  {
+    path: 'vendor.name',
+    score: 0.4,
+    prior_score: 1,
+    value: 'Acme Inc',
+    prior_value: 'ACME',
+    votes: ['Acme Inc', 'ACME', 'Acme Inc', 'ACME', 'Acme'],
+  },
+  {
+    path: 'line_items.*.unit_price',
+    score: 0.8,
+    prior_score: 1,
+    value: [10, 20],
+    prior_value: [10, 2],
+    votes: [
+      [10, 20],
+      [10, 20],
+      [10, 2],
+      [10, 20],
+      [10, 20],
+    ],
+  },
+  // The passes agree: no votes to show, whatever the score says.
+  { path: 'due_date', score: 0.9, prior_score: 1, value: null, prior_value: '2026-05-01' },
+  { path: 'invoice_number', score: 1, prior_score: 1, value: 'INV-7', prior_value: 'INV-7' },
+];
 
 /** Scores by document id, in document order: `values[i]` for `documents[i]`. */
 export function scoresOf(

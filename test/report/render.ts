@@ -49,3 +49,16 @@ export const ALLOWED_TAGS = new Set([
 export function foreignTags(html: string): string[] {
   return [...tagsIn(html)].filter((tag) => !ALLOWED_TAGS.has(tag));
 }
+
+/** What a reader sees of rendered HTML: tags dropped, entities decoded, zero-width spaces removed. */
+export function visibleText(html: string): string {
+  return html
+    .replace(/<[^>]*>/g, '')
+    .replace(/&#x([0-9a-f]+);/gi, (_, hex: string) => String.fromCodePoint(parseInt(hex, 16)))
+    .replace(/&#(\d+);/g, (_, dec: string) => String.fromCodePoint(Number(dec)))
+    .replace(/&quot;/g, '"')
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&amp;/g, '&')
+    .replace(/\u200b/g, '');
+}

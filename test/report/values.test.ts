@@ -9,7 +9,7 @@ import { invoiceDocuments } from '../fakes/scenarios.ts';
 import { gateInProcess } from '../harness/gate-in-process.ts';
 import { next, pairedScenario, scenario } from '../harness/scenario.ts';
 import { report, row } from './fixtures.ts';
-import { foreignTags, renderGfm, tableShapes } from './render.ts';
+import { foreignTags, renderGfm, tableShapes, visibleText } from './render.ts';
 
 /** Values a document may hold that try every trick: table breaks, HTML, the marker, mentions, links. */
 const HOSTILE: unknown[] = [
@@ -48,15 +48,7 @@ const HOSTILE_FIELDS: FakeFieldScore[] = HOSTILE.map((value, i) => {
 /** What a reader sees of one cell: GitHub's rendering, as text. */
 function cellText(cell: string): string {
   const html = renderGfm(`| x |\n| - |\n| ${cell} |\n`);
-  const td = /<td>([\s\S]*?)<\/td>/.exec(html)?.[1] ?? '';
-  return td
-    .replace(/<[^>]+>/g, '')
-    .replace(/&#(\d+);/g, (_, n: string) => String.fromCodePoint(Number(n)))
-    .replace(/&lt;/g, '<')
-    .replace(/&gt;/g, '>')
-    .replace(/&quot;/g, '"')
-    .replace(/&amp;/g, '&')
-    .replace(/\u200b/g, '');
+  return visibleText(/<td>([\s\S]*?)<\/td>/.exec(html)?.[1] ?? '');
 }
 
 /** The rows of the field tables: [field, reference, current, values, votes]. */

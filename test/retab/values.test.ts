@@ -3,6 +3,7 @@
 // and reads that fail without changing anything else.
 import { describe, expect, test } from 'vitest';
 import type { FakeFieldScore, RecordedRequest, RetabScenario } from '../fakes/retab.ts';
+import { VALUED_FIELDS } from '../fakes/scenarios.ts';
 import { gateInProcess } from '../harness/gate-in-process.ts';
 import {
   BASE,
@@ -19,41 +20,7 @@ import {
 const DROPPED = [0.5, 0.75, 0.85, 0.95, 0.9];
 
 /** alpha's fields: four fell, by 0.6, 0.4, 0.2 and 0.1; one held. */
-const ALPHA: FakeFieldScore[] = [
-  {
-    path: 'total_amount',
-    score: 0.6,
-    prior_score: 1,
-    value: '1,420.00',
-    prior_value: '1,240.00',
-    votes: ['1,420.00', '142.00', '1,420.00', '142.00', '1,420.00'],
-  },
-  {
-    path: 'vendor.name',
-    score: 0.4,
-    prior_score: 1,
-    value: 'Acme Inc',
-    prior_value: 'ACME',
-    votes: ['Acme Inc', 'ACME', 'Acme Inc', 'ACME', 'Acme'],
-  },
-  {
-    path: 'line_items.*.unit_price',
-    score: 0.8,
-    prior_score: 1,
-    value: [10, 20],
-    prior_value: [10, 2],
-    votes: [
-      [10, 20],
-      [10, 20],
-      [10, 2],
-      [10, 20],
-      [10, 20],
-    ],
-  },
-  // The passes agree: no votes to show, whatever the score says.
-  { path: 'due_date', score: 0.9, prior_score: 1, value: null, prior_value: '2026-05-01' },
-  { path: 'invoice_number', score: 1, prior_score: 1, value: 'INV-7', prior_value: 'INV-7' },
-];
+const ALPHA = VALUED_FIELDS;
 
 const BRAVO: FakeFieldScore[] = [
   {
