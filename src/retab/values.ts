@@ -39,7 +39,7 @@ export interface FieldReadOptions extends ExperimentRef {
  * - older API: the document's result, then the extraction behind its artifact (every field's
  *   value and votes in one answer), also sent at once;
  * - whatever the budget has left: `view=votes`, one per field, for the fields that fell most
- *   among those whose passes did not all agree.
+ *   among those whose agreement is below 1 (a unanimous field has no votes to show).
  *
  * Nothing here fails the gate: a read that fails leaves its values unavailable, with one log line
  * per document that names the reads, never a value.
