@@ -1,5 +1,6 @@
 // Seeded jobs for the waiting benchmark: how long a run takes, what the forecast said, and when
 // each of its documents finishes. The same generator feeds the simulation and the live runs.
+import { FALLBACK_SPREAD, type Forecast } from '../src/gate/forecast.ts';
 
 /** A small, fast, seedable PRNG (mulberry32): the same seed gives the same jobs everywhere. */
 export function seededRandom(seed: number): () => number {
@@ -17,7 +18,7 @@ export interface Job {
   /** Trigger to the run's terminal status. */
   durationMs: number;
   /** What recent runs predicted; the duration is within ±30 % of it. */
-  forecastMs: number;
+  forecast: Forecast;
   documents: number;
   /** When each document finishes (ms after the trigger), ascending; the last is before the end. */
   documentDoneAtMs: number[];
@@ -56,7 +57,9 @@ export function makeJob(random: () => number, shape: JobShape): Job {
   for (let i = 0; i < documents - 1; i++) times.push(startMs + workMs * random() ** gamma);
   times.push(startMs + workMs);
   times.sort((a, b) => a - b);
-  return { durationMs, forecastMs, documents, documentDoneAtMs: times.map(Math.round) };
+  // The spread one run gives, as before the history's own was read: ±30 % is within 1.5 of it.
+  const forecast = { durationMs: forecastMs, spreadMs: Math.round(FALLBACK_SPREAD * forecastMs) };
+  return { durationMs, forecast, documents, documentDoneAtMs: times.map(Math.round) };
 }
 
 export function makeJobs(seed: number, count: number, shape: JobShape): Job[] {

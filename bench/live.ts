@@ -61,7 +61,7 @@ async function measure(job: Job, policy: LivePolicy, latencyMs: number): Promise
           runId: trigger.run_id,
           startedAt,
           timeoutMs: 120_000,
-          forecastMs: policy === 'adaptive' ? job.forecastMs : undefined,
+          forecast: policy === 'adaptive' ? job.forecast : undefined,
         },
       );
       if (outcome.status !== 'completed') throw new Error(`run ended ${outcome.status}`);

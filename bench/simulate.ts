@@ -42,7 +42,7 @@ export function adaptivePolicy(options: AdaptiveOptions): Policy {
     for (;;) {
       const delay = nextPollDelay({
         elapsedMs,
-        forecastMs: options.forecast ? job.forecastMs : undefined,
+        forecast: options.forecast ? job.forecast : undefined,
         remainingMs: TIMEOUT_MS - elapsedMs,
         progress: samples,
         polls: requests,

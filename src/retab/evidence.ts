@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { Settings } from '../inputs.js';
-import { forecastDurationMs, newestFingerprints, pickBaseline } from '../gate/history.js';
+import { forecastFromHistory, newestFingerprints, pickBaseline } from '../gate/history.js';
 import { RetabApiError, type RetabClient } from './client.js';
 import type {
   DocumentMetrics,
@@ -99,11 +99,11 @@ export async function gatherEvidence(
   const startedAt = deps.now();
   evidence.trigger = await startRun(settings, deps, evidence.history);
   const trigger = evidence.trigger;
-  const forecastMs = forecastDurationMs(evidence.history, trigger.document_count);
+  const forecast = forecastFromHistory(evidence.history, trigger.document_count);
   log(
     `Started run ${trigger.run_id} (job ${trigger.job_id}): ${trigger.document_count ?? '?'} documents, ` +
       `n_consensus ${trigger.n_consensus ?? '?'}` +
-      (forecastMs ? `; recent runs took about ${Math.round(forecastMs / 1000)} s.` : '.'),
+      (forecast ? `; recent runs took about ${Math.round(forecast.durationMs / 1000)} s.` : '.'),
   );
 
   try {
@@ -112,7 +112,7 @@ export async function gatherEvidence(
       runId: trigger.run_id,
       startedAt,
       timeoutMs: settings.timeoutMs,
-      forecastMs,
+      forecast,
     });
   } catch (error) {
     // We can no longer follow the run: stop it rather than let it cost money unseen.

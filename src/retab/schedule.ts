@@ -1,5 +1,6 @@
 // The poll schedule: when to poll next, from the forecast and the run's progress. Pure: time
 // comes in as arguments; no I/O.
+import type { Forecast } from '../gate/forecast.js';
 
 /** Never poll more often than this. */
 export const POLL_FLOOR_MS = 500;
@@ -10,8 +11,6 @@ export const POLL_CEILING_MS = 30_000;
 /** Once the run has clearly outlasted the estimate, back off up to this interval. */
 export const OVERRUN_CEILING_MS = 15_000;
 
-/** Spread of a forecast from recent runs, relative to it (±30 % uniform is a 17 % sd). */
-const FORECAST_SPREAD = 0.2;
 /** Spread left in a pace-based estimate for a pace that drifts as the run goes on. */
 const PACE_SPREAD = 0.15;
 /** How long after its last document a run is expected to be marked completed, and the spread. */
@@ -33,8 +32,8 @@ export interface ProgressSample {
 export interface ScheduleInput {
   /** Time since the run was triggered. */
   elapsedMs: number;
-  /** Expected duration of the run, from recent completed runs; undefined when unknown. */
-  forecastMs: number | undefined;
+  /** Expected duration of the run and its spread, from recent completed runs; undefined when unknown. */
+  forecast: Forecast | undefined;
   /** Time left before the wait gives up. */
   remainingMs: number;
   /** What the polls so far saw of the run's progress, oldest first. */
@@ -64,12 +63,12 @@ export interface EndEstimate {
  */
 export function nextPollDelay({
   elapsedMs,
-  forecastMs,
+  forecast,
   remainingMs,
   progress = [],
   polls,
 }: ScheduleInput): number {
-  const estimate = estimateEnd(forecastMs, progress);
+  const estimate = estimateEnd(forecast, progress);
   let delay: number;
   if (estimate === undefined) {
     delay = FIXED_POLL_MS;
@@ -89,7 +88,7 @@ export function nextPollDelay({
       delay = Math.min(dense + overrun / 4, OVERRUN_CEILING_MS);
     }
   }
-  if (!hasForecast(forecastMs) && polls !== undefined) {
+  if (!hasForecast(forecast) && polls !== undefined) {
     delay = Math.min(Math.max(delay, FIXED_POLL_MS * (polls + 1) - elapsedMs), POLL_CEILING_MS);
   }
   delay = Math.max(POLL_FLOOR_MS, Math.round(delay));
@@ -101,12 +100,12 @@ export function nextPollDelay({
  * Undefined when neither is known.
  */
 export function estimateEnd(
-  forecastMs: number | undefined,
+  forecast: Forecast | undefined,
   progress: readonly ProgressSample[],
 ): EndEstimate | undefined {
   const byPace = estimateFromPace(progress);
-  const byForecast = hasForecast(forecastMs)
-    ? { endMs: forecastMs, spreadMs: Math.max(FORECAST_SPREAD * forecastMs, POLL_FLOOR_MS) }
+  const byForecast = hasForecast(forecast)
+    ? { endMs: forecast.durationMs, spreadMs: Math.max(forecast.spreadMs, POLL_FLOOR_MS) }
     : undefined;
   if (byPace === undefined) return byForecast;
   if (byForecast === undefined) return byPace;
@@ -122,8 +121,8 @@ export function estimateEnd(
   };
 }
 
-function hasForecast(forecastMs: number | undefined): forecastMs is number {
-  return forecastMs !== undefined && forecastMs > 0;
+function hasForecast(forecast: Forecast | undefined): forecast is Forecast {
+  return forecast !== undefined && forecast.durationMs > 0;
 }
 
 /**

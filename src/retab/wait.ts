@@ -1,4 +1,5 @@
 // The wait loop: polls the run on the schedule of ./schedule.ts until it ends.
+import type { Forecast } from '../gate/forecast.js';
 import { isGone, type RetabClient } from './client.js';
 import {
   estimateEnd,
@@ -39,7 +40,7 @@ export interface WaitTarget {
   /** When the trigger was sent (the same clock as deps.now). */
   startedAt: number;
   timeoutMs: number;
-  forecastMs: number | undefined;
+  forecast: Forecast | undefined;
   /** At most one progress line this often. */
   progressEveryMs?: number;
 }
@@ -71,7 +72,7 @@ export async function waitForRun(deps: WaitDeps, target: WaitTarget): Promise<Wa
     if (remainingMs <= 0) return { status: 'timeout', message: undefined, progress };
     const delay = nextPollDelay({
       elapsedMs,
-      forecastMs: target.forecastMs,
+      forecast: target.forecast,
       remainingMs,
       progress: samples,
       polls,
@@ -112,7 +113,7 @@ export async function waitForRun(deps: WaitDeps, target: WaitTarget): Promise<Wa
     if (deps.now() - lastLogAt >= progressEvery) {
       lastLogAt = deps.now();
       const at = lastLogAt - target.startedAt;
-      deps.log(describeProgress(progress, at, estimateEnd(target.forecastMs, samples)));
+      deps.log(describeProgress(progress, at, estimateEnd(target.forecast, samples)));
     }
   }
 }

@@ -1,4 +1,5 @@
 import { describe, expect, test } from 'vitest';
+import type { Forecast } from '../../src/gate/forecast.js';
 import {
   estimateEnd,
   FIXED_POLL_MS,
@@ -11,6 +12,11 @@ import {
 } from '../../src/retab/schedule.js';
 
 const HOUR = 3_600_000;
+
+/** A forecast of `durationMs` whose spread is `share` of it (20 %: what one past run gives). */
+function forecast(durationMs: number, share = 0.2): Forecast {
+  return { durationMs, spreadMs: Math.round(share * durationMs) };
+}
 
 /** `completed` of `total` documents seen at each time, from a steady pace that ends at `endMs`. */
 function steady(endMs: number, total: number, at: readonly number[]): ProgressSample[] {
@@ -26,10 +32,14 @@ function situations() {
   const cases: Array<{
     name: string;
     elapsedMs: number;
-    forecastMs: number | undefined;
+    forecast: Forecast | undefined;
     progress: ProgressSample[];
   }> = [];
-  for (const forecastMs of [undefined, 1, 3_000, 60_000, 258_000, HOUR]) {
+  const forecasts = [undefined, 1, 3_000, 60_000, 258_000, HOUR].flatMap((ms) =>
+    // A tight history (4 %) as well as the fallback's 20 %.
+    ms === undefined ? [undefined] : [forecast(ms), forecast(ms, 0.04)],
+  );
+  for (const f of forecasts) {
     for (const elapsedMs of [0, 400, 2_000, 30_000, 250_000, 2 * HOUR]) {
       for (const [label, progress] of [
         ['no progress', []],
@@ -45,9 +55,9 @@ function situations() {
         ['empty run', [{ elapsedMs, completed: 0, total: 0 }]],
       ] as const) {
         cases.push({
-          name: `forecast ${forecastMs}, elapsed ${elapsedMs}, ${label}`,
+          name: `forecast ${f?.durationMs}±${f?.spreadMs}, elapsed ${elapsedMs}, ${label}`,
           elapsedMs,
-          forecastMs,
+          forecast: f,
           progress: [...progress],
         });
       }
@@ -80,11 +90,17 @@ describe('nextPollDelay', () => {
 
   test('first run, nothing seen yet: the SDK fixed 2 s', () => {
     for (const elapsedMs of [0, 1_000, 60_000, HOUR]) {
-      expect(nextPollDelay({ elapsedMs, forecastMs: undefined, remainingMs: HOUR })).toBe(
+      expect(nextPollDelay({ elapsedMs, forecast: undefined, remainingMs: HOUR })).toBe(
         FIXED_POLL_MS,
       );
       expect(
-        nextPollDelay({ elapsedMs, forecastMs: 0, remainingMs: HOUR, progress: [], polls: 0 }),
+        nextPollDelay({
+          elapsedMs,
+          forecast: forecast(0),
+          remainingMs: HOUR,
+          progress: [],
+          polls: 0,
+        }),
       ).toBeGreaterThanOrEqual(FIXED_POLL_MS);
     }
   });
@@ -100,7 +116,7 @@ describe('nextPollDelay', () => {
       while (elapsedMs < endMs) {
         elapsedMs += nextPollDelay({
           elapsedMs,
-          forecastMs: undefined,
+          forecast: undefined,
           remainingMs: 2 * HOUR,
           progress,
           polls,
@@ -115,8 +131,8 @@ describe('nextPollDelay', () => {
   });
 
   test('sparse while the forecast end is far, dense around it', () => {
-    const forecastMs = 600_000;
-    const at = (elapsedMs: number) => nextPollDelay({ elapsedMs, forecastMs, remainingMs: HOUR });
+    const at = (elapsedMs: number) =>
+      nextPollDelay({ elapsedMs, forecast: forecast(600_000), remainingMs: HOUR });
     expect(at(0)).toBe(POLL_CEILING_MS);
     expect(at(300_000)).toBeGreaterThan(FIXED_POLL_MS);
     // Around the forecast, with nothing else known, no sparser than the fixed poll.
@@ -135,20 +151,25 @@ describe('nextPollDelay', () => {
     const progress = steady(100_000, 100, [30_000, 60_000, 90_000]);
     const withProgress = nextPollDelay({
       elapsedMs: 90_000,
-      forecastMs: 600_000,
+      forecast: forecast(600_000),
       remainingMs: HOUR,
       progress,
     });
     const forecastOnly = nextPollDelay({
       elapsedMs: 90_000,
-      forecastMs: 600_000,
+      forecast: forecast(600_000),
       remainingMs: HOUR,
     });
     // The end is about 10 s away: the next poll lands before the dense window opens, ...
     expect(90_000 + withProgress).toBeLessThan(96_000);
     // ... and inside it polls are no sparser than the fixed poll.
     expect(
-      nextPollDelay({ elapsedMs: 96_000, forecastMs: 600_000, remainingMs: HOUR, progress }),
+      nextPollDelay({
+        elapsedMs: 96_000,
+        forecast: forecast(600_000),
+        remainingMs: HOUR,
+        progress,
+      }),
     ).toBeLessThanOrEqual(FIXED_POLL_MS);
     expect(forecastOnly).toBe(POLL_CEILING_MS);
     // Every document done: the run is being finalised, poll at the floor.
@@ -156,7 +177,7 @@ describe('nextPollDelay', () => {
     expect(
       nextPollDelay({
         elapsedMs: 100_500,
-        forecastMs: 600_000,
+        forecast: forecast(600_000),
         remainingMs: HOUR,
         progress: allDone,
       }),
@@ -164,16 +185,27 @@ describe('nextPollDelay', () => {
   });
 
   test.each([
-    { name: 'forecast only', forecastMs: 120_000, progress: [] as ProgressSample[], from: 160_000 },
+    {
+      name: 'forecast only',
+      forecast: forecast(120_000),
+      progress: [] as ProgressSample[],
+      from: 160_000,
+    },
+    {
+      name: 'a tight forecast only',
+      forecast: forecast(120_000, 0.04),
+      progress: [] as ProgressSample[],
+      from: 130_000,
+    },
     {
       name: 'every document done, never marked completed',
-      forecastMs: 120_000,
+      forecast: forecast(120_000),
       progress: [{ elapsedMs: 100_000, completed: 8, total: 8 }],
       from: 103_000,
     },
     {
       name: 'first run, stalled documents',
-      forecastMs: undefined,
+      forecast: undefined,
       progress: [
         { elapsedMs: 10_000, completed: 2, total: 10 },
         { elapsedMs: 20_000, completed: 4, total: 10 },
@@ -182,11 +214,11 @@ describe('nextPollDelay', () => {
     },
   ])(
     'backs off monotonically once the estimate is overrun: $name',
-    ({ forecastMs, progress, from }) => {
+    ({ forecast, progress, from }) => {
       let previous = 0;
       const delays: number[] = [];
       for (let elapsedMs = from; elapsedMs < 3 * HOUR; elapsedMs += 997) {
-        const delay = nextPollDelay({ elapsedMs, forecastMs, remainingMs: 6 * HOUR, progress });
+        const delay = nextPollDelay({ elapsedMs, forecast, remainingMs: 6 * HOUR, progress });
         expect(delay, `at ${elapsedMs} ms`).toBeGreaterThanOrEqual(previous);
         previous = delay;
         delays.push(delay);
@@ -212,12 +244,16 @@ describe('estimateEnd', () => {
   });
 
   test('the forecast and the pace are weighed by their precision', () => {
-    const forecast = estimateEnd(300_000, [])!;
-    expect(forecast).toEqual({ endMs: 300_000, spreadMs: 60_000 });
-    const both = estimateEnd(300_000, steady(250_000, 100, [100_000, 200_000]))!;
+    const alone = estimateEnd(forecast(300_000), [])!;
+    expect(alone).toEqual({ endMs: 300_000, spreadMs: 60_000 });
+    const both = estimateEnd(forecast(300_000), steady(250_000, 100, [100_000, 200_000]))!;
     expect(both.endMs).toBeGreaterThan(249_000);
     expect(both.endMs).toBeLessThan(270_000);
-    expect(both.spreadMs).toBeLessThan(forecast.spreadMs);
+    expect(both.spreadMs).toBeLessThan(alone.spreadMs);
+    // A tight forecast weighs more than a loose one against the same pace.
+    const tight = estimateEnd(forecast(300_000, 0.04), steady(250_000, 100, [100_000, 200_000]))!;
+    expect(tight.endMs).toBeGreaterThan(both.endMs);
+    expect(tight.spreadMs).toBeLessThan(both.spreadMs);
   });
 
   test('keepUsefulSamples drops only what can no longer change the estimate', () => {

@@ -65,7 +65,7 @@ describe('waitForRun', () => {
       runId: 'exprun_1',
       startedAt: v.startedAt,
       timeoutMs: HOUR,
-      forecastMs: 258_000,
+      forecast: { durationMs: 258_000, spreadMs: 51_600 },
     });
     expect(outcome).toMatchObject({
       status: 'completed',
@@ -123,7 +123,7 @@ describe('waitForRun', () => {
       runId: 'exprun_1',
       startedAt: v.startedAt,
       timeoutMs: HOUR,
-      forecastMs: 5_000,
+      forecast: { durationMs: 5_000, spreadMs: 1_000 },
     });
     expect(outcome).toMatchObject(want);
     expect(v.calls.filter((c) => c.startsWith('job@'))).toHaveLength(1);
@@ -136,7 +136,7 @@ describe('waitForRun', () => {
       runId: 'exprun_1',
       startedAt: v.startedAt,
       timeoutMs: HOUR,
-      forecastMs: 8_000,
+      forecast: { durationMs: 8_000, spreadMs: 1_600 },
     });
     expect(outcome.status).toBe('completed');
     expect(v.calls.filter((c) => c.startsWith('run@'))).toHaveLength(1);
@@ -150,7 +150,7 @@ describe('waitForRun', () => {
       runId: 'exprun_1',
       startedAt: v.startedAt,
       timeoutMs: 61_000,
-      forecastMs: 30_000,
+      forecast: { durationMs: 30_000, spreadMs: 6_000 },
     });
     expect(outcome.status).toBe('timeout');
     expect(outcome.progress?.total).toBe(10);
@@ -172,7 +172,7 @@ describe('waitForRun', () => {
         runId: 'exprun_1',
         startedAt: v.startedAt,
         timeoutMs: HOUR,
-        forecastMs: undefined,
+        forecast: undefined,
       },
     );
     expect(outcome.status).toBe('aborted');
