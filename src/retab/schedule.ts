@@ -21,6 +21,22 @@ const POLL_COST_MS = 60;
 const WINDOW_SPREADS = 1.5;
 /** Far from the window, each poll covers this share of the way to it. */
 const APPROACH_SHARE = 0.7;
+/** With this many documents left or fewer, a steady pace can say when the last one finishes. */
+const STEADY_LEFT = 2;
+/** A pace is judged steady only once the polls have seen this many different counts. */
+const STEADY_MIN_COUNTS = 4;
+/** How far from a constant pace a poll's count may be, in gaps, for the pace to be steady. */
+const STEADY_TOLERANCE = 0.2;
+/** Spread of one gap between documents at a steady pace, relative to the gap. */
+const GAP_SPREAD = 0.2;
+/**
+ * N documents whose gaps vary by a share k make runs that vary by about k/√N, so runs that
+ * take the same time each time hint at a steady pace. A forecast spread that implies gaps
+ * varying by more than this (random documents: 1) is no such hint.
+ */
+const STEADY_MAX_GAP_SCATTER = 0.4;
+/** The chance kept that a pace that looked steady was not: it caps the wait for its end. */
+const UNSTEADY_CHANCE = 0.3;
 
 /** What one poll saw of the run's progress, `elapsedMs` after the trigger. */
 export interface ProgressSample {
@@ -46,6 +62,8 @@ export interface ScheduleInput {
 export interface EndEstimate {
   endMs: number;
   spreadMs: number;
+  /** The longest wait before the window, when the end might come well before it. */
+  longestWaitMs?: number;
 }
 
 /**
@@ -73,14 +91,14 @@ export function nextPollDelay({
   if (estimate === undefined) {
     delay = FIXED_POLL_MS;
   } else {
-    const { endMs, spreadMs } = estimate;
+    const { endMs, spreadMs, longestWaitMs = POLL_CEILING_MS } = estimate;
     // Hazard of a normal end at its centre: 0.8 / spread.
     const dense = Math.min(Math.sqrt(2.5 * POLL_COST_MS * spreadMs), FIXED_POLL_MS);
     const windowStart = endMs - WINDOW_SPREADS * spreadMs;
     const windowEnd = endMs + WINDOW_SPREADS * spreadMs;
     if (elapsedMs < windowStart) {
       const approach = (windowStart - elapsedMs) * APPROACH_SHARE;
-      delay = Math.min(Math.max(dense, approach), POLL_CEILING_MS);
+      delay = Math.min(Math.max(dense, approach), POLL_CEILING_MS, longestWaitMs);
     } else if (elapsedMs <= windowEnd) {
       delay = dense;
     } else {
@@ -103,7 +121,7 @@ export function estimateEnd(
   forecast: Forecast | undefined,
   progress: readonly ProgressSample[],
 ): EndEstimate | undefined {
-  const byPace = estimateFromPace(progress);
+  const byPace = estimateFromPace(progress, hasForecast(forecast) ? forecast : undefined);
   const byForecast = hasForecast(forecast)
     ? { endMs: forecast.durationMs, spreadMs: Math.max(forecast.spreadMs, POLL_FLOOR_MS) }
     : undefined;
@@ -115,10 +133,12 @@ export function estimateEnd(
   // Two independent estimates: weigh each by its precision.
   const wPace = 1 / byPace.spreadMs ** 2;
   const wForecast = 1 / byForecast.spreadMs ** 2;
-  return {
+  const combined: EndEstimate = {
     endMs: (byPace.endMs * wPace + byForecast.endMs * wForecast) / (wPace + wForecast),
     spreadMs: 1 / Math.sqrt(wPace + wForecast),
   };
+  if (byPace.longestWaitMs !== undefined) combined.longestWaitMs = byPace.longestWaitMs;
+  return combined;
 }
 
 function hasForecast(forecast: Forecast | undefined): forecast is Forecast {
@@ -129,24 +149,103 @@ function hasForecast(forecast: Forecast | undefined): forecast is Forecast {
  * Remaining ≈ documents left ÷ recent pace. The pace is measured over the later half of the
  * time so far: it leaves out the start (queueing, the first documents) and follows a pace that
  * drifts. The spread counts the randomness of the documents still to finish (1/√left), of the
- * pace measured (1/√done) and the drift.
+ * pace measured (1/√done) and the drift. With one or two documents left, a steady pace (when
+ * the recent runs hint at one and the counts bear it out) says much more: see
+ * estimateFromSteadyPace.
  */
-function estimateFromPace(progress: readonly ProgressSample[]): EndEstimate | undefined {
+function estimateFromPace(
+  progress: readonly ProgressSample[],
+  forecast: Forecast | undefined,
+): EndEstimate | undefined {
   const last = progress[progress.length - 1];
   if (last === undefined || last.total <= 0 || last.completed <= 0) return undefined;
   if (last.completed >= last.total) {
     const allDone = progress.find((s) => s.completed >= s.total) ?? last;
     return { endMs: allDone.elapsedMs + FINALIZE_MS / 2, spreadMs: FINALIZE_MS };
   }
+  const left = last.total - last.completed;
+  if (left <= STEADY_LEFT && forecast && hintsAtSteadyPace(forecast, last.total)) {
+    const steady = estimateFromSteadyPace(progress);
+    // A steady end that has come and gone without the run: the pace was not steady after all.
+    if (steady && last.elapsedMs <= steady.endMs + WINDOW_SPREADS * steady.spreadMs) return steady;
+  }
   const reference = progress[referenceIndex(progress)] ?? { elapsedMs: 0, completed: 0 };
   const span = last.elapsedMs - reference.elapsedMs;
   if (span <= 0) return undefined;
   // No document in the later half: the pace is at most half a document per span.
   const done = Math.max(last.completed - reference.completed, 0.5);
-  const left = last.total - last.completed;
   const remainingMs = (left * span) / done;
   const relative = Math.sqrt(1 / left + 1 / done + PACE_SPREAD ** 2);
   return { endMs: last.elapsedMs + remainingMs, spreadMs: Math.max(remainingMs * relative, 1) };
+}
+
+/** Whether recent runs took so nearly the same time that their documents likely kept a steady pace. */
+function hintsAtSteadyPace(forecast: Forecast, documents: number): boolean {
+  return (forecast.spreadMs / forecast.durationMs) * Math.sqrt(documents) <= STEADY_MAX_GAP_SCATTER;
+}
+
+/**
+ * The end when documents finish one after another at a steady pace: the last count changed
+ * between two polls, and each document left takes one gap more. The gap is the least-squares
+ * pace over the polls kept; the pace is steady when one phase and that gap put every poll's
+ * count within STEADY_TOLERANCE of a gap, over STEADY_MIN_COUNTS different counts or more
+ * (documents that finish at random seldom line up so). The spread counts where in its
+ * interval the last count changed, each gap's own variation and the pace's error. Because the
+ * pace may still not be steady, the approach never waits longer than the interval that a 30 %
+ * chance of a random last gap calls for.
+ */
+function estimateFromSteadyPace(progress: readonly ProgressSample[]): EndEstimate | undefined {
+  const running = progress.filter((s) => s.completed > 0 && s.completed < s.total);
+  const counts = new Set(running.map((s) => s.completed));
+  if (counts.size < STEADY_MIN_COUNTS) return undefined;
+  const gapMs = leastSquaresGap(running);
+  if (gapMs === undefined || !fitsOnePhase(running, gapMs)) return undefined;
+  const last = progress[progress.length - 1];
+  if (last === undefined) return undefined;
+  let first = progress.length - 1;
+  while (first > 0 && progress[first - 1]?.completed === last.completed) first--;
+  const seenAt = progress[first]?.elapsedMs ?? last.elapsedMs;
+  const notYetAt = progress[first - 1]?.elapsedMs ?? 0;
+  const left = last.total - last.completed;
+  const measured = Math.max(...counts) - Math.min(...counts);
+  return {
+    endMs: (notYetAt + seenAt) / 2 + left * gapMs,
+    spreadMs: Math.sqrt(
+      (seenAt - notYetAt) ** 2 / 12 +
+        left * (GAP_SPREAD * gapMs) ** 2 +
+        ((left * gapMs) / (2 * measured)) ** 2,
+    ),
+    longestWaitMs: Math.sqrt((2 * POLL_COST_MS * left * gapMs) / UNSTEADY_CHANCE),
+  };
+}
+
+/** The slope of time against count, in ms per document; undefined unless positive. */
+function leastSquaresGap(samples: readonly ProgressSample[]): number | undefined {
+  const n = samples.length;
+  const meanCount = samples.reduce((sum, s) => sum + s.completed, 0) / n;
+  const meanTime = samples.reduce((sum, s) => sum + s.elapsedMs, 0) / n;
+  let cross = 0;
+  let square = 0;
+  for (const s of samples) {
+    cross += (s.completed - meanCount) * (s.elapsedMs - meanTime);
+    square += (s.completed - meanCount) ** 2;
+  }
+  const gap = square > 0 ? cross / square : 0;
+  return gap > 0 ? gap : undefined;
+}
+
+/**
+ * Whether document k could have finished at phase + k·gap (within the tolerance) for one phase
+ * and every poll: a poll that saw c documents puts the phase in (t − (c + 1)·gap, t − c·gap].
+ */
+function fitsOnePhase(samples: readonly ProgressSample[], gapMs: number): boolean {
+  let low = -Infinity;
+  let high = Infinity;
+  for (const s of samples) {
+    low = Math.max(low, s.elapsedMs - (s.completed + 1 + STEADY_TOLERANCE) * gapMs);
+    high = Math.min(high, s.elapsedMs - (s.completed - STEADY_TOLERANCE) * gapMs);
+  }
+  return low < high;
 }
 
 /** The newest sample in the first half of the time so far (-1: none): where the pace is measured from. */

@@ -27,6 +27,15 @@ function steady(endMs: number, total: number, at: readonly number[]): ProgressSa
   }));
 }
 
+/** Polls at these times of a run whose `total` documents finish every `gapMs`, one after another. */
+function everyGap(gapMs: number, total: number, at: readonly number[]): ProgressSample[] {
+  return at.map((elapsedMs) => ({
+    elapsedMs,
+    completed: Math.min(total, Math.floor(elapsedMs / gapMs)),
+    total,
+  }));
+}
+
 /** A spread of situations the schedule can be asked about. */
 function situations() {
   const cases: Array<{
@@ -53,6 +62,14 @@ function situations() {
           ],
         ],
         ['empty run', [{ elapsedMs, completed: 0, total: 0 }]],
+        [
+          'steady, one document left',
+          everyGap(
+            elapsedMs / 11.5,
+            12,
+            [0.3, 0.45, 0.6, 0.75, 0.9, 1].map((x) => x * elapsedMs),
+          ),
+        ],
       ] as const) {
         cases.push({
           name: `forecast ${f?.durationMs}±${f?.spreadMs}, elapsed ${elapsedMs}, ${label}`,
@@ -204,6 +221,12 @@ describe('nextPollDelay', () => {
       from: 103_000,
     },
     {
+      name: 'a steady pace whose last document never comes',
+      forecast: forecast(240_000, 0.04),
+      progress: everyGap(20_000, 12, [100_000, 150_000, 180_000, 200_000, 215_000, 222_000]),
+      from: 250_000,
+    },
+    {
       name: 'first run, stalled documents',
       forecast: undefined,
       progress: [
@@ -266,5 +289,88 @@ describe('estimateEnd', () => {
     keepUsefulSamples(samples);
     expect(samples.length).toBeLessThan(7);
     expect(estimateEnd(undefined, samples)).toEqual(before);
+  });
+});
+
+describe('a steady pace near the end', () => {
+  // 12 documents, one every 20 s: the 11th at 220 s, the run ends with the 12th at 240 s.
+  const polls = [100_000, 150_000, 180_000, 200_000, 215_000, 222_000];
+  const tight = forecast(240_000, 0.04);
+
+  test.each([
+    {
+      name: 'one left, runs that take the same time each time: the end within seconds',
+      forecast: tight,
+      progress: everyGap(20_000, 12, polls),
+      steadyEnd: true,
+    },
+    {
+      name: 'two left: still the steady pace',
+      forecast: tight,
+      progress: everyGap(20_000, 12, polls.slice(0, -1)),
+      steadyEnd: true,
+    },
+    {
+      name: 'three left: the documents’ own pace, whose spread counts the randomness left',
+      forecast: tight,
+      progress: everyGap(20_000, 12, [100_000, 150_000, 180_000, 195_000]),
+      steadyEnd: false,
+    },
+    {
+      name: 'one run of history (20 %) says nothing of how steady the documents are',
+      forecast: forecast(240_000),
+      progress: everyGap(20_000, 12, polls),
+      steadyEnd: false,
+    },
+    {
+      name: 'a first run: no forecast, so never more polls than the fixed poll',
+      forecast: undefined,
+      progress: everyGap(20_000, 12, polls),
+      steadyEnd: false,
+    },
+    {
+      name: 'counts no constant pace explains (8 documents in 40 s after 2 in 100 s)',
+      forecast: tight,
+      progress: [
+        { elapsedMs: 100_000, completed: 2, total: 12 },
+        { elapsedMs: 150_000, completed: 3, total: 12 },
+        { elapsedMs: 180_000, completed: 6, total: 12 },
+        { elapsedMs: 200_000, completed: 9, total: 12 },
+        { elapsedMs: 222_000, completed: 11, total: 12 },
+      ],
+      steadyEnd: false,
+    },
+    {
+      name: 'the steady end came and went: the pace was not steady after all',
+      forecast: tight,
+      progress: [...everyGap(20_000, 12, polls), { elapsedMs: 270_000, completed: 11, total: 12 }],
+      steadyEnd: false,
+    },
+  ])('$name', ({ forecast, progress, steadyEnd }) => {
+    const estimate = estimateEnd(forecast, progress)!;
+    // The forecast alone says 240 ± 9.6 s; the steady pace, one gap's 20 % and where in its
+    // interval the last count changed: a few seconds.
+    if (steadyEnd) {
+      expect(Math.abs(estimate.endMs - 240_000)).toBeLessThan(estimate.spreadMs);
+      expect(estimate.spreadMs).toBeLessThan(7_000);
+      expect(estimate.longestWaitMs).toBeDefined();
+    } else {
+      expect(estimate.spreadMs).toBeGreaterThan(7_000);
+      expect(estimate.longestWaitMs).toBeUndefined();
+    }
+  });
+
+  test('polls densely around the steady end, and never waits past a random last gap’s interval', () => {
+    const progress = everyGap(20_000, 12, polls);
+    const at = (elapsedMs: number, f: Forecast) =>
+      nextPollDelay({ elapsedMs, forecast: f, remainingMs: HOUR, progress });
+    // At the end the steady pace polls more densely than the forecast alone, or than one run's.
+    expect(at(240_000, tight)).toBeLessThan(at(240_000, forecast(240_000)));
+    expect(at(240_000, tight)).toBeLessThan(FIXED_POLL_MS / 2);
+    // Right after the 11th document the window is still ahead: a sparser poll, yet no longer
+    // than a 30 % chance of a random last gap (mean 20 s) allows, √(2 · 60 ms · 20 s ÷ 0.3).
+    const first = at(222_000, tight);
+    expect(first).toBeGreaterThan(FIXED_POLL_MS);
+    expect(first).toBeLessThan(3_000);
   });
 });
