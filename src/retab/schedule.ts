@@ -24,17 +24,19 @@ const APPROACH_SHARE = 0.7;
 /** With this many documents left or fewer, a steady pace can say when the last one finishes. */
 const STEADY_LEFT = 2;
 /** A pace is judged steady only once the polls have seen this many different counts. */
-const STEADY_MIN_COUNTS = 4;
+const STEADY_MIN_COUNTS = 3;
 /** How far from a constant pace a poll's count may be, in gaps, for the pace to be steady. */
 const STEADY_TOLERANCE = 0.2;
 /** Spread of one gap between documents at a steady pace, relative to the gap. */
-const GAP_SPREAD = 0.2;
+const GAP_SPREAD = 0.15;
 /**
  * N documents whose gaps vary by a share k make runs that vary by about k/√N, so runs that
  * take the same time each time hint at a steady pace. A forecast spread that implies gaps
- * varying by more than this (random documents: 1) is no such hint.
+ * varying by more than this (documents at random points: about 1) is no such hint.
  */
-const STEADY_MAX_GAP_SCATTER = 0.4;
+const STEADY_MAX_GAP_SCATTER = 0.5;
+/** Nor is a spread this wide (one past run gives 20 %: it says nothing of how runs vary). */
+const STEADY_MAX_SPREAD = 0.15;
 /** The chance kept that a pace that looked steady was not: it caps the wait for its end. */
 const UNSTEADY_CHANCE = 0.3;
 
@@ -180,8 +182,9 @@ function estimateFromPace(
 }
 
 /** Whether recent runs took so nearly the same time that their documents likely kept a steady pace. */
-function hintsAtSteadyPace(forecast: Forecast, documents: number): boolean {
-  return (forecast.spreadMs / forecast.durationMs) * Math.sqrt(documents) <= STEADY_MAX_GAP_SCATTER;
+export function hintsAtSteadyPace(forecast: Forecast, documents: number): boolean {
+  const spread = forecast.spreadMs / forecast.durationMs;
+  return spread <= STEADY_MAX_SPREAD && spread * Math.sqrt(documents) <= STEADY_MAX_GAP_SCATTER;
 }
 
 /**

@@ -3,6 +3,7 @@ import type { Forecast } from '../../src/gate/forecast.js';
 import {
   estimateEnd,
   FIXED_POLL_MS,
+  hintsAtSteadyPace,
   keepUsefulSamples,
   nextPollDelay,
   OVERRUN_CEILING_MS,
@@ -348,7 +349,7 @@ describe('a steady pace near the end', () => {
     },
   ])('$name', ({ forecast, progress, steadyEnd }) => {
     const estimate = estimateEnd(forecast, progress)!;
-    // The forecast alone says 240 ± 9.6 s; the steady pace, one gap's 20 % and where in its
+    // The forecast alone says 240 ± 9.6 s; the steady pace, one gap's 15 % and where in its
     // interval the last count changed: a few seconds.
     if (steadyEnd) {
       expect(Math.abs(estimate.endMs - 240_000)).toBeLessThan(estimate.spreadMs);
@@ -372,5 +373,21 @@ describe('a steady pace near the end', () => {
     const first = at(222_000, tight);
     expect(first).toBeGreaterThan(FIXED_POLL_MS);
     expect(first).toBeLessThan(3_000);
+  });
+});
+
+describe('hintsAtSteadyPace', () => {
+  test.each([
+    { spread: 0.04, documents: 12, hint: true },
+    // 12 documents whose gaps vary by 50 % make runs that vary by 14 %.
+    { spread: 0.14, documents: 12, hint: true },
+    { spread: 0.15, documents: 12, hint: false },
+    // One run of history gives 20 %: it says nothing of how runs vary, whatever the count.
+    { spread: 0.2, documents: 5, hint: false },
+    { spread: 0.2, documents: 4, hint: false },
+    // Many documents: runs vary little even when the documents finish at random.
+    { spread: 0.04, documents: 400, hint: false },
+  ])('a spread of $spread with $documents documents: $hint', ({ spread, documents, hint }) => {
+    expect(hintsAtSteadyPace(forecast(100_000, spread), documents)).toBe(hint);
   });
 });
