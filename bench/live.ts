@@ -1,6 +1,6 @@
 // The waiting schedule, measured for real: the action's Retab client and wait loop against the
-// local fake Retab, short jobs with an uneven pace, beside a loop that polls the job every 2 s
-// like the SDK's wait_for_completion. All jobs run at once; each policy has its own fake server.
+// local fake Retab, beside a loop that polls the job every 2 s like the SDK's
+// wait_for_completion. All jobs run at once; each job and policy has its own fake server.
 import { createRetabClient } from '../src/retab/client.ts';
 import { FIXED_POLL_MS } from '../src/retab/schedule.ts';
 import { waitForRun } from '../src/retab/wait.ts';
@@ -60,7 +60,7 @@ async function measure(job: Job, policy: LivePolicy, latencyMs: number): Promise
           jobId: trigger.job_id,
           runId: trigger.run_id,
           startedAt,
-          timeoutMs: 120_000,
+          timeoutMs: Math.max(120_000, 3 * job.durationMs),
           forecast: policy === 'adaptive' ? job.forecast : undefined,
         },
       );
