@@ -3,6 +3,7 @@
 import {
   FALLBACK_SPREAD,
   forecastDuration,
+  RECENT_RUNS,
   type DurationSample,
   type Forecast,
 } from '../src/gate/forecast.ts';
@@ -92,8 +93,6 @@ function historyAround(
     documentCount: documents,
   }));
 }
-
-const RECENT_RUNS = 5;
 
 /** The job as the schedule saw it before the spread was read from the history: 20 % of the forecast. */
 export function withFallbackSpread(job: Job): Job {

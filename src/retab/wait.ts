@@ -3,8 +3,8 @@ import type { Forecast } from '../gate/forecast.js';
 import { isGone, type RetabClient } from './client.js';
 import {
   estimateEnd,
-  nextPollDelay,
   keepUsefulSamples,
+  nextPollDelay,
   type EndEstimate,
   type ProgressSample,
 } from './schedule.js';
