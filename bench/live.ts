@@ -1,6 +1,6 @@
 // The waiting schedule, measured for real: the action's Retab client and wait loop against the
-// local fake Retab, short jobs with an uneven pace, beside a loop that polls the job every 2 s
-// like the SDK's wait_for_completion. All jobs run at once; each policy has its own fake server.
+// local fake Retab, beside a loop that polls the job every 2 s like the SDK's
+// wait_for_completion. All jobs run at once; each job and policy has its own fake server.
 import { createRetabClient } from '../src/retab/client.ts';
 import { startedFromTrigger } from '../src/retab/records.ts';
 import { FIXED_POLL_MS } from '../src/retab/schedule.ts';
@@ -63,8 +63,8 @@ async function measure(job: Job, policy: LivePolicy, latencyMs: number): Promise
           jobId: trigger.jobId,
           runId: trigger.runId,
           startedAt,
-          timeoutMs: 120_000,
-          forecastMs: policy === 'adaptive' ? job.forecastMs : undefined,
+          timeoutMs: Math.max(120_000, 3 * job.durationMs),
+          forecast: policy === 'adaptive' ? job.forecast : undefined,
         },
       );
       if (outcome.status !== 'completed') throw new Error(`run ended ${outcome.status}`);

@@ -42,7 +42,7 @@ export function adaptivePolicy(options: AdaptiveOptions): Policy {
     for (;;) {
       const delay = nextPollDelay({
         elapsedMs,
-        forecastMs: options.forecast ? job.forecastMs : undefined,
+        forecast: options.forecast ? job.forecast : undefined,
         remainingMs: TIMEOUT_MS - elapsedMs,
         progress: samples,
         polls: requests,
@@ -67,6 +67,7 @@ export interface Summary {
   jobs: number;
   latencyMedianMs: number;
   latencyP90Ms: number;
+  latencyMeanMs: number;
   requests: number;
   /** Median over jobs of this policy's requests ÷ the fixed policy's. */
   requestRatioMedian: number;
@@ -97,6 +98,7 @@ export function summarize(
       results.map((r) => r.latencyMs),
       0.9,
     ),
+    latencyMeanMs: results.reduce((sum, r) => sum + r.latencyMs, 0) / results.length,
     requests: results.reduce((sum, r) => sum + r.requests, 0),
     requestRatioMedian: quantile(
       results.map((r, i) => r.requests / (fixed[i]?.requests ?? Number.NaN)),

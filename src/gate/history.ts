@@ -1,4 +1,5 @@
 import type { RunRecord } from './evidence.js';
+import { forecastDuration, type Forecast } from './forecast.js';
 
 /** The newest completed run with this definition fingerprint (rows are newest first). */
 export function pickBaseline(
@@ -21,27 +22,15 @@ export function newestFingerprints(rows: readonly RunRecord[], limit = 5): strin
   return seen;
 }
 
-/**
- * How long the new run should take: the median duration of up to five recent completed
- * runs, each scaled to the new run's document count when that differs.
- */
-export function forecastDurationMs(
+/** How long the new run should take, and how sure that is, from the recent completed runs. */
+export function forecastFromHistory(
   rows: readonly RunRecord[],
   documentCount: number | undefined,
-): number | undefined {
-  const samples = rows
-    .filter(
-      (row) => row.status === 'completed' && row.durationMs !== undefined && row.durationMs > 0,
-    )
-    .slice(0, 5)
-    .map((row) => {
-      const duration = row.durationMs as number;
-      const rowDocs = row.documentCount;
-      return documentCount && rowDocs ? (duration * documentCount) / rowDocs : duration;
-    })
-    .sort((a, b) => a - b);
-  if (samples.length === 0) return undefined;
-  const mid = Math.floor(samples.length / 2);
-  const median = samples.length % 2 === 1 ? samples[mid]! : (samples[mid - 1]! + samples[mid]!) / 2;
-  return Math.round(median);
+): Forecast | undefined {
+  const samples = rows.flatMap((row) =>
+    row.status === 'completed' && row.durationMs !== undefined
+      ? [{ durationMs: row.durationMs, documentCount: row.documentCount }]
+      : [],
+  );
+  return forecastDuration(samples, documentCount);
 }

@@ -1,5 +1,5 @@
 import type { Evidence, RunRecord, ScoreSheet, StartedRun } from '../gate/evidence.js';
-import { forecastDurationMs, newestFingerprints } from '../gate/history.js';
+import { forecastFromHistory, newestFingerprints } from '../gate/history.js';
 import type { Thresholds } from '../gate/verdict.js';
 import { errorMessage, GateError } from '../errors.js';
 import {
@@ -85,7 +85,7 @@ export async function gatherEvidence(
   const startedAt = deps.now();
   evidence.started = await startOnce(options, deps, evidence);
   const started = evidence.started;
-  const forecastMs = forecastDurationMs(evidence.history, started.documentCount);
+  const forecast = forecastFromHistory(evidence.history, started.documentCount);
   if (started.reused) {
     log(
       `Retab reused fresh results: no new run was started; judging run ${started.runId}, ` +
@@ -95,7 +95,7 @@ export async function gatherEvidence(
     log(
       `Started run ${started.runId}${started.jobId ? ` (job ${started.jobId})` : ''}: ` +
         `${started.documentCount ?? '?'} documents, n_consensus ${started.nConsensus ?? '?'}` +
-        (forecastMs ? `; recent runs took about ${Math.round(forecastMs / 1000)} s.` : '.'),
+        (forecast ? `; recent runs took about ${Math.round(forecast.durationMs / 1000)} s.` : '.'),
     );
   }
 
@@ -108,7 +108,7 @@ export async function gatherEvidence(
           runId: started.runId,
           startedAt,
           timeoutMs: options.timeoutMs,
-          forecastMs,
+          forecast,
         });
   } catch (error) {
     // We can no longer follow the run: stop it rather than let it cost money unseen.
@@ -307,7 +307,7 @@ async function waitForRunInFlight(
     runId: run.id,
     startedAt: deps.now(),
     timeoutMs: options.timeoutMs,
-    forecastMs: undefined,
+    forecast: undefined,
   });
   if (outcome.status === 'timeout' || outcome.status === 'aborted') {
     throw new GateError(

@@ -1,5 +1,6 @@
 // The poll schedule: when to poll next, from the forecast and the run's progress. Pure: time
 // comes in as arguments; no I/O.
+import type { Forecast } from '../gate/forecast.js';
 
 /** Never poll more often than this. */
 export const POLL_FLOOR_MS = 500;
@@ -10,8 +11,6 @@ export const POLL_CEILING_MS = 30_000;
 /** Once the run has clearly outlasted the estimate, back off up to this interval. */
 export const OVERRUN_CEILING_MS = 15_000;
 
-/** Spread of a forecast from recent runs, relative to it (±30 % uniform is a 17 % sd). */
-const FORECAST_SPREAD = 0.2;
 /** Spread left in a pace-based estimate for a pace that drifts as the run goes on. */
 const PACE_SPREAD = 0.15;
 /** How long after its last document a run is expected to be marked completed, and the spread. */
@@ -22,6 +21,24 @@ const POLL_COST_MS = 60;
 const WINDOW_SPREADS = 1.5;
 /** Far from the window, each poll covers this share of the way to it. */
 const APPROACH_SHARE = 0.7;
+/** With this many documents left or fewer, a steady pace can say when the last one finishes. */
+const STEADY_LEFT = 2;
+/** A pace is judged steady only once the polls have seen this many different counts. */
+const STEADY_MIN_COUNTS = 3;
+/** How far from a constant pace a poll's count may be, in gaps, for the pace to be steady. */
+const STEADY_TOLERANCE = 0.2;
+/** Spread of one gap between documents at a steady pace, relative to the gap. */
+const GAP_SPREAD = 0.15;
+/**
+ * N documents whose gaps vary by a share k make runs that vary by about k/√N, so runs that
+ * take the same time each time hint at a steady pace. A forecast spread that implies gaps
+ * varying by more than this (documents at random points: about 1) is no such hint.
+ */
+const STEADY_MAX_GAP_SCATTER = 0.5;
+/** Nor is a spread this wide (one past run gives 20 %: it says nothing of how runs vary). */
+const STEADY_MAX_SPREAD = 0.15;
+/** The chance kept that a pace that looked steady was not: it caps the wait for its end. */
+const UNSTEADY_CHANCE = 0.3;
 
 /** What one poll saw of the run's progress, `elapsedMs` after the trigger. */
 export interface ProgressSample {
@@ -33,8 +50,8 @@ export interface ProgressSample {
 export interface ScheduleInput {
   /** Time since the run was triggered. */
   elapsedMs: number;
-  /** Expected duration of the run, from recent completed runs; undefined when unknown. */
-  forecastMs: number | undefined;
+  /** Expected duration of the run and its spread, from recent completed runs; undefined when unknown. */
+  forecast: Forecast | undefined;
   /** Time left before the wait gives up. */
   remainingMs: number;
   /** What the polls so far saw of the run's progress, oldest first. */
@@ -47,6 +64,8 @@ export interface ScheduleInput {
 export interface EndEstimate {
   endMs: number;
   spreadMs: number;
+  /** The longest wait before the window, when the end might come well before it. */
+  longestWaitMs?: number;
 }
 
 /**
@@ -64,24 +83,24 @@ export interface EndEstimate {
  */
 export function nextPollDelay({
   elapsedMs,
-  forecastMs,
+  forecast,
   remainingMs,
   progress = [],
   polls,
 }: ScheduleInput): number {
-  const estimate = estimateEnd(forecastMs, progress);
+  const estimate = estimateEnd(forecast, progress);
   let delay: number;
   if (estimate === undefined) {
     delay = FIXED_POLL_MS;
   } else {
-    const { endMs, spreadMs } = estimate;
+    const { endMs, spreadMs, longestWaitMs = POLL_CEILING_MS } = estimate;
     // Hazard of a normal end at its centre: 0.8 / spread.
     const dense = Math.min(Math.sqrt(2.5 * POLL_COST_MS * spreadMs), FIXED_POLL_MS);
     const windowStart = endMs - WINDOW_SPREADS * spreadMs;
     const windowEnd = endMs + WINDOW_SPREADS * spreadMs;
     if (elapsedMs < windowStart) {
       const approach = (windowStart - elapsedMs) * APPROACH_SHARE;
-      delay = Math.min(Math.max(dense, approach), POLL_CEILING_MS);
+      delay = Math.min(Math.max(dense, approach), POLL_CEILING_MS, longestWaitMs);
     } else if (elapsedMs <= windowEnd) {
       delay = dense;
     } else {
@@ -89,7 +108,7 @@ export function nextPollDelay({
       delay = Math.min(dense + overrun / 4, OVERRUN_CEILING_MS);
     }
   }
-  if (!hasForecast(forecastMs) && polls !== undefined) {
+  if (!hasForecast(forecast) && polls !== undefined) {
     delay = Math.min(Math.max(delay, FIXED_POLL_MS * (polls + 1) - elapsedMs), POLL_CEILING_MS);
   }
   delay = Math.max(POLL_FLOOR_MS, Math.round(delay));
@@ -101,12 +120,12 @@ export function nextPollDelay({
  * Undefined when neither is known.
  */
 export function estimateEnd(
-  forecastMs: number | undefined,
+  forecast: Forecast | undefined,
   progress: readonly ProgressSample[],
 ): EndEstimate | undefined {
-  const byPace = estimateFromPace(progress);
-  const byForecast = hasForecast(forecastMs)
-    ? { endMs: forecastMs, spreadMs: Math.max(FORECAST_SPREAD * forecastMs, POLL_FLOOR_MS) }
+  const byPace = estimateFromPace(progress, hasForecast(forecast) ? forecast : undefined);
+  const byForecast = hasForecast(forecast)
+    ? { endMs: forecast.durationMs, spreadMs: Math.max(forecast.spreadMs, POLL_FLOOR_MS) }
     : undefined;
   if (byPace === undefined) return byForecast;
   if (byForecast === undefined) return byPace;
@@ -116,38 +135,120 @@ export function estimateEnd(
   // Two independent estimates: weigh each by its precision.
   const wPace = 1 / byPace.spreadMs ** 2;
   const wForecast = 1 / byForecast.spreadMs ** 2;
-  return {
+  const combined: EndEstimate = {
     endMs: (byPace.endMs * wPace + byForecast.endMs * wForecast) / (wPace + wForecast),
     spreadMs: 1 / Math.sqrt(wPace + wForecast),
   };
+  if (byPace.longestWaitMs !== undefined) combined.longestWaitMs = byPace.longestWaitMs;
+  return combined;
 }
 
-function hasForecast(forecastMs: number | undefined): forecastMs is number {
-  return forecastMs !== undefined && forecastMs > 0;
+function hasForecast(forecast: Forecast | undefined): forecast is Forecast {
+  return forecast !== undefined && forecast.durationMs > 0;
 }
 
 /**
  * Remaining ≈ documents left ÷ recent pace. The pace is measured over the later half of the
  * time so far: it leaves out the start (queueing, the first documents) and follows a pace that
  * drifts. The spread counts the randomness of the documents still to finish (1/√left), of the
- * pace measured (1/√done) and the drift.
+ * pace measured (1/√done) and the drift. With one or two documents left, a steady pace (when
+ * the recent runs hint at one and the counts bear it out) says much more: see
+ * estimateFromSteadyPace.
  */
-function estimateFromPace(progress: readonly ProgressSample[]): EndEstimate | undefined {
+function estimateFromPace(
+  progress: readonly ProgressSample[],
+  forecast: Forecast | undefined,
+): EndEstimate | undefined {
   const last = progress[progress.length - 1];
   if (last === undefined || last.total <= 0 || last.completed <= 0) return undefined;
   if (last.completed >= last.total) {
     const allDone = progress.find((s) => s.completed >= s.total) ?? last;
     return { endMs: allDone.elapsedMs + FINALIZE_MS / 2, spreadMs: FINALIZE_MS };
   }
+  const left = last.total - last.completed;
+  if (left <= STEADY_LEFT && forecast && hintsAtSteadyPace(forecast, last.total)) {
+    const steady = estimateFromSteadyPace(progress);
+    // A steady end that has come and gone without the run: the pace was not steady after all.
+    if (steady && last.elapsedMs <= steady.endMs + WINDOW_SPREADS * steady.spreadMs) return steady;
+  }
   const reference = progress[referenceIndex(progress)] ?? { elapsedMs: 0, completed: 0 };
   const span = last.elapsedMs - reference.elapsedMs;
   if (span <= 0) return undefined;
   // No document in the later half: the pace is at most half a document per span.
   const done = Math.max(last.completed - reference.completed, 0.5);
-  const left = last.total - last.completed;
   const remainingMs = (left * span) / done;
   const relative = Math.sqrt(1 / left + 1 / done + PACE_SPREAD ** 2);
   return { endMs: last.elapsedMs + remainingMs, spreadMs: Math.max(remainingMs * relative, 1) };
+}
+
+/** Whether recent runs took so nearly the same time that their documents likely kept a steady pace. */
+export function hintsAtSteadyPace(forecast: Forecast, documents: number): boolean {
+  const spread = forecast.spreadMs / forecast.durationMs;
+  return spread <= STEADY_MAX_SPREAD && spread * Math.sqrt(documents) <= STEADY_MAX_GAP_SCATTER;
+}
+
+/**
+ * The end when documents finish one after another at a steady pace: the last count changed
+ * between two polls, and each document left takes one gap more. The gap is the least-squares
+ * pace over the polls kept; the pace is steady when one phase and that gap put every poll's
+ * count within STEADY_TOLERANCE of a gap, over STEADY_MIN_COUNTS different counts or more
+ * (documents that finish at random seldom line up so). The spread counts where in its
+ * interval the last count changed, each gap's own variation and the pace's error. Because the
+ * pace may still not be steady, the approach never waits longer than the interval that a 30 %
+ * chance of a random last gap calls for.
+ */
+function estimateFromSteadyPace(progress: readonly ProgressSample[]): EndEstimate | undefined {
+  const running = progress.filter((s) => s.completed > 0 && s.completed < s.total);
+  const counts = new Set(running.map((s) => s.completed));
+  if (counts.size < STEADY_MIN_COUNTS) return undefined;
+  const gapMs = leastSquaresGap(running);
+  if (gapMs === undefined || !fitsOnePhase(running, gapMs)) return undefined;
+  const last = progress[progress.length - 1];
+  if (last === undefined) return undefined;
+  let first = progress.length - 1;
+  while (first > 0 && progress[first - 1]?.completed === last.completed) first--;
+  const seenAt = progress[first]?.elapsedMs ?? last.elapsedMs;
+  const notYetAt = progress[first - 1]?.elapsedMs ?? 0;
+  const left = last.total - last.completed;
+  const measured = Math.max(...counts) - Math.min(...counts);
+  return {
+    endMs: (notYetAt + seenAt) / 2 + left * gapMs,
+    spreadMs: Math.sqrt(
+      (seenAt - notYetAt) ** 2 / 12 +
+        left * (GAP_SPREAD * gapMs) ** 2 +
+        ((left * gapMs) / (2 * measured)) ** 2,
+    ),
+    longestWaitMs: Math.sqrt((2 * POLL_COST_MS * left * gapMs) / UNSTEADY_CHANCE),
+  };
+}
+
+/** The slope of time against count, in ms per document; undefined unless positive. */
+function leastSquaresGap(samples: readonly ProgressSample[]): number | undefined {
+  const n = samples.length;
+  const meanCount = samples.reduce((sum, s) => sum + s.completed, 0) / n;
+  const meanTime = samples.reduce((sum, s) => sum + s.elapsedMs, 0) / n;
+  let cross = 0;
+  let square = 0;
+  for (const s of samples) {
+    cross += (s.completed - meanCount) * (s.elapsedMs - meanTime);
+    square += (s.completed - meanCount) ** 2;
+  }
+  const gap = square > 0 ? cross / square : 0;
+  return gap > 0 ? gap : undefined;
+}
+
+/**
+ * Whether document k could have finished at phase + k·gap (within the tolerance) for one phase
+ * and every poll: a poll that saw c documents puts the phase in (t − (c + 1)·gap, t − c·gap].
+ */
+function fitsOnePhase(samples: readonly ProgressSample[], gapMs: number): boolean {
+  let low = -Infinity;
+  let high = Infinity;
+  for (const s of samples) {
+    low = Math.max(low, s.elapsedMs - (s.completed + 1 + STEADY_TOLERANCE) * gapMs);
+    high = Math.min(high, s.elapsedMs - (s.completed - STEADY_TOLERANCE) * gapMs);
+  }
+  return low < high;
 }
 
 /** The newest sample in the first half of the time so far (-1: none): where the pace is measured from. */

@@ -1,9 +1,10 @@
 // The wait loop: polls the run on the schedule of ./schedule.ts until it ends.
+import type { Forecast } from '../gate/forecast.js';
 import { isGone, type RetabClient } from './client.js';
 import {
   estimateEnd,
-  nextPollDelay,
   keepUsefulSamples,
+  nextPollDelay,
   type EndEstimate,
   type ProgressSample,
 } from './schedule.js';
@@ -40,7 +41,7 @@ export interface WaitTarget {
   /** When the trigger was sent (the same clock as deps.now). */
   startedAt: number;
   timeoutMs: number;
-  forecastMs: number | undefined;
+  forecast: Forecast | undefined;
   /** At most one progress line this often. */
   progressEveryMs?: number;
 }
@@ -72,7 +73,7 @@ export async function waitForRun(deps: WaitDeps, target: WaitTarget): Promise<Wa
     if (remainingMs <= 0) return { status: 'timeout', message: undefined, progress };
     const delay = nextPollDelay({
       elapsedMs,
-      forecastMs: target.forecastMs,
+      forecast: target.forecast,
       remainingMs,
       progress: samples,
       polls,
@@ -118,7 +119,7 @@ export async function waitForRun(deps: WaitDeps, target: WaitTarget): Promise<Wa
     if (deps.now() - lastLogAt >= progressEvery) {
       lastLogAt = deps.now();
       const at = lastLogAt - target.startedAt;
-      deps.log(describeProgress(progress, at, estimateEnd(target.forecastMs, samples)));
+      deps.log(describeProgress(progress, at, estimateEnd(target.forecast, samples)));
     }
   }
 }

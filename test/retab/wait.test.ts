@@ -65,7 +65,7 @@ describe('waitForRun', () => {
       runId: 'exprun_1',
       startedAt: v.startedAt,
       timeoutMs: HOUR,
-      forecastMs: 258_000,
+      forecast: { durationMs: 258_000, spreadMs: 51_600 },
     });
     expect(outcome).toMatchObject({
       status: 'completed',
@@ -84,6 +84,35 @@ describe('waitForRun', () => {
     }
     expect(v.logs.length).toBeGreaterThan(0);
     expect(v.logs[0]).toMatch(/Waiting: \d+\/12 documents done after \d+ s/);
+  });
+
+  test('recent runs that took the same time, documents at a steady pace: the end seen sooner, in fewer polls', async () => {
+    // The seed's shape: 12 documents counted up steadily, each run completed with its last one,
+    // recent runs 236 ± 4 s. Against one run of history (a 20 % spread), on the same clock.
+    const wait = async (spreadMs: number) => {
+      let polls = 0;
+      let latencyMs = 0;
+      for (const endMs of [221_300, 228_700, 233_100, 236_000, 239_900, 244_400, 251_700]) {
+        const v = virtualWait({ endMs, total: 12 });
+        await waitForRun(v.deps, {
+          jobId: 'job_1',
+          runId: 'exprun_1',
+          startedAt: v.startedAt,
+          timeoutMs: HOUR,
+          forecast: { durationMs: 236_000, spreadMs },
+        });
+        polls += v.calls.length;
+        latencyMs += v.elapsed() - endMs;
+      }
+      return { polls: polls / 7, latencyMs: latencyMs / 7 };
+    };
+    const tight = await wait(9_400);
+    const loose = await wait(47_200);
+    expect(tight.latencyMs).toBeLessThan(loose.latencyMs);
+    expect(tight.polls).toBeLessThan(loose.polls);
+    // The fixed 2 s poll: about 118 polls, a second late on average.
+    expect(tight.polls).toBeLessThan(0.4 * 118);
+    expect(tight.latencyMs).toBeLessThan(0.4 * 1_000);
   });
 
   test.each([
@@ -123,7 +152,7 @@ describe('waitForRun', () => {
       runId: 'exprun_1',
       startedAt: v.startedAt,
       timeoutMs: HOUR,
-      forecastMs: 5_000,
+      forecast: { durationMs: 5_000, spreadMs: 1_000 },
     });
     expect(outcome).toMatchObject(want);
     expect(v.calls.filter((c) => c.startsWith('job@'))).toHaveLength(1);
@@ -136,7 +165,7 @@ describe('waitForRun', () => {
       runId: 'exprun_1',
       startedAt: v.startedAt,
       timeoutMs: HOUR,
-      forecastMs: 8_000,
+      forecast: { durationMs: 8_000, spreadMs: 1_600 },
     });
     expect(outcome.status).toBe('completed');
     expect(v.calls.filter((c) => c.startsWith('run@'))).toHaveLength(1);
@@ -150,7 +179,7 @@ describe('waitForRun', () => {
       runId: 'exprun_1',
       startedAt: v.startedAt,
       timeoutMs: 61_000,
-      forecastMs: 30_000,
+      forecast: { durationMs: 30_000, spreadMs: 6_000 },
     });
     expect(outcome.status).toBe('timeout');
     expect(outcome.progress?.total).toBe(10);
@@ -172,7 +201,7 @@ describe('waitForRun', () => {
         runId: 'exprun_1',
         startedAt: v.startedAt,
         timeoutMs: HOUR,
-        forecastMs: undefined,
+        forecast: undefined,
       },
     );
     expect(outcome.status).toBe('aborted');
