@@ -170,9 +170,13 @@ export async function measureOverhead(
 }
 
 /** Spawn of `node dist/index.js` to the first request it sends (no injected delay). */
-export async function measureColdStart(entry = DEFAULT_ENTRY): Promise<number> {
+export async function measureColdStart(
+  entry = DEFAULT_ENTRY,
+  dialect: 'older' | 'current' = 'older',
+): Promise<number> {
   const { docs, base } = scenarioScores(5);
   const retab = await startFakeRetab({
+    dialect,
     apiKey: API_KEY,
     workflowId: 'wf_bench',
     experimentId: 'exp_bench',

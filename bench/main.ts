@@ -16,6 +16,7 @@ import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { arch, cpus, platform, release, totalmem } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { DEFAULT_ENTRY, REPO_ROOT } from '../test/harness/run-action.ts';
+import type { RetabScenario } from '../test/fakes/retab.ts';
 import {
   measureBareNode,
   measureColdStart,
@@ -509,7 +510,13 @@ function median(values: readonly number[]): number {
 }
 
 /** What is measured of one bundle: overhead and memory at two sizes, cold start, size. */
-async function benchBundle(entry: string, label: string, withNotes: boolean): Promise<void> {
+async function benchBundle(
+  entry: string,
+  label: string,
+  withNotes: boolean,
+  dialect: 'older' | 'current' = 'older',
+): Promise<void> {
+  const variant = { scenario: (s: RetabScenario): RetabScenario => ({ ...s, dialect }) };
   for (const [documents, overheadTarget, rssTarget] of [
     [100, 1_000, undefined],
     [10_000, 2_500, 150],
@@ -517,7 +524,7 @@ async function benchBundle(entry: string, label: string, withNotes: boolean): Pr
     log(`${label}: the action on ${count(documents)} documents, ${OVERHEAD_REPEATS} times...`);
     const runs: OverheadResult[] = [];
     for (let i = 0; i < OVERHEAD_REPEATS; i++) {
-      runs.push(await measureOverhead(documents, OVERHEAD_JOB_MS, LATENCY_MS, entry));
+      runs.push(await measureOverhead(documents, OVERHEAD_JOB_MS, LATENCY_MS, entry, variant));
     }
     const overhead = median(runs.map((r) => r.overheadMs));
     const rss = Math.max(...runs.map((r) => r.peakRssMb));
@@ -557,7 +564,7 @@ async function benchBundle(entry: string, label: string, withNotes: boolean): Pr
   const bare: number[] = [];
   for (let i = 0; i < COLD_STARTS; i++) {
     bare.push(await measureBareNode());
-    starts.push(await measureColdStart(entry));
+    starts.push(await measureColdStart(entry, dialect));
   }
   const cold = median(starts);
   row(
@@ -572,6 +579,7 @@ async function benchBundle(entry: string, label: string, withNotes: boolean): Pr
     `… a bare node -e '' in the same turns (start and exit), and the action's start over it`,
     `${median(bare).toFixed(0)} ms; ${(cold / median(bare)).toFixed(2)}×`,
   );
+  if (dialect !== 'older') return; // one bundle for both APIs: its size is measured once
   const sizes = await bundleSizes(entry);
   row(
     `Size of dist/: index.js ${megabytes(sizes.entry)} + the chunks it loads ${megabytes(sizes.chunks)}`,
@@ -604,6 +612,11 @@ async function benchAction(): Promise<void> {
       `request, the run's ${OVERHEAD_JOB_MS / 1000} s not counted, median of ${OVERHEAD_REPEATS}`,
   );
   await benchBundle(DEFAULT_ENTRY, 'dist/index.js', true);
+  section(
+    `2–3b. The same against Retab's current API (the flat routes, found out from the first ` +
+      `answers: both lists asked at once), ${LATENCY_MS} ms per request, median of ${OVERHEAD_REPEATS}`,
+  );
+  await benchBundle(DEFAULT_ENTRY, 'dist/index.js, current API', false, 'current');
 }
 
 // ---- 4. verdicts under consensus noise ----
