@@ -577,12 +577,7 @@ export async function startFakeRetab(
       },
       trigger: { type: 'api' },
       lifecycle: { status: run.lifecycle },
-      timing: {
-        created_at: isoTime(run.createdAt),
-        started_at: run.startedAt === null ? null : isoTime(run.startedAt),
-        completed_at: run.completedAt === null ? null : isoTime(run.completedAt),
-        duration_ms: run.durationMs,
-      },
+      timing: timingOf(run),
       experiment_id: scenario.experimentId,
       block_id: 'extract-invoice',
       block_kind: 'extract',
@@ -617,6 +612,16 @@ export async function startFakeRetab(
     };
   }
 
+  /** When a run was created, started and ended, as both APIs say it. */
+  function timingOf(run: RunSnapshot): Record<string, unknown> {
+    return {
+      created_at: isoTime(run.createdAt),
+      started_at: run.startedAt === null ? null : isoTime(run.startedAt),
+      completed_at: run.completedAt === null ? null : isoTime(run.completedAt),
+      duration_ms: run.durationMs,
+    };
+  }
+
   /** A run's lifecycle as the current API says it: six kinds, with the error's message. */
   function currentLifecycle(run: RunSnapshot): Record<string, unknown> {
     if (run.lifecycle === 'error') {
@@ -645,12 +650,7 @@ export async function startFakeRetab(
       block_type: 'extract',
       n_consensus: run.nConsensus,
       lifecycle: currentLifecycle(run),
-      timing: {
-        created_at: isoTime(run.createdAt),
-        started_at: run.startedAt === null ? null : isoTime(run.startedAt),
-        completed_at: run.completedAt === null ? null : isoTime(run.completedAt),
-        duration_ms: run.durationMs,
-      },
+      timing: timingOf(run),
       parent_run_id: run.parentRunId,
       block_version_id: null,
       block_execution_fingerprint: run.definitionFingerprint,
