@@ -1,3 +1,4 @@
+import type { ConfigPlan } from '../gate/config.js';
 import type { Evidence, RunRecord, ScoreSheet, StartedRun } from '../gate/evidence.js';
 import { forecastFromHistory, newestFingerprints } from '../gate/history.js';
 import type { Thresholds } from '../gate/verdict.js';
@@ -13,7 +14,6 @@ import {
 import { RetabApiError } from './client.js';
 import { runFromRead } from './records.js';
 import { DIALECT_NAME } from './routes.js';
-import type { ConfigPlan } from '../gate/config.js';
 import {
   applySpec,
   checkDraftUnchanged,
@@ -82,8 +82,9 @@ export async function gatherEvidence(
     );
   }
 
-  const startedAt = deps.now();
   evidence.started = await startOnce(options, deps, evidence);
+  // The run's own time counts from here: a wait for another's run before it is not its time.
+  const startedAt = deps.now();
   const started = evidence.started;
   const forecast = forecastFromHistory(evidence.history, started.documentCount);
   if (started.reused) {

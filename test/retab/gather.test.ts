@@ -442,6 +442,17 @@ describe.each(DIALECTS)('the %s API', (dialect) => {
       expect(gate.retab.createdRuns()).toBe(2);
     });
 
+    test("the wait for it is not taken from our run's own timeout", async (ctx) => {
+      // 50 s of waiting for theirs, then ours takes 50 s: each within a 60 s `timeout`.
+      const gate = await gateInProcess(ctx, {
+        scenario: { ...inFlight(50_000), next: next(BASE, { jobDurationMs: 50_000 }) },
+        inputs: { timeout: '60s' },
+      });
+      expect(gate.verdict).toBe('pass');
+      expect(gate.report.run?.id).toBe(NEW_RUN);
+      expect(gate.retab.cancelled()).toEqual([]);
+    });
+
     test('still in flight at the timeout: an error, nothing started, the run left as it is', async (ctx) => {
       const gate = await gateInProcess(ctx, {
         scenario: inFlight(120_000),
