@@ -212,19 +212,24 @@ describe('waitForRun', () => {
     expect(v.logs.join('\n')).toContain('waiting on job job_1');
   });
 
-  test('times out at the timeout, not later', async () => {
-    const v = virtualWait({ endMs: HOUR, total: 10 });
-    const outcome = await waitForRun(v.deps, {
-      jobId: 'job_1',
-      runId: 'exprun_1',
-      startedAt: v.startedAt,
-      timeoutMs: 61_000,
-      forecast: { durationMs: 30_000, spreadMs: 6_000 },
-    });
-    expect(outcome.status).toBe('timeout');
-    expect(outcome.progress?.total).toBe(10);
-    expect(v.elapsed()).toBe(61_000);
-  });
+  test.each([{ answerMs: 0 }, { answerMs: 300 }])(
+    'times out at the timeout, not later (answers in $answerMs ms)',
+    async ({ answerMs }) => {
+      const v = virtualWait({ endMs: HOUR, total: 10, answerMs });
+      const outcome = await waitForRun(v.deps, {
+        jobId: 'job_1',
+        runId: 'exprun_1',
+        startedAt: v.startedAt,
+        timeoutMs: 61_000,
+        forecast: { durationMs: 30_000, spreadMs: 6_000 },
+      });
+      expect(outcome.status).toBe('timeout');
+      expect(outcome.progress?.total).toBe(10);
+      // The last poll leaves at the timeout; its answer is the only thing later.
+      expect(v.calls.at(-1)).toBe('run@61000');
+      expect(v.elapsed()).toBe(61_000 + answerMs);
+    },
+  );
 
   test('stops when aborted', async () => {
     const v = virtualWait({ endMs: HOUR, total: 10 });
