@@ -398,10 +398,12 @@ async function benchWaiting(): Promise<void> {
   notes.push(
     `The seed's shape, live: detection took ${seconds(steadyOurs.latencyMeanMs)} on average ` +
       `against ${seconds(liveSim.adaptive.latencyMeanMs)} in the simulation of the same runs. ` +
-      `Each answer takes ${LATENCY_MS} ms: the poll that sees the end answers that much later, ` +
-      'each next poll leaves that much later than the schedule meant, and the counts a poll ' +
-      'sees are that much older than the time it records. The fixed poll pays the first two ' +
-      'as well, on a latency three times as long.',
+      `Each answer takes ${LATENCY_MS} ms, so the poll that sees the end answers that much ` +
+      'later; the fixed poll pays that too. The schedule counts from when each poll was sent ' +
+      '(src/retab/wait.ts), so the answers delay neither the next poll nor the counts. The ' +
+      'rest is chance: over 60 runs the mean of a latency spread over 0–0.5 s moves by about ' +
+      '±0.02 s, and the fixed poll, one poll every 2.03 s, lands where it does on these runs ' +
+      '(its expected latency is about 1.04 s).',
   );
 }
 
@@ -882,7 +884,10 @@ const STATIC_NOTES = `## How it is measured
   from the documents left, 1/√left, the documents measured, 1/√done, and 15 % for a drifting
   pace). Far from the end, each poll covers 70 % of the way to the dense window (the end ± 1.5
   spreads); inside it, polls come every √(2 · 60 ms ÷ hazard), between 0.5 s and 2 s: a poll is
-  worth 60 ms of latency; past it, the delay grows by a quarter of the overrun, up to 15 s.
+  worth 60 ms of latency (30 ms in a steady pace's window, below); past it, the delay grows by a
+  quarter of the overrun, up to 15 s. The delays count from when each poll was sent, not from
+  its answer, and so do the counts it saw: the server reads the run when the request reaches it.
+  A first run keeps the SDK's rhythm, 2 s after each answer.
 - **The forecast's spread** (src/gate/forecast.ts) is read from the recent runs: the standard
   deviation of their durations (scaled to the new run's document count) around their median,
   the run farthest from it left out from four runs on, so that one run that took three times as
@@ -900,7 +905,10 @@ const STATIC_NOTES = `## How it is measured
   at most 0.5/√N; one run's 20 % never is) and the counts bear it out (one phase and the
   least-squares gap put every poll's count within a fifth of a gap, over three counts or more).
   The spread then counts where the last count changed, 15 % per gap and the pace's error: a few
-  seconds on a 4-minute run, where the forecast alone says ±7 % (±17 s). Should the pace not be
+  seconds on a 4-minute run, where the forecast alone says ±7 % (±17 s). That window holds few
+  polls, so a poll in it is priced at 30 ms of latency, not 60: about one more poll per run
+  (0.28× to 0.30× the fixed poll's requests in part 1c) puts most runs' last polls at the 0.5 s
+  floor (mean latency 0.30× to 0.29×). Should the pace not be
   steady after all, the approach never waits longer than a 30 % chance of a random last gap calls
   for, and once the steady window has passed without the run, the usual pace takes over. Parts
   1a and 1b are untouched by it: their 20 % spread never hints at a steady pace.
@@ -910,10 +918,11 @@ const STATIC_NOTES = `## How it is measured
 - The constants were tuned on the simulation above and checked on other seeds and on a harsher
   pace model (γ in 0.6–1.6): the ratios moved by a few hundredths. Those of the steady pace were
   tuned on part 1c and checked on 1,000 runs each (not part of the bench): seeds 1, 2, 3 gave
-  latency 0.28–0.31× (median) and 0.31–0.33× (mean) at 0.28× the requests; gaps exactly even,
-  0.27× and 0.29×; gaps within ±50 %, 0.32× and 0.37×; recent runs within ±4 %, 0.27× and
-  0.29×; within ±15 %, where fewer runs hint at a steady pace, 0.37× and 0.47× at 0.34× the
-  requests (with the spread fixed at 20 %: 0.63× and 0.39×).
+  latency 0.25–0.28× (median) and 0.26–0.30× (mean) at 0.29–0.30× the requests (0.28–0.31×
+  and 0.31–0.33× at 0.28× with the steady window's polls at 60 ms); gaps exactly even, 0.25×
+  and 0.26×; gaps within ±50 %, 0.31× and 0.35×; recent runs within ±4 %, 0.26× and 0.26×;
+  within ±15 %, where fewer runs hint at a steady pace, 0.34× and 0.44× at 0.35× the requests
+  (with the spread fixed at 20 %: 0.63× and 0.39×).
 
 ## Short runs
 

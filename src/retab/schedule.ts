@@ -17,6 +17,12 @@ const PACE_SPREAD = 0.15;
 const FINALIZE_MS = 1_000;
 /** What one poll is worth in milliseconds of detection latency: it sets the dense interval. */
 const POLL_COST_MS = 60;
+/**
+ * The same inside a steady pace's window. That window is a few seconds wide, so it holds few
+ * polls: at half the price, one more poll per run (on 12-document runs of 1–4 minutes) brings
+ * most runs' last polls to the floor.
+ */
+const STEADY_POLL_COST_MS = 30;
 /** Half-width of the dense window around the expected end, in spreads. */
 const WINDOW_SPREADS = 1.5;
 /** Far from the window, each poll covers this share of the way to it. */
@@ -66,6 +72,8 @@ export interface EndEstimate {
   spreadMs: number;
   /** The longest wait before the window, when the end might come well before it. */
   longestWaitMs?: number;
+  /** What one poll is worth in the dense window, when not POLL_COST_MS (a steady pace's). */
+  pollCostMs?: number;
 }
 
 /**
@@ -93,9 +101,14 @@ export function nextPollDelay({
   if (estimate === undefined) {
     delay = FIXED_POLL_MS;
   } else {
-    const { endMs, spreadMs, longestWaitMs = POLL_CEILING_MS } = estimate;
+    const {
+      endMs,
+      spreadMs,
+      longestWaitMs = POLL_CEILING_MS,
+      pollCostMs = POLL_COST_MS,
+    } = estimate;
     // Hazard of a normal end at its centre: 0.8 / spread.
-    const dense = Math.min(Math.sqrt(2.5 * POLL_COST_MS * spreadMs), FIXED_POLL_MS);
+    const dense = Math.min(Math.sqrt(2.5 * pollCostMs * spreadMs), FIXED_POLL_MS);
     const windowStart = endMs - WINDOW_SPREADS * spreadMs;
     const windowEnd = endMs + WINDOW_SPREADS * spreadMs;
     if (elapsedMs < windowStart) {
@@ -140,6 +153,7 @@ export function estimateEnd(
     spreadMs: 1 / Math.sqrt(wPace + wForecast),
   };
   if (byPace.longestWaitMs !== undefined) combined.longestWaitMs = byPace.longestWaitMs;
+  if (byPace.pollCostMs !== undefined) combined.pollCostMs = byPace.pollCostMs;
   return combined;
 }
 
@@ -219,6 +233,7 @@ function estimateFromSteadyPace(progress: readonly ProgressSample[]): EndEstimat
         ((left * gapMs) / (2 * measured)) ** 2,
     ),
     longestWaitMs: Math.sqrt((2 * POLL_COST_MS * left * gapMs) / UNSTEADY_CHANCE),
+    pollCostMs: STEADY_POLL_COST_MS,
   };
 }
 

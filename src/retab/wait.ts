@@ -66,21 +66,32 @@ export async function waitForRun(deps: WaitDeps, target: WaitTarget): Promise<Wa
   let progress: Progress | undefined;
   let pollJob = false;
   let polls = 0;
+  // With a forecast, the schedule's clock is when each poll was sent (the trigger, first): the
+  // server reads the run when the request reaches it, so a count belongs to the send, and the
+  // next poll is due a delay after the last one left, however long its answer took. A first
+  // run keeps the SDK's rhythm instead, its 2 s counted from each answer, so that it never
+  // polls more often than the SDK would.
+  const fromSend = target.forecast !== undefined && target.forecast.durationMs > 0;
+  let clockAt = target.startedAt;
 
   for (;;) {
-    const elapsedMs = deps.now() - target.startedAt;
-    const remainingMs = target.timeoutMs - elapsedMs;
-    if (remainingMs <= 0) return { status: 'timeout', message: undefined, progress };
+    if (deps.now() - target.startedAt >= target.timeoutMs) {
+      return { status: 'timeout', message: undefined, progress };
+    }
+    if (!fromSend) clockAt = deps.now();
+    const elapsedMs = clockAt - target.startedAt;
     const delay = nextPollDelay({
       elapsedMs,
       forecast: target.forecast,
-      remainingMs,
+      remainingMs: target.timeoutMs - elapsedMs,
       progress: samples,
       polls,
     });
-    await deps.sleep(delay, deps.signal);
+    await deps.sleep(Math.max(0, clockAt + delay - deps.now()), deps.signal);
     if (deps.signal?.aborted) return { status: 'aborted', message: undefined, progress };
     polls += 1;
+    const sentAt = deps.now();
+    if (fromSend) clockAt = sentAt;
 
     if (pollJob) {
       const job = await deps.client.getJob(target.jobId);
@@ -105,7 +116,7 @@ export async function waitForRun(deps: WaitDeps, target: WaitTarget): Promise<Wa
     const seen = readProgress(run);
     if (seen !== undefined) {
       progress = seen;
-      samples.push({ elapsedMs: deps.now() - target.startedAt, ...seen });
+      samples.push({ elapsedMs: (fromSend ? sentAt : deps.now()) - target.startedAt, ...seen });
       keepUsefulSamples(samples);
     }
     const terminal = RUN_STATUS_TO_JOB[run.lifecycle.status];

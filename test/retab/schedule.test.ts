@@ -376,6 +376,38 @@ describe('a steady pace near the end', () => {
   });
 });
 
+describe('the price of a poll in a steady window', () => {
+  // The same runs at three paces: one document every 5, 20 and 60 s, the 11th just seen.
+  test.each([
+    { gapMs: 5_000, delayMs: POLL_FLOOR_MS },
+    { gapMs: 20_000, delayMs: 528 },
+    { gapMs: 60_000, delayMs: 914 },
+  ])('a gap of $gapMs ms: $delayMs ms between polls at the end', ({ gapMs, delayMs }) => {
+    const progress = everyGap(
+      gapMs,
+      12,
+      [5, 7.5, 9, 10, 10.75, 11.1].map((x) => x * gapMs),
+    );
+    const tight = forecast(12 * gapMs, 0.04);
+    const estimate = estimateEnd(tight, progress)!;
+    const at = nextPollDelay({
+      elapsedMs: estimate.endMs,
+      forecast: tight,
+      remainingMs: HOUR,
+      progress,
+    });
+    expect(at).toBe(delayMs);
+    // Half the usual 60 ms: its window is narrow, so the extra polls are few. Never below the floor.
+    expect(at).toBe(Math.max(POLL_FLOOR_MS, Math.round(Math.sqrt(2.5 * 30 * estimate.spreadMs))));
+    // A forecast alone as sure as the steady pace would still poll at the usual price.
+    const alone = { durationMs: estimate.endMs, spreadMs: estimate.spreadMs };
+    const usual = nextPollDelay({ elapsedMs: estimate.endMs, forecast: alone, remainingMs: HOUR });
+    expect(usual).toBe(
+      Math.max(POLL_FLOOR_MS, Math.round(Math.sqrt(2.5 * 60 * estimate.spreadMs))),
+    );
+  });
+});
+
 describe('hintsAtSteadyPace', () => {
   test.each([
     { spread: 0.04, documents: 12, hint: true },

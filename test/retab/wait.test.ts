@@ -1,4 +1,5 @@
 import { describe, expect, test } from 'vitest';
+import type { Forecast } from '../../src/gate/forecast.js';
 import { RetabApiError } from '../../src/retab/client.js';
 import { FIXED_POLL_MS } from '../../src/retab/schedule.js';
 import type { Job, Run } from '../../src/retab/schemas.js';
@@ -15,6 +16,8 @@ interface FakeRunPlan {
   end?: 'completed' | 'error' | 'cancelled';
   job?: Job | 'gone';
   runGone?: boolean;
+  /** How long each answer takes: the server reads the run when the request arrives. */
+  answerMs?: number;
 }
 
 function virtualWait(plan: FakeRunPlan) {
@@ -44,7 +47,9 @@ function virtualWait(plan: FakeRunPlan) {
         if (plan.runGone) {
           throw new RetabApiError('not found', 'GET run', 404, 'req_1', 'http');
         }
-        return runAt();
+        const run = runAt();
+        now += plan.answerMs ?? 0;
+        return run;
       },
       getJob: async () => {
         calls.push(`job@${now - startedAt}`);
@@ -115,6 +120,41 @@ describe('waitForRun', () => {
     expect(tight.latencyMs).toBeLessThan(0.4 * 1_000);
   });
 
+  // Answers that take time: the server reads the run when the request reaches it.
+  const timedWait = async (plan: FakeRunPlan, forecast: Forecast | undefined) => {
+    const v = virtualWait(plan);
+    await waitForRun(v.deps, {
+      jobId: 'job_1',
+      runId: 'exprun_1',
+      startedAt: v.startedAt,
+      timeoutMs: HOUR,
+      forecast,
+    });
+    return { sentAt: v.calls.map((c) => Number(c.split('@')[1])), elapsed: v.elapsed() };
+  };
+
+  test.each([{ answerMs: 25 }, { answerMs: 300 }])(
+    'answers that take $answerMs ms: the polls leave when the schedule says, as with instant ones',
+    async ({ answerMs }) => {
+      // The seed's shape, tight recent runs: the schedule goes dense near the end. Its clock is
+      // each poll's send, so waiting on the answer neither delays the next poll nor ages the counts.
+      const forecast = { durationMs: 236_000, spreadMs: 9_400 };
+      const instant = await timedWait({ endMs: 233_100, total: 12 }, forecast);
+      const slow = await timedWait({ endMs: 233_100, total: 12, answerMs }, forecast);
+      expect(slow.sentAt).toEqual(instant.sentAt);
+      expect(slow.elapsed).toBe(instant.elapsed + answerMs);
+    },
+  );
+
+  test('a first run keeps the SDK’s rhythm: 2 s after each answer, however long it took', async () => {
+    // One document: no pace to read before the end, so the SDK's fixed 2 s throughout.
+    const { sentAt } = await timedWait({ endMs: 20_000, total: 1, answerMs: 300 }, undefined);
+    expect(sentAt.length).toBeGreaterThan(3);
+    for (let i = 1; i < sentAt.length; i++) {
+      expect(sentAt[i]! - sentAt[i - 1]!).toBe(FIXED_POLL_MS + 300);
+    }
+  });
+
   test.each([
     {
       name: 'a failed run: the job names why',
@@ -172,19 +212,24 @@ describe('waitForRun', () => {
     expect(v.logs.join('\n')).toContain('waiting on job job_1');
   });
 
-  test('times out at the timeout, not later', async () => {
-    const v = virtualWait({ endMs: HOUR, total: 10 });
-    const outcome = await waitForRun(v.deps, {
-      jobId: 'job_1',
-      runId: 'exprun_1',
-      startedAt: v.startedAt,
-      timeoutMs: 61_000,
-      forecast: { durationMs: 30_000, spreadMs: 6_000 },
-    });
-    expect(outcome.status).toBe('timeout');
-    expect(outcome.progress?.total).toBe(10);
-    expect(v.elapsed()).toBe(61_000);
-  });
+  test.each([{ answerMs: 0 }, { answerMs: 300 }])(
+    'times out at the timeout, not later (answers in $answerMs ms)',
+    async ({ answerMs }) => {
+      const v = virtualWait({ endMs: HOUR, total: 10, answerMs });
+      const outcome = await waitForRun(v.deps, {
+        jobId: 'job_1',
+        runId: 'exprun_1',
+        startedAt: v.startedAt,
+        timeoutMs: 61_000,
+        forecast: { durationMs: 30_000, spreadMs: 6_000 },
+      });
+      expect(outcome.status).toBe('timeout');
+      expect(outcome.progress?.total).toBe(10);
+      // The last poll leaves at the timeout; its answer is the only thing later.
+      expect(v.calls.at(-1)).toBe('run@61000');
+      expect(v.elapsed()).toBe(61_000 + answerMs);
+    },
+  );
 
   test('stops when aborted', async () => {
     const v = virtualWait({ endMs: HOUR, total: 10 });
