@@ -287,7 +287,7 @@ const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[
  * An extracted value as the report keeps it: a string as it is, anything else as compact JSON,
  * cut to VALUE_KEPT characters, with its full length; null stays null.
  */
-export function extractedValue(value: unknown): ExtractedValue {
+function extractedValue(value: unknown): ExtractedValue {
   if (value === null || value === undefined) return null;
   const full =
     typeof value === 'string'

@@ -217,7 +217,7 @@ function valueCells(values: FieldValues | undefined): [string, string] {
  * An extracted value as a cell: the text, escaped like a filename (it comes from a document),
  * cut to VALUE_SHOWN characters with "…" and the full length; null as "—".
  */
-export function formatValue(value: ExtractedValue): string {
+function formatValue(value: ExtractedValue): string {
   if (value === null) return '—';
   const chars = [...value.text];
   const cut = value.length > VALUE_SHOWN || chars.length > VALUE_SHOWN;

@@ -2,7 +2,6 @@ import { createAgent, request, type Dispatcher } from './undici.js';
 import type { z } from 'zod';
 import type * as Schemas from './schemas.js';
 import { abortableSleep, DEFAULT_RETRY, retryDelayMs, type RetryPolicy } from '../retry.js';
-import { describeIssue } from './records.js';
 import { ROUTES, type Dialect } from './routes.js';
 
 export interface RetabClientOptions {
@@ -599,4 +598,10 @@ function describeNetworkError(error: unknown): string {
     return `connection error${tag ? ` (${tag})` : ''}: ${error.message}`;
   }
   return `connection error: ${String(error)}`;
+}
+
+/** One problem of a spec (a plan's diagnostic, or a refused spec's error), on one line. */
+export function describeIssue(issue: Schemas.SpecIssue): string {
+  const where = issue.yaml_path ? `${issue.yaml_path}: ` : '';
+  return `${where}${issue.message ?? issue.code ?? 'invalid'}`;
 }

@@ -224,8 +224,7 @@ async function startOnce(
     const inFlight = runInFlight(evidence.history);
     if (inFlight && round < IN_FLIGHT_WAITS) {
       await waitForRunInFlight(options, deps, inFlight);
-      evidence.history = [];
-      await readHistory(options, { ...deps, firstHistoryPage: undefined }, evidence);
+      await rereadHistory(options, deps, evidence);
       continue;
     }
     if (deps.signal?.aborted) {
@@ -238,8 +237,7 @@ async function startOnce(
     } catch (error) {
       const refused = error instanceof RetabApiError && error.status === 409;
       if (!refused || round >= IN_FLIGHT_WAITS) throw error;
-      evidence.history = [];
-      await readHistory(options, { ...deps, firstHistoryPage: undefined }, evidence);
+      await rereadHistory(options, deps, evidence);
       if (!runInFlight(evidence.history)) throw error;
       deps.log(`${error.message}. A run of the experiment is in flight.`);
     }
@@ -290,6 +288,16 @@ function describePlan(plan: ConfigPlan, path: string): string {
     `Configuration: ${path} changes the draft` +
     (fields.length > 0 ? `: ${fields.join(', ')}.` : ` (${plan.resources.length} resources).`)
   );
+}
+
+/** The history read again from its first page: a run in flight may have ended meanwhile. */
+async function rereadHistory(
+  options: GatherOptions,
+  deps: GatherDeps,
+  evidence: Evidence,
+): Promise<void> {
+  evidence.history = [];
+  await readHistory(options, { ...deps, firstHistoryPage: undefined }, evidence);
 }
 
 /** Waits for another's run to end, within `timeout`; never cancels it. */

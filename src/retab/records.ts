@@ -9,7 +9,7 @@ import type {
   StartedRun,
 } from '../gate/evidence.js';
 import { clipText, TEXT_MAX } from '../report/limits.js';
-import type { RetabClient } from './client.js';
+import { describeIssue, type RetabClient } from './client.js';
 import type { ConfigPlan } from '../gate/config.js';
 import type {
   Aggregate,
@@ -17,7 +17,6 @@ import type {
   MetricsSummary,
   Run,
   RunRow,
-  SpecIssue,
   SpecPlan,
   VotesAnswer,
 } from './schemas.js';
@@ -230,9 +229,4 @@ export function planFromAnswer(plan: SpecPlan): ConfigPlan {
       }),
     ),
   };
-}
-
-export function describeIssue(issue: SpecIssue): string {
-  const where = issue.yaml_path ? `${issue.yaml_path}: ` : '';
-  return `${where}${issue.message ?? issue.code ?? 'invalid'}`;
 }

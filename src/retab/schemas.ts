@@ -9,7 +9,7 @@ const score = z.number().min(0).max(1);
 const count = z.number().int().nonnegative();
 
 /** The statuses of a run or of one document's result, in the current API's `lifecycle`. */
-export const LIFECYCLE_STATUSES = [
+const LIFECYCLE_STATUSES = [
   'pending',
   'queued',
   'running',

@@ -20,9 +20,9 @@ import {
 import type { Extraction } from './schemas.js';
 
 /** Reads about single documents in flight at once, at most: field reads and value reads together. */
-export const DOCUMENT_READS_IN_FLIGHT = 10;
+const DOCUMENT_READS_IN_FLIGHT = 10;
 /** Value reads per listed document, at most, beyond the `by_document` read that lists its fields. */
-export const VALUE_READS_PER_DOCUMENT = 3;
+const VALUE_READS_PER_DOCUMENT = 3;
 /** Value reads still unanswered after this long are given up: they never hold the verdict long. */
 const VALUE_READS_MS = 15_000;
 
@@ -245,7 +245,7 @@ function settle<T>(promise: Promise<T>): Promise<Settled<T>> {
 type Slot = <T>(read: () => Promise<T>, first?: boolean) => Promise<T>;
 
 /** Runs reads with at most `max` in flight; the others wait their turn in order of arrival. */
-export function limitInFlight(max: number): Slot {
+function limitInFlight(max: number): Slot {
   let active = 0;
   const waiting = { first: [] as Array<() => void>, rest: [] as Array<() => void> };
   return async <T>(read: () => Promise<T>, first = false): Promise<T> => {

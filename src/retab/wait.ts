@@ -1,4 +1,5 @@
 // The wait loop: polls the run on the schedule of ./schedule.ts until it ends.
+import type { Progress } from '../gate/evidence.js';
 import type { Forecast } from '../gate/forecast.js';
 import { isGone, type RetabClient } from './client.js';
 import {
@@ -20,11 +21,6 @@ export type WaitOutcome =
     }
   | { status: 'timeout'; message: undefined; progress: Progress | undefined }
   | { status: 'aborted'; message: undefined; progress: Progress | undefined };
-
-export interface Progress {
-  completed: number;
-  total: number;
-}
 
 export interface WaitDeps {
   client: Pick<RetabClient, 'getJob' | 'getRun'>;
