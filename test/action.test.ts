@@ -27,3 +27,13 @@ test('defaults in action.yml are the ones the code applies to an empty input', (
 test('runs the bundle on node24', () => {
   expect(action.runs).toEqual({ using: 'node24', main: 'dist/index.js' });
 });
+
+test('the description fits the Marketplace (at most 125 characters) and the branding stays', () => {
+  const { description, branding } = action as unknown as {
+    description: string;
+    branding: { icon: string; color: string };
+  };
+  expect(description.length).toBeGreaterThan(0);
+  expect(description.length).toBeLessThanOrEqual(125);
+  expect(branding).toEqual({ icon: 'check-circle', color: 'purple' });
+});
