@@ -1,0 +1,67 @@
+// A git repository in a temp folder, for the scripts that work on git (the dist check, the
+// release): made with the given files in one commit on `main`, removed when the test ends.
+import { spawnSync } from 'node:child_process';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import type { TestContext } from 'vitest';
+
+export interface ThrowawayRepo {
+  dir: string;
+  /** Runs git in the repository; returns its output without the final newline, throws on failure. */
+  git: (...args: string[]) => string;
+  /** Writes files (paths relative to the repository), making their folders. */
+  write: (files: Record<string, string>) => Promise<void>;
+}
+
+export async function throwawayRepo(
+  ctx: TestContext,
+  files: Record<string, string>,
+): Promise<ThrowawayRepo> {
+  const dir = await mkdtemp(join(tmpdir(), 'throwaway-repo-'));
+  ctx.onTestFinished(() => rm(dir, { recursive: true, force: true }));
+  const repo = {
+    dir,
+    git: gitIn(dir),
+    write: (more: Record<string, string>) => writeAll(dir, more),
+  };
+  repo.git('init', '--quiet', '--initial-branch=main');
+  // The machine's own git settings stay out: an identity of its own, nothing signed.
+  repo.git('config', 'user.name', 'Test');
+  repo.git('config', 'user.email', 'test@example.com');
+  repo.git('config', 'commit.gpgSign', 'false');
+  repo.git('config', 'tag.gpgSign', 'false');
+  await repo.write(files);
+  repo.git('add', '--all');
+  repo.git('commit', '--quiet', '--message', 'first');
+  return repo;
+}
+
+/** A bare repository in a temp folder, set as `repo`'s origin. */
+export async function withOrigin(ctx: TestContext, repo: ThrowawayRepo): Promise<ThrowawayRepo> {
+  const dir = await mkdtemp(join(tmpdir(), 'throwaway-origin-'));
+  ctx.onTestFinished(() => rm(dir, { recursive: true, force: true }));
+  const origin = {
+    dir,
+    git: gitIn(dir),
+    write: (more: Record<string, string>) => writeAll(dir, more),
+  };
+  origin.git('init', '--quiet', '--bare');
+  repo.git('remote', 'add', 'origin', dir);
+  return origin;
+}
+
+function gitIn(dir: string): ThrowawayRepo['git'] {
+  return (...args) => {
+    const result = spawnSync('git', args, { cwd: dir, encoding: 'utf8' });
+    if (result.status !== 0) throw new Error(`git ${args.join(' ')}: ${result.stderr}`);
+    return result.stdout.trimEnd();
+  };
+}
+
+async function writeAll(dir: string, files: Record<string, string>): Promise<void> {
+  for (const [path, text] of Object.entries(files)) {
+    await mkdir(dirname(join(dir, path)), { recursive: true });
+    await writeFile(join(dir, path), text);
+  }
+}
