@@ -18,13 +18,7 @@ export async function throwawayRepo(
   ctx: TestContext,
   files: Record<string, string>,
 ): Promise<ThrowawayRepo> {
-  const dir = await mkdtemp(join(tmpdir(), 'throwaway-repo-'));
-  ctx.onTestFinished(() => rm(dir, { recursive: true, force: true }));
-  const repo = {
-    dir,
-    git: gitIn(dir),
-    write: (more: Record<string, string>) => writeAll(dir, more),
-  };
+  const repo = await repoIn(ctx, 'throwaway-repo-');
   repo.git('init', '--quiet', '--initial-branch=main');
   // The machine's own git settings stay out: an identity of its own, nothing signed.
   repo.git('config', 'user.name', 'Test');
@@ -39,16 +33,17 @@ export async function throwawayRepo(
 
 /** A bare repository in a temp folder, set as `repo`'s origin. */
 export async function withOrigin(ctx: TestContext, repo: ThrowawayRepo): Promise<ThrowawayRepo> {
-  const dir = await mkdtemp(join(tmpdir(), 'throwaway-origin-'));
-  ctx.onTestFinished(() => rm(dir, { recursive: true, force: true }));
-  const origin = {
-    dir,
-    git: gitIn(dir),
-    write: (more: Record<string, string>) => writeAll(dir, more),
-  };
+  const origin = await repoIn(ctx, 'throwaway-origin-');
   origin.git('init', '--quiet', '--bare');
-  repo.git('remote', 'add', 'origin', dir);
+  repo.git('remote', 'add', 'origin', origin.dir);
   return origin;
+}
+
+/** A new temp folder, removed when the test ends, with git and writing at hand. */
+async function repoIn(ctx: TestContext, prefix: string): Promise<ThrowawayRepo> {
+  const dir = await mkdtemp(join(tmpdir(), prefix));
+  ctx.onTestFinished(() => rm(dir, { recursive: true, force: true }));
+  return { dir, git: gitIn(dir), write: (files) => writeAll(dir, files) };
 }
 
 function gitIn(dir: string): ThrowawayRepo['git'] {
