@@ -31,7 +31,7 @@ function changelog(...versions: string[]): string {
 }
 
 /** A project at version 0.0.0 with a lock, a changelog up to 1.1.0 and a dist/ freshly built. */
-async function project(ctx: TestContext) {
+async function project(ctx: TestContext): Promise<ThrowawayRepo> {
   const repo = await throwawayRepo(ctx, {
     'package.json': json({ name: 'app', version: '0.0.0', private: true }),
     'package-lock.json': json({
@@ -45,8 +45,7 @@ async function project(ctx: TestContext) {
     'src.txt': 'one',
     'dist/index.js': 'console.log("one");\n',
   });
-  const origin = await withOrigin(ctx, repo);
-  return { repo, origin };
+  return repo;
 }
 
 function releaseIn(repo: ThrowawayRepo, version: string, more: Partial<ReleaseOptions> = {}) {
@@ -87,7 +86,7 @@ describe(
   SPAWNS,
   () => {
     test('a version that is not X.Y.Z: a v, two numbers, a pre-release, nothing, an unknown option', async (ctx) => {
-      const { repo } = await project(ctx);
+      const repo = await project(ctx);
       const before = await state(repo);
       for (const version of ['v1.0.0', '1.0', '1.0.0-rc.1', '1.0.0 --dry-run']) {
         expect(refusal(repo, version)).toBe(
@@ -100,7 +99,7 @@ describe(
     });
 
     test('a version not greater than the newest vX.Y.Z tag (the major tag vX does not count)', async (ctx) => {
-      const { repo } = await project(ctx);
+      const repo = await project(ctx);
       repo.git('tag', '--annotate', '--message', 'v1.0.0', 'v1.0.0');
       repo.git('tag', 'v7'); // a major tag, as if moved by hand: not a release
       const before = await state(repo);
@@ -113,7 +112,7 @@ describe(
     });
 
     test('CHANGELOG.md without a ## [X.Y.Z] section', async (ctx) => {
-      const { repo } = await project(ctx);
+      const repo = await project(ctx);
       const before = await state(repo);
       expect(refusal(repo, '1.2.0')).toBe(
         'release: CHANGELOG.md has no section for 1.2.0. Add one headed “## [1.2.0] - YYYY-MM-DD” ' +
@@ -128,7 +127,7 @@ describe(
     });
 
     test('a working tree that is not clean: a change, a staged file or an untracked one', async (ctx) => {
-      const { repo } = await project(ctx);
+      const repo = await project(ctx);
       for (const change of ['modified', 'staged', 'untracked'] as const) {
         await repo.write({ [change === 'modified' ? 'src.txt' : `${change}.txt`]: 'work' });
         if (change === 'staged') repo.git('add', 'staged.txt');
@@ -144,7 +143,7 @@ describe(
     });
 
     test('dist/ that differs from a fresh build: refused after the build, dist/ put back', async (ctx) => {
-      const { repo } = await project(ctx);
+      const repo = await project(ctx);
       await repo.write({ 'src.txt': 'two' }); // committed without rebuilding
       repo.git('commit', '--quiet', '--all', '--message', 'src without dist');
       const before = await state(repo);
@@ -156,7 +155,7 @@ describe(
     });
 
     test('a new dist/ file that git does not know, and a build that fails, are refused too', async (ctx) => {
-      const { repo } = await project(ctx);
+      const repo = await project(ctx);
       const before = await state(repo);
       const extraFile = [
         ...BUILD.slice(0, 2),
@@ -179,7 +178,8 @@ describe(
 
 describe('a release: the version committed, vX.Y.Z annotated, vX plain and moved', SPAWNS, () => {
   test('the first release may be any version; package.json and the lock hold it, in a commit of its own', async (ctx) => {
-    const { repo, origin } = await project(ctx);
+    const repo = await project(ctx);
+    const origin = await withOrigin(ctx, repo);
     const first = repo.git('rev-parse', 'HEAD');
     const { result, log } = releaseIn(repo, '1.0.0');
 
@@ -218,7 +218,8 @@ describe('a release: the version committed, vX.Y.Z annotated, vX plain and moved
   });
 
   test('a second release moves vX and keeps the first tag; --push publishes the branch and both tags', async (ctx) => {
-    const { repo, origin } = await project(ctx);
+    const repo = await project(ctx);
+    const origin = await withOrigin(ctx, repo);
     releaseIn(repo, '1.0.0', { push: true });
     const first = repo.git('rev-parse', 'HEAD');
     expect(origin.git('rev-parse', 'v1')).toBe(first);
@@ -247,7 +248,7 @@ describe('a release: the version committed, vX.Y.Z annotated, vX plain and moved
   });
 
   test('package.json already at the version: no commit, the tags on HEAD; a new major makes vX+1 and leaves vX', async (ctx) => {
-    const { repo } = await project(ctx);
+    const repo = await project(ctx);
     releaseIn(repo, '1.0.0');
     const v1 = repo.git('rev-parse', 'v1');
     await repo.write({
