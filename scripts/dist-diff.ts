@@ -1,6 +1,25 @@
-// The compare half of the dist check (scripts/check-dist.ts builds, then asks this): does dist/
-// hold what git has, committed or staged? Kept apart so that a test can prove it without a build.
+// The dist check, shared by `npm test` (scripts/check-dist.ts) and the release (scripts/release.ts):
+// build, then ask whether dist/ holds what git has, committed or staged. The build command is a
+// parameter, so that a test can prove both halves on a throwaway repository without ncc.
 import { spawnSync } from 'node:child_process';
+
+/** The project's own build: ncc, then the chunks minified. */
+export const NPM_BUILD = ['npm', 'run', '--silent', 'build'] as const;
+
+/** Runs `build` (a command and its arguments) in `cwd`, then says why dist/ is not what git has. */
+export function distAfterBuild(cwd: string, build: readonly string[]): string | undefined {
+  const [command = '', ...args] = build;
+  const result = spawnSync(command, args, {
+    cwd,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  if (result.status !== 0) {
+    const output = [result.stdout, result.stderr, result.error?.message].filter(Boolean).join('\n');
+    return `${output}\ndist check: the build (${build.join(' ')}) failed.`;
+  }
+  return staleDist(cwd);
+}
 
 /** Why dist/ in `cwd` is not what git has (the files that differ), or undefined when it is. */
 export function staleDist(cwd: string): string | undefined {

@@ -1,27 +1,29 @@
-// The dist check (`npm test` builds dist/, then compares it with git): the compare half, proven
-// on a throwaway repository with a committed dist/, without a build.
-import { spawnSync } from 'node:child_process';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+// The dist check (`npm test` builds dist/, then compares it with git), proven on a throwaway
+// repository with a committed dist/: the compare half without a build, then both halves with a
+// build that is a one-line script instead of ncc.
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test, type TestContext } from 'vitest';
-import { staleDist } from '../scripts/dist-diff.ts';
+import { distAfterBuild, staleDist } from '../scripts/dist-diff.ts';
+import { SPAWNS, throwawayRepo } from './harness/throwaway-repo.ts';
 
-/** A repository whose one commit holds dist/index.js; removed when the test ends. */
+/** A repository whose one commit holds src.txt and dist/index.js, its build. */
 async function repoWithDist(ctx: TestContext): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'dist-check-'));
-  ctx.onTestFinished(() => rm(dir, { recursive: true, force: true }));
-  const git = (...args: string[]) =>
-    spawnSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.com', ...args], {
-      cwd: dir,
-    });
-  git('init', '-q');
-  await mkdir(join(dir, 'dist'));
-  await writeFile(join(dir, 'dist', 'index.js'), 'console.log("built");\n');
-  git('add', '-A');
-  git('commit', '-qm', 'built');
-  return dir;
+  const repo = await throwawayRepo(ctx, {
+    'src.txt': 'built',
+    'dist/index.js': 'console.log("built");\n',
+  });
+  return repo.dir;
 }
+
+/** The throwaway repository's build: dist/index.js logs what src.txt says. */
+const BUILD = [
+  process.execPath,
+  '-e',
+  `const fs = require('node:fs');
+   fs.writeFileSync('dist/index.js', 'console.log("' + fs.readFileSync('src.txt', 'utf8') + '");\\n');`,
+];
 
 test('a dist/ that is what git has passes', async (ctx) => {
   const dir = await repoWithDist(ctx);
@@ -52,4 +54,26 @@ test('outside a git repository the check fails rather than pass', async (ctx) =>
   const dir = await mkdtemp(join(tmpdir(), 'dist-check-'));
   ctx.onTestFinished(() => rm(dir, { recursive: true, force: true }));
   expect(() => staleDist(dir)).toThrow(/dist check: git diff/);
+});
+
+test(
+  'build then compare: a source changed without a rebuild fails, a fresh build passes',
+  SPAWNS,
+  async (ctx) => {
+    const dir = await repoWithDist(ctx);
+    expect(distAfterBuild(dir, BUILD)).toBeUndefined();
+    await writeFile(join(dir, 'src.txt'), 'changed');
+    expect(distAfterBuild(dir, BUILD)).toContain('dist/index.js');
+  },
+);
+
+test('a build that fails fails the check, naming the build', SPAWNS, async (ctx) => {
+  const dir = await repoWithDist(ctx);
+  const problem = distAfterBuild(dir, [
+    process.execPath,
+    '-e',
+    'console.error("no ncc"); process.exit(2)',
+  ]);
+  expect(problem).toContain('no ncc');
+  expect(problem).toMatch(/dist check: the build \(.+\) failed\./);
 });
