@@ -5,7 +5,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { changelogSection, releaseNotes } from '../scripts/changelog-section.ts';
+import { changelogSection, releaseNotes } from '../scripts/changelog.ts';
 
 const CHANGELOG = [
   '# Changelog',
@@ -84,6 +84,10 @@ describe('releaseNotes', () => {
   it.each([
     { version: '1.1', error: "version '1.1' is not semver: expected X.Y.Z, e.g. 1.2.0" },
     { version: 'v1.1.0', error: "version 'v1.1.0' is not semver: expected X.Y.Z, e.g. 1.2.0" },
+    {
+      version: '1.1.0-rc.1',
+      error: "version '1.1.0-rc.1' is not semver: expected X.Y.Z, e.g. 1.2.0",
+    },
     {
       version: '2.0.0',
       error:
