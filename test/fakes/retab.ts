@@ -49,7 +49,7 @@ export type FakeValueRead = 'fields' | 'reference' | 'votes' | 'result' | 'extra
 export type FakeAggregate =
   | { likelihoods: Record<string, number | null> }
   | {
-      diag: Record<string, number>;
+      diag?: Record<string, number>;
       flows?: Array<
         | { source: string; target: string; score: number }
         | { from: string; to: string; score: number }
@@ -1095,7 +1095,8 @@ export async function startFakeRetab(
       run_id: run.id,
       kind: 'summary',
       view: 'summary',
-      block_type: run.aggregate !== null && 'diag' in run.aggregate ? 'classifier' : 'extract',
+      block_type:
+        run.aggregate !== null && !('likelihoods' in run.aggregate) ? 'classifier' : 'extract',
       score: runScore(run),
       prior_score: prior === null ? null : runScore(prior),
       prior_run_id: prior?.id ?? null,
