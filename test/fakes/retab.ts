@@ -135,6 +135,8 @@ export interface RetabScenario {
   workflowId: string;
   experimentId: string;
   documents: FakeDocument[];
+  /** The workflow's name in a run's read (default 'Invoice workflow'). */
+  workflowName?: string;
   /** Oldest first. */
   history: FakeHistoryRun[];
   next: FakeNextRun;
@@ -572,7 +574,7 @@ export async function startFakeRetab(
       workflow: {
         workflow_id: scenario.workflowId,
         version_id: 'draft_2026_05_18',
-        name_at_run_time: 'Invoice workflow',
+        name_at_run_time: scenario.workflowName ?? 'Invoice workflow',
         requested_version: 'draft',
       },
       trigger: { type: 'api' },
