@@ -11,7 +11,7 @@ import { referenceName } from './sections.js';
 
 /**
  * The report's confusions: the flows of both runs compared, the first FLOWS_KEPT kept (grown
- * first), the rest counted. Undefined when there is nothing to show (./../gate/flows.ts).
+ * first), the rest counted. Undefined when there is nothing to show (../gate/flows.ts).
  */
 export function reportConfusions(
   current: FieldAggregate | undefined,
@@ -47,7 +47,10 @@ export function confusionsSection(report: Report): TableSection | undefined {
     : "\n\n**Over other documents:** the document sets differ from the reference run's, so each run's flows are over its own documents.";
   const intro =
     `### Confusions\n\nHow often documents of a label were taken for another label, over all the run's documents, ${against}: ` +
-    "the flows that grew first. A label's agreement with itself is in the Labels table. " +
+    'the flows that grew first. ' +
+    (report.fields?.kind === 'label'
+      ? "A label's agreement with itself is in the Labels table. "
+      : '') +
     'The flows decide nothing: `max-field-drop` gates a label that lost agreement.' +
     note;
   const where =

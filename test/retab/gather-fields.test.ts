@@ -166,6 +166,10 @@ describe('fields', () => {
     );
     expect(referenceSummaryReads(gate.retab)).toHaveLength(1);
     expect(summaryReads(gate.retab)).toHaveLength(2);
+    const body = renderComment(gate.report);
+    expect(body).toContain('### Confusions');
+    // No Labels table to point to.
+    expect(body).not.toContain('Labels table');
   });
 
   test('the same run without flows: the same verdict and headline, no section', async (ctx) => {
