@@ -1,4 +1,4 @@
-// `npm run examples`: writes docs/examples/*.md, the comment the action posts in eight situations,
+// `npm run examples`: writes docs/examples/*.md, the comment the action posts in nine situations,
 // each produced by running the bundled dist/index.js against the local stand-ins for Retab and
 // GitHub (like `npm run demo`). `--check` regenerates them in memory and fails when a checked-in
 // file differs: `npm test` runs it after the dist check, since it needs the fresh bundle.
@@ -15,6 +15,7 @@ import {
   demoGitHubScenario,
   EXAMPLE_SPEC_PATH,
   exampleConfigChangeScenario,
+  exampleClassifierScenario,
   exampleConfigChangeSpec,
   exampleErrorScenario,
   exampleReusedScenario,
@@ -118,6 +119,16 @@ const EXAMPLES: Example[] = [
     spec: exampleUnchangedSpec(DEMO.workflowId),
     inputs: { 'max-drop': '0.02', spec: EXAMPLE_SPEC_PATH },
     verdict: 'pass',
+  },
+  {
+    name: 'classifier',
+    title: 'a classifier that takes receipts for invoices (regression)',
+    about:
+      'A pull request changes the prompt of a classifier that sorts receipts, invoices, purchase orders and credit notes. The five receipts lose 20 to 40 points and the `receipt` label falls 21 points past `max-field-drop: 0.10`, which fails the check; the Confusions table says where the receipts went: a quarter of them are now read as invoices (was 3%), a few as credit notes. The repository is private, so each regressed receipt shows the type both runs gave it and what the five passes voted.',
+    scenario: exampleClassifierScenario,
+    inputs: { 'max-drop': '0.02', 'max-field-drop': '0.10' },
+    verdict: 'regression',
+    privateRepository: true,
   },
   {
     name: 'large',

@@ -47,6 +47,21 @@ const EXPECTED: Record<string, Expected> = {
     mermaid: true,
     documents: true,
   },
+  'classifier.md': {
+    mark: '❌',
+    shows: [
+      '### Labels',
+      '1 label dropped by more than `max-field-drop` 0.10: receipt.',
+      '### Confusions',
+      '| receipt | invoice | 0.030 | 0.240 | +21.0 pts | 📈 grew |',
+      '| receipt | credit_note | — | 0.030 | — | 🆕 new |',
+      '| invoice | credit_note | 0.010 | — | — | ➖ gone |',
+      '<summary>2 unchanged flows</summary>',
+    ],
+    plainText: ['receipt_cafe_nero_2026-03-14.jpg'],
+    mermaid: true,
+    documents: true,
+  },
   'error.md': {
     mark: '⚠️',
     shows: ['Why it could not be judged'],
@@ -129,7 +144,7 @@ function tables(html: string): Table[] {
   });
 }
 
-test('the eight examples exist, and no others', () => {
+test('the nine examples exist, and no others', () => {
   expect(files).toEqual(Object.keys(EXPECTED).sort());
 });
 

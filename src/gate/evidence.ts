@@ -71,6 +71,15 @@ export interface ScoreSheet {
 export interface FieldAggregate {
   kind: 'field' | 'label';
   scores: Array<{ name: string; score: number }>;
+  /** Labels only: how often documents of one label were taken for another; absent when not given. */
+  flows?: LabelFlow[];
+}
+
+/** A share of the documents of label `source` that the run took for label `target`. */
+export interface LabelFlow {
+  source: string;
+  target: string;
+  score: number;
 }
 
 /** One field's scores inside a document. */

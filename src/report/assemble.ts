@@ -7,6 +7,7 @@ import {
 } from '../gate/evidence.js';
 import { compareFields } from '../gate/fields.js';
 import { compactDiff, describeValue } from './config-values.js';
+import { reportConfusions } from './confusions.js';
 import { runToRunNoise } from '../gate/stats.js';
 import { judge, type DocumentScore, type ReferenceRun, type Thresholds } from '../gate/verdict.js';
 import {
@@ -192,6 +193,10 @@ export function assembleReport({
     fieldChanges: fieldChanges(evidence, documents, valuesHidden === undefined),
     valuesHidden,
     fields: judgement?.fields,
+    confusions:
+      judgement && reference
+        ? reportConfusions(scores?.aggregate, evidence.referenceAggregate, !documentSetsDiffer)
+        : undefined,
     documentErrors: evidence.documentErrors,
     trend: trend(evidence),
   };

@@ -8,6 +8,8 @@ export const FIELD_DIFF_DOCUMENTS = 10;
 export const FIELDS_SHOWN = 15;
 /** Fields (or labels) the report holds at most: a schema has hundreds, not this many. */
 export const FIELD_ROWS_MAX = 100_000;
+/** Flows between labels the report holds, grown first; the rest are counted. */
+export const FLOWS_KEPT = 1_000;
 /** Changed fields of the configuration shown; the rest are counted. */
 export const CONFIG_CHANGES_SHOWN = 20;
 /** Leaves shown of one long structured value that changed (a JSON schema). */
@@ -19,6 +21,8 @@ export const CONFIG_VALUE_CHARS = 60;
 export const TEXT_MAX = {
   filename: 1000,
   fieldName: 1000,
+  /** A label in a flow between labels (the Confusions table). */
+  label: 200,
   message: 5000,
   workflowName: 300,
   configResource: 200,

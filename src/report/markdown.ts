@@ -2,6 +2,7 @@ import { Buffer } from 'node:buffer';
 import { commentMarker } from '../names.js';
 import type { DocumentRow } from '../gate/verdict.js';
 import { plural } from './format.js';
+import { confusionsSection } from './confusions.js';
 import type { Report } from './model.js';
 import { formatRunData } from './run-data.js';
 import {
@@ -48,6 +49,8 @@ export function renderSummary(report: Report): string {
 
 /** The share of the limit the field table keeps when the document rows would fill it all. */
 const FIELDS_SHARE = 0.25;
+/** And the confusions table, in what the documents and the fields leave. */
+const CONFUSIONS_SHARE = 0.15;
 
 /**
  * The report as Markdown, within `limit`: when it does not all fit, the extracted values are left
@@ -96,8 +99,14 @@ function renderMarkdown(report: Report, options: RenderOptions): string {
     options.measure(assemble(keep, foot, false)) + documents.sizeOfRows(keep);
 
   // Extracted values are the first thing left out, the least regressed document's first: before
-  // any row of the field table or of the documents.
-  const allFields = renderFields(report, options.measure, Infinity);
+  // any row of the field table, the confusions or the documents.
+  const confusions = confusionsSection(report);
+  const allFields = [
+    renderFields(report, options.measure, Infinity),
+    renderTableSection(confusions, options.measure, Infinity),
+  ]
+    .filter(Boolean)
+    .join('\n\n');
   const whole = (valuesFor: number) =>
     [allFields, ...restWith(valuesFor)].filter(Boolean).join('\n\n');
   let valuesFor = documentsWithValues(report);
@@ -114,31 +123,58 @@ function renderMarkdown(report: Report, options: RenderOptions): string {
     options.measure,
     Math.max(options.limit * FIELDS_SHARE, spare),
   );
-  const foot = [fields, ...rest].filter(Boolean).join('\n\n');
+  // The confusions take what the fields leave of it, and at least their share.
+  const left = spare - (fields ? options.measure(`${fields}\n\n`) : 0);
+  const flows = renderTableSection(
+    confusions,
+    options.measure,
+    Math.max(options.limit * CONFUSIONS_SHARE, left),
+  );
+  const foot = [fields, flows, ...rest].filter(Boolean).join('\n\n');
   return assemble(
     mostThatFit(documents.rows, (keep) => size(keep, foot), options.limit),
     foot,
   );
 }
 
-/**
- * The field table, its rows fitted within `budget`: those that moved first, then the unchanged
- * ones folded; '' without a field table.
- */
+/** The field table, fitted within `budget`; '' without a field table. */
 function renderFields(report: Report, measure: (text: string) => number, budget: number): string {
   const intro = renderFieldsIntro(report);
   const fields = report.fields;
   if (!fields || !intro) return '';
-  const tables = foldedTables({
-    columns: fieldColumns(fields.kind),
-    shown: fields.rows.filter((row) => row.status !== 'unchanged').map(fieldCells),
-    folded: fields.rows.filter((row) => row.status === 'unchanged').map(fieldCells),
-    noun: fields.kind,
-    more: (omitted) =>
-      `_…and ${plural(omitted, `more ${fields.kind}`)}, left out to fit; the JSON report (output \`report-path\`) lists every ${fields.kind}._`,
+  return renderTableSection(
+    {
+      intro,
+      columns: fieldColumns(fields.kind),
+      shown: fields.rows.filter((row) => row.status !== 'unchanged').map(fieldCells),
+      folded: fields.rows.filter((row) => row.status === 'unchanged').map(fieldCells),
+      noun: fields.kind,
+      more: (omitted) =>
+        `_…and ${plural(omitted, `more ${fields.kind}`)}, left out to fit; the JSON report (output \`report-path\`) lists every ${fields.kind}._`,
+    },
     measure,
-  });
-  const assemble = (keep: number, rows = true) => [intro, ...tables.parts(keep, rows)].join('\n\n');
+    budget,
+  );
+}
+
+/** A section of the report that is a table: its heading and intro, then its rows, folded. */
+export interface TableSection extends Omit<FoldedTablesInput, 'measure'> {
+  intro: string;
+}
+
+/**
+ * A table section, its rows fitted within `budget`: those that moved first, then the unchanged
+ * ones folded; '' without the section.
+ */
+function renderTableSection(
+  section: TableSection | undefined,
+  measure: (text: string) => number,
+  budget: number,
+): string {
+  if (!section) return '';
+  const tables = foldedTables({ ...section, measure });
+  const assemble = (keep: number, rows = true) =>
+    [section.intro, ...tables.parts(keep, rows)].join('\n\n');
   const size = (keep: number) => measure(assemble(keep, false)) + tables.sizeOfRows(keep);
   return assemble(mostThatFit(tables.rows, size, budget));
 }
@@ -166,6 +202,8 @@ interface FoldedTablesInput {
   noun: string;
   /** The line that counts the rows left out. */
   more: (omitted: number) => string;
+  /** Rows the report itself holds no more: counted in that line. */
+  unlisted?: number;
   measure: (text: string) => number;
 }
 
@@ -186,7 +224,7 @@ function foldedTables(input: FoldedTablesInput) {
     /** With `rows` false, the tables hold their header only. */
     parts: (keep: number, rows = true): string[] => {
       const { main, rest } = split(keep);
-      const omitted = shownTable.rows + foldedTable.rows - main - rest;
+      const omitted = shownTable.rows + foldedTable.rows - main - rest + (input.unlisted ?? 0);
       const parts: string[] = [];
       if (main > 0) parts.push(shownTable.firstRows(rows ? main : 0));
       if (rest > 0) {

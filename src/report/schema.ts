@@ -7,6 +7,7 @@ import {
   FIELD_DIFF_DOCUMENTS,
   FIELD_ROWS_MAX,
   FIELDS_SHOWN,
+  FLOWS_KEPT,
   TEXT_MAX,
   TREND_RUNS,
   VALUE_KEPT,
@@ -81,6 +82,16 @@ const FieldRow = z.strictObject({
   delta: change.nullable(),
   status: z.enum(['regressed', 'removed', 'new', 'improved', 'unchanged']),
   counts: z.boolean(),
+});
+
+/** How often documents of label `source` were taken for label `target`, reference → current. */
+const FlowRow = z.strictObject({
+  source: text(TEXT_MAX.label),
+  target: text(TEXT_MAX.label),
+  reference: score.nullable(),
+  current: score.nullable(),
+  delta: change.nullable(),
+  status: z.enum(['grew', 'new', 'gone', 'shrank', 'unchanged']),
 });
 
 /** A configuration value as shown: compact, cut (./config-values.ts). */
@@ -278,6 +289,19 @@ export const ReportSchema = z.strictObject({
       rows: z.array(FieldRow).max(FIELD_ROWS_MAX),
       /** Rows marked regressed (output `regressed-fields`). */
       regressedCount: count,
+    }),
+  ),
+  /**
+   * Which label was taken for which (classifier and split blocks): the flows between two labels
+   * against the reference run's, grown first; absent when either run gives no flows.
+   */
+  confusions: opt(
+    z.strictObject({
+      /** False when the document sets differ: each run's flows are over other documents. */
+      comparable: z.boolean(),
+      rows: z.array(FlowRow).max(FLOWS_KEPT),
+      /** Flows not listed (the list is capped). */
+      more: count,
     }),
   ),
   /** Why documents errored, one line each. */

@@ -305,7 +305,7 @@ function describeReason(
   }
 }
 
-function referenceName(kind: 'baseline' | 'previous' | undefined): string {
+export function referenceName(kind: 'baseline' | 'previous' | undefined): string {
   return kind === 'baseline' ? 'baseline' : 'previous run';
 }
 

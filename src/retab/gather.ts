@@ -162,7 +162,8 @@ export async function gatherEvidence(
     previousRow?.documentsFingerprint ?? previous?.documents_fingerprint ?? undefined;
 
   // Then, in parallel: the reference's own summary (its documents when the sets may differ,
-  // which name what was removed; its field scores when this run has some: one read for both),
+  // which name what was removed; its field or label scores and flows when this run has some: one
+  // read for all),
   // what fell inside the worst regressed documents, why documents errored.
   const referenceFingerprint = evidence.baseline
     ? evidence.baseline.documentsFingerprint
@@ -188,8 +189,9 @@ export async function gatherEvidence(
 }
 
 /**
- * The reference's summary, read for its field scores alone. Without `max-field-drop` the field
- * table is only shown: a failure leaves it out, with a line in the log.
+ * The reference's summary, read for its field scores (and flows) alone. Without `max-field-drop`
+ * the field table and the confusions are only shown: a failure leaves them out, with a line in
+ * the log.
  */
 async function readReferenceFields(
   options: GatherOptions,

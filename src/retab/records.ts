@@ -111,16 +111,36 @@ export function scoresFromMetrics(metrics: MetricsSummary): ScoreSheet {
   };
 }
 
-/** The fields' agreement (or the labels'), without those the metrics leave unscored. */
+/**
+ * The fields' agreement (or the labels', with the flows between them), without those the metrics
+ * leave unscored.
+ */
 function aggregateFromMetrics(aggregate: Aggregate | null | undefined): FieldAggregate | undefined {
+  if (!aggregate) return undefined;
   const [kind, pairs]: [FieldAggregate['kind'], Array<[string, number | null]> | null | undefined] =
-    aggregate?.likelihoods ? ['field', aggregate.likelihoods] : ['label', aggregate?.diag];
-  if (!pairs) return undefined;
+    aggregate.likelihoods ? ['field', aggregate.likelihoods] : ['label', aggregate.diag];
+  const flows = kind === 'label' ? aggregate.flows : undefined;
+  if (!pairs && !flows) return undefined;
   return {
     kind,
-    scores: pairs.flatMap(([name, score]) =>
-      score === null ? [] : [{ name: clipText(name, TEXT_MAX.fieldName), score }],
+    scores: (pairs ?? []).flatMap(([name, score]) =>
+      score == null ? [] : [{ name: clipText(name, TEXT_MAX.fieldName), score }],
     ),
+    ...(flows
+      ? {
+          flows: flows.flatMap(({ source, target, score }) =>
+            score == null
+              ? []
+              : [
+                  {
+                    source: clipText(source, TEXT_MAX.label),
+                    target: clipText(target, TEXT_MAX.label),
+                    score,
+                  },
+                ],
+          ),
+        }
+      : {}),
   };
 }
 

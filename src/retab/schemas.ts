@@ -200,12 +200,25 @@ function entries<T extends z.ZodType>(value: T) {
 }
 
 /**
+ * How often documents of one label were taken for another (classifier and split blocks); older
+ * servers say `from`/`to` (the newer names win when both are sent).
+ */
+const Flow = z.preprocess(
+  (value) =>
+    isObject(value)
+      ? { ...value, source: value.source ?? value.from, target: value.target ?? value.to }
+      : value,
+  z.object({ source: z.string(), target: z.string(), score: score.nullish() }),
+);
+
+/**
  * Each field's agreement over all the run's documents (`likelihoods`, extract blocks), or each
- * label's (`diag`, classifier and split blocks; their `flows`, in either spelling, are not read).
+ * label's (`diag`, classifier and split blocks) with the `flows` between labels.
  */
 export const Aggregate = z.object({
   likelihoods: entries(score.nullable()).nullish(),
   diag: entries(score.nullable()).nullish(),
+  flows: z.array(Flow).nullish(),
 });
 export type Aggregate = z.output<typeof Aggregate>;
 

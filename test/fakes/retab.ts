@@ -49,7 +49,7 @@ export type FakeValueRead = 'fields' | 'reference' | 'votes' | 'result' | 'extra
 export type FakeAggregate =
   | { likelihoods: Record<string, number | null> }
   | {
-      diag: Record<string, number>;
+      diag?: Record<string, number>;
       flows?: Array<
         | { source: string; target: string; score: number }
         | { from: string; to: string; score: number }
@@ -135,6 +135,8 @@ export interface RetabScenario {
   workflowId: string;
   experimentId: string;
   documents: FakeDocument[];
+  /** The workflow's name in a run's read (default 'Invoice workflow'). */
+  workflowName?: string;
   /** Oldest first. */
   history: FakeHistoryRun[];
   next: FakeNextRun;
@@ -572,7 +574,7 @@ export async function startFakeRetab(
       workflow: {
         workflow_id: scenario.workflowId,
         version_id: 'draft_2026_05_18',
-        name_at_run_time: 'Invoice workflow',
+        name_at_run_time: scenario.workflowName ?? 'Invoice workflow',
         requested_version: 'draft',
       },
       trigger: { type: 'api' },
@@ -1095,7 +1097,8 @@ export async function startFakeRetab(
       run_id: run.id,
       kind: 'summary',
       view: 'summary',
-      block_type: run.aggregate !== null && 'diag' in run.aggregate ? 'classifier' : 'extract',
+      block_type:
+        run.aggregate !== null && !('likelihoods' in run.aggregate) ? 'classifier' : 'extract',
       score: runScore(run),
       prior_score: prior === null ? null : runScore(prior),
       prior_run_id: prior?.id ?? null,

@@ -583,3 +583,103 @@ export function exampleReusedScenario(): RetabScenario {
 export function exampleUnchangedSpec(workflowId: string): string {
   return exportSpec(defaultDraft(), workflowId);
 }
+
+/** The documents a classifier sorts in `exampleClassifierScenario`: receipts, invoices, and others. */
+const CLASSIFIED_DOCUMENTS: FakeDocument[] = [
+  'receipt_cafe_nero_2026-03-14.jpg',
+  'invoice_acme_2026-03.pdf',
+  'receipt_uber_2026-03-02.pdf',
+  'po_globex_4471.pdf',
+  'receipt_hotel_lisbon_2026-02-27.pdf',
+  'invoice_initech_2026-Q1.pdf',
+  'credit_note_hooli_0042.pdf',
+  'receipt_office_supplies_2026-03-09.png',
+  'invoice_umbrella_7781.pdf',
+  'receipt_taxi_2026-03-21.jpg',
+  'invoice_wonka_2026-03.pdf',
+  'po_soylent_0918.pdf',
+].map((filename, i) => ({ id: `expdoc_${i + 1}`, filename }));
+
+/**
+ * A classifier's labels and the flows between them (how often documents of one label were taken
+ * for another) in the previous run of the classifier example; each label's flow to itself is its
+ * agreement, as Retab sends it.
+ */
+const EXAMPLE_LABELS_BEFORE = {
+  diag: { invoice: 0.97, receipt: 0.94, purchase_order: 0.9, credit_note: 0.88 },
+  flows: [
+    { source: 'receipt', target: 'receipt', score: 0.94 },
+    { source: 'receipt', target: 'invoice', score: 0.03 },
+    { source: 'invoice', target: 'receipt', score: 0.02 },
+    { source: 'invoice', target: 'credit_note', score: 0.01 },
+    { source: 'purchase_order', target: 'invoice', score: 0.06 },
+    { source: 'credit_note', target: 'invoice', score: 0.08 },
+  ],
+};
+
+/**
+ * And in the new run, whose prompt calls a receipt "a proof of payment for an invoice": a quarter
+ * of the receipts read as invoices, a few as credit notes; an older server's spelling (`from`/`to`).
+ */
+const EXAMPLE_LABELS_AFTER = {
+  diag: { invoice: 0.98, receipt: 0.73, purchase_order: 0.9, credit_note: 0.88 },
+  flows: [
+    { from: 'receipt', to: 'receipt', score: 0.73 },
+    { from: 'receipt', to: 'invoice', score: 0.24 },
+    { from: 'receipt', to: 'credit_note', score: 0.03 },
+    { from: 'invoice', to: 'receipt', score: 0.01 },
+    { from: 'purchase_order', to: 'invoice', score: 0.06 },
+    { from: 'credit_note', to: 'invoice', score: 0.08 },
+  ],
+};
+
+/**
+ * A classifier whose prompt change sends receipts to invoices: the five receipts lose 20 to 40
+ * points, the `receipt` label falls 21 points past `max-field-drop`, and the Confusions table says
+ * where the receipts went.
+ */
+export function exampleClassifierScenario(): RetabScenario {
+  // prettier-ignore
+  const base = [0.95, 0.97, 0.93, 0.9, 0.94, 0.98, 0.88, 0.92, 0.97, 0.95, 0.96, 0.91];
+  const runs = exampleScenario(
+    CLASSIFIED_DOCUMENTS,
+    [
+      { id: 'exprun_7f3a91', fingerprint: 'a1b2c3d4e5f60718', scores: moved(base, [-1, 0, -2]) },
+      { id: 'exprun_8c41d2', fingerprint: '0ff93ddc7cefcb42', scores: moved(base, [0, -1, 0]) },
+      { id: 'exprun_8e5a07', fingerprint: '5c2f8a9d0e1b3c47', scores: base },
+    ],
+    {
+      definitionFingerprint: '9e8d7c6b5a493827',
+      scores: moved(base, [-40, 1, -20, 0, -33, 0, 0, -25, 1, -30, 0, 0]),
+      aggregate: EXAMPLE_LABELS_AFTER,
+    },
+  );
+  /** The document's type as five passes voted: `a` three times, `b` twice. */
+  const typed = (id: string, score: number, prior: number, a: string, b: string) => [
+    id,
+    [
+      {
+        path: 'document_type',
+        score,
+        prior_score: prior,
+        value: a,
+        prior_value: 'receipt',
+        votes: [a, b, a, b, a],
+      },
+    ],
+  ];
+  return {
+    ...runs,
+    workflowName: 'Document sorter',
+    history: runs.history.map((run) =>
+      run.id === 'exprun_8e5a07' ? { ...run, aggregate: EXAMPLE_LABELS_BEFORE } : run,
+    ),
+    fieldScores: Object.fromEntries([
+      typed('expdoc_1', 0.55, 0.95, 'invoice', 'receipt'),
+      typed('expdoc_3', 0.73, 0.93, 'receipt', 'invoice'),
+      typed('expdoc_5', 0.61, 0.94, 'invoice', 'receipt'),
+      typed('expdoc_8', 0.67, 0.92, 'invoice', 'credit_note'),
+      typed('expdoc_10', 0.65, 0.95, 'invoice', 'receipt'),
+    ]) as RetabScenario['fieldScores'],
+  };
+}

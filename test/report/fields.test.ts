@@ -8,7 +8,7 @@ import { COMMENT_LIMIT, renderComment, renderSummary } from '../../src/report/ma
 import type { Report } from '../../src/report/model.js';
 import { parseReport } from '../../src/report/schema.js';
 import { explainVerdict } from '../../src/report/sections.js';
-import { HOSTILE, report, row } from './fixtures.ts';
+import { HOSTILE, report, row, section, tableRows as rows } from './fixtures.ts';
 import { foreignTags, renderGfm, tableShapes } from './render.ts';
 
 const FIELD_COLUMNS = 5;
@@ -57,22 +57,6 @@ function withFields(
     },
     fields,
   });
-}
-
-/** The section from its heading to the next one. */
-function section(body: string, heading: string): string {
-  const start = body.indexOf(`### ${heading}`);
-  if (start < 0) return '';
-  const end = body.indexOf('\n### ', start + 1);
-  return body.slice(start, end < 0 ? undefined : end);
-}
-
-/** Rows of the tables of a section, as cells; header and delimiter rows left out. */
-function rows(markdown: string): string[][] {
-  return markdown
-    .split('\n')
-    .filter((line) => line.startsWith('| ') && !/^\| (Field|Label|-) \|/.test(line))
-    .map((line) => line.slice(2, -2).split(' | '));
 }
 
 const REFERENCE: Array<[string, number]> = [

@@ -124,3 +124,21 @@ export function report(documents: DocumentRow[], overrides: Partial<Report> = {}
     ...overrides,
   };
 }
+
+/** The section of a comment from its heading to the next one; '' without it. */
+export function section(body: string, heading: string): string {
+  const start = body.indexOf(`### ${heading}`);
+  if (start < 0) return '';
+  const end = body.indexOf('\n### ', start + 1);
+  return body.slice(start, end < 0 ? undefined : end);
+}
+
+/** Rows of the tables of a section, as cells; header and delimiter rows left out. */
+export function tableRows(markdown: string): string[][] {
+  const lines = markdown.split('\n');
+  const delimiter = (line: string | undefined) =>
+    line !== undefined && /^\| -( \| -)* \|$/.test(line);
+  return lines
+    .filter((line, i) => line.startsWith('| ') && !delimiter(line) && !delimiter(lines[i + 1]))
+    .map((line) => line.slice(2, -2).split(' | '));
+}

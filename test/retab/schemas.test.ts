@@ -7,6 +7,7 @@ import {
   scoresFromMetrics,
   startedFromTrigger,
 } from '../../src/retab/records.js';
+import { TEXT_MAX } from '../../src/report/limits.js';
 import {
   Lifecycle,
   lifecycleMessage,
@@ -253,14 +254,42 @@ describe("the summary's field scores (aggregate)", () => {
   test.each([
     ['source/target', { source: 'invoice', target: 'receipt', score: 0.04 }],
     ['from/to', { from: 'invoice', to: 'receipt', score: 0.04 }],
-  ])("a classifier's labels; its flows (%s) are not read", (_, flow) => {
+    [
+      'both: the newer names win',
+      { source: 'invoice', target: 'receipt', from: 'x', to: 'y', score: 0.04 },
+    ],
+  ])("a classifier's labels, and the flows between them (%s)", (_, flow) => {
     expect(read(summary({ diag: { invoice: 0.95, receipt: 0.81 }, flows: [flow] }))).toEqual({
       kind: 'label',
       scores: [
         { name: 'invoice', score: 0.95 },
         { name: 'receipt', score: 0.81 },
       ],
+      flows: [{ source: 'invoice', target: 'receipt', score: 0.04 }],
     });
+  });
+
+  test('flows without label scores are read; a flow left unscored is left out', () => {
+    const flows = [
+      { source: 'receipt', target: 'invoice', score: 0.15 },
+      { from: 'invoice', to: 'receipt', score: null },
+    ];
+    expect(read(summary({ diag: null, flows }))).toEqual({
+      kind: 'label',
+      scores: [],
+      flows: [{ source: 'receipt', target: 'invoice', score: 0.15 }],
+    });
+    // An extract block's fields have no flows.
+    expect(read(summary({ likelihoods: { total_amount: 0.9 }, flows }))).not.toHaveProperty(
+      'flows',
+    );
+  });
+
+  test('a label longer than the report keeps is cut', () => {
+    const label = 'x'.repeat(5000);
+    const flows = read(summary({ flows: [{ source: label, target: 'b', score: 0.1 }] }))?.flows;
+    expect(flows?.[0]?.source).toHaveLength(TEXT_MAX.label);
+    expect(flows?.[0]?.source.endsWith('…')).toBe(true);
   });
 
   test.each([null, 'absent', {}])('none (%j): no field scores, and no error', (aggregate) => {
@@ -282,6 +311,9 @@ describe("the summary's field scores (aggregate)", () => {
     [{ likelihoods: { total_amount: 'high' } }, 'aggregate.likelihoods.0.1'],
     [{ likelihoods: [0.9] }, 'aggregate.likelihoods.0'],
     [{ diag: 'invoice' }, 'aggregate.diag'],
+    [{ flows: { receipt: 'invoice' } }, 'aggregate.flows'],
+    [{ flows: [{ source: 'receipt', score: 0.1 }] }, 'aggregate.flows.0.target'],
+    [{ flows: [{ from: 'receipt', to: 'invoice', score: 1.5 }] }, 'aggregate.flows.0.score'],
   ])('a malformed one (%j) is refused at %s', (aggregate, path) => {
     const result = Metrics.safeParse(summary(aggregate));
     expect(result.success).toBe(false);
