@@ -43,7 +43,8 @@ export function detectableDropOf(n: number, sd: number, level: number): number {
 export function documentsToDetect(sd: number, allowed: number, level: number): number | undefined {
   const within = (n: number) => detectableDropOf(n, sd, level) <= allowed;
   if (!(allowed > 0) || !within(MOST_DOCUMENTS)) return undefined;
-  const normal = ((tQuantile(level, MOST_DOCUMENTS) + tQuantile(POWER, MOST_DOCUMENTS)) * sd) / allowed;
+  const normal =
+    ((tQuantile(level, MOST_DOCUMENTS) + tQuantile(POWER, MOST_DOCUMENTS)) * sd) / allowed;
   let low = Math.max(MIN_PAIRED_DOCUMENTS, Math.floor(normal ** 2)) - 1; // below the answer
   let stride = 1;
   let high = Math.min(low + stride, MOST_DOCUMENTS);
