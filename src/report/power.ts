@@ -5,7 +5,7 @@ import { POWER } from '../gate/power.js';
 import { formatCount, formatLevel, formatPointsSize, plural } from './format.js';
 import type { Report } from './model.js';
 
-/** "Detects a drop of 3.9 pts or more, 80 % of the time …", then the advice; '' without a figure. */
+/** "Detects a drop of 3.9 pts or more, 80% of the time …", then the advice; '' without a figure. */
 export function renderDetectableDrop(report: Report): string {
   const noise = report.noise;
   const drop = noise?.detectableDrop;
@@ -16,7 +16,7 @@ export function renderDetectableDrop(report: Report): string {
     drop === 0
       ? `**Detectable drop:** every document moved alike, so the test detects any drop (${level}).`
       : `**Detectable drop:** detects a drop of ${formatPointsSize(drop)} or more, ` +
-        `${percent(POWER)} of the time (${level}); a smaller true drop may pass unseen.`;
+        `${formatLevel(POWER)} of the time (${level}); a smaller true drop may pass unseen.`;
   const advice = documentsAdvice(report);
   return advice ? `${line} ${advice}` : line;
 }
@@ -35,11 +35,7 @@ export function documentsAdvice(report: Report): string | undefined {
   }
   return (
     `About ${formatCount(needed)} documents would detect ${formatPointsSize(allowed)}, the drop ` +
-    `\`max-drop\` allows, ${percent(POWER)} of the time; these ${formatCount(n)} detect ` +
+    `\`max-drop\` allows, ${formatLevel(POWER)} of the time; these ${formatCount(n)} detect ` +
     `${formatPointsSize(drop)}.`
   );
-}
-
-function percent(share: number): string {
-  return `${Math.round(share * 100)} %`;
 }

@@ -48,7 +48,7 @@ test('12 documents, −2.5 points with a large spread: fails without confidence'
   // The detectable drop (test/report/power.test.ts has the rest): the output and the one notice.
   expect(run.outputs['detectable-drop']).toBe('0.0695');
   expect(run.stdout.split('\n').filter((line) => line.startsWith('::notice::'))).toEqual([
-    '::notice::About 128 documents would detect 2.0 pts, the drop `max-drop` allows, 80 %25 of the time; these 12 detect 6.9 pts.',
+    '::notice::About 128 documents would detect 2.0 pts, the drop `max-drop` allows, 80%25 of the time; these 12 detect 6.9 pts.',
   ]);
 });
 

@@ -72,10 +72,10 @@ test('12 noisy documents: the detectable drop beside the interval, the advice, o
     documentsToDetect: 128,
   });
   const advice =
-    'About 128 documents would detect 2.0 pts, the drop `max-drop` allows, 80 % of the time; ' +
+    'About 128 documents would detect 2.0 pts, the drop `max-drop` allows, 80% of the time; ' +
     'these 12 detect 6.9 pts.';
   const line =
-    '**Detectable drop:** detects a drop of 6.9 pts or more, 80 % of the time (at 95% one-sided, ' +
+    '**Detectable drop:** detects a drop of 6.9 pts or more, 80% of the time (at 95% one-sided, ' +
     'over the 12 documents both runs scored); a smaller true drop may pass unseen. ' +
     advice;
   for (const markdown of [renderComment(gate.report), renderSummary(gate.report)]) {
@@ -108,7 +108,7 @@ test('confidence 0.99 and a relative max-drop: the figure at that level, the dro
     documentsToDetect: 48,
   });
   expect(renderComment(gate.report)).toContain(
-    'detects a drop of 9.3 pts or more, 80 % of the time (at 99% one-sided',
+    'detects a drop of 9.3 pts or more, 80% of the time (at 99% one-sided',
   );
   expect(renderComment(gate.report)).toContain('About 48 documents would detect 4.3 pts');
 });
@@ -117,7 +117,7 @@ test('200 steady documents: a small detectable drop, no advice, no notice; the o
   const gate = await gateInProcess(ctx, { scenario: twoHundredSteady() });
   expect(gate.report.noise?.documentsToDetect).toBeUndefined();
   const comment = renderComment(gate.report);
-  expect(comment).toMatch(/detects a drop of 0\.\d pts or more, 80 % of the time/);
+  expect(comment).toMatch(/detects a drop of 0\.\d pts or more, 80% of the time/);
   expect(comment).not.toContain('documents would detect');
   const step = await stepResults(ctx, gate.report);
   expect(Number(step.output('detectable-drop'))).toBeGreaterThan(0);
