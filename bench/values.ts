@@ -9,15 +9,14 @@
 //
 // Prints both tables and writes its own section of bench/RESULTS.md (`npm run bench` keeps it).
 // Needs a fresh dist/ (npm run build); about 3 minutes. `--reads`: part 1 only, nothing written.
-import { readFile, writeFile } from 'node:fs/promises';
 import { loadavg } from 'node:os';
-import { join } from 'node:path';
 import type { RecordedRequest } from '../test/fakes/http.ts';
 import { startFakeRetab, type FakeFieldScore, type RetabScenario } from '../test/fakes/retab.ts';
 import { invoiceDocuments, scoresOf } from '../test/fakes/scenarios.ts';
-import { REPO_ROOT, defaultEvent } from '../test/harness/run-action.ts';
+import { defaultEvent } from '../test/harness/run-action.ts';
 import { measureOverhead, type OverheadResult } from './action.ts';
 import { resolveTsSiblings } from './resolve-ts.ts';
+import { writeResultsSection } from './results-section.ts';
 
 // The sources import their siblings as `./x.js`: load the `.ts` (see bench/run.ts).
 resolveTsSiblings();
@@ -267,9 +266,6 @@ function markdownTable(rows: string[][]): string {
   return [header, header.map(() => '-'), ...body].map((r) => `| ${r.join(' | ')} |`).join('\n');
 }
 
-const START = '<!-- bench:values -->';
-const END = '<!-- /bench:values -->';
-
 /** This bench's section of bench/RESULTS.md, replaced in place (or added at the end). */
 async function writeSection(
   reads: string,
@@ -278,7 +274,6 @@ async function writeSection(
   load: number,
 ): Promise<void> {
   const section = [
-    START,
     '## Extracted values (`node bench/values.ts`)',
     '',
     `Written on ${new Date().toISOString().slice(0, 10)} in ${Math.round(tookMs / 1000)} s, on the machine above ` +
@@ -306,17 +301,8 @@ async function writeSection(
       'among 10,000 scores in the bench’s own process), which is most of the difference between the ' +
       'two sizes of the reads. The whole-action rows vary with the machine’s load by more than what ' +
       'values add: read the first table for that.',
-    END,
   ].join('\n');
-  const path = join(REPO_ROOT, 'bench', 'RESULTS.md');
-  const text = await readFile(path, 'utf8');
-  const start = text.indexOf(START);
-  const end = text.indexOf(END);
-  const next =
-    start >= 0 && end > start
-      ? text.slice(0, start) + section + text.slice(end + END.length)
-      : `${text.trimEnd()}\n\n${section}\n`;
-  await writeFile(path, next);
+  await writeResultsSection('values', section);
 }
 
 process.exitCode = await main(process.argv.slice(2));

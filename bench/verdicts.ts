@@ -107,7 +107,7 @@ function thresholds(confidence: number | undefined): Thresholds {
 }
 
 /** Standard normal deviates (Box–Muller, both halves used). */
-function normals(random: () => number): () => number {
+export function normals(random: () => number): () => number {
   let spare: number | undefined;
   return () => {
     if (spare !== undefined) {
@@ -142,7 +142,7 @@ function gamma(shape: number, random: () => number, normal: () => number): numbe
 }
 
 /** Beta(a, b) with the mean and standard deviation of DIFFICULTY. */
-function difficulties(random: () => number, normal: () => number): () => number {
+export function difficulties(random: () => number, normal: () => number): () => number {
   const { mean, sd } = DIFFICULTY;
   const k = (mean * (1 - mean)) / (sd * sd) - 1;
   const a = mean * k;
@@ -153,8 +153,9 @@ function difficulties(random: () => number, normal: () => number): () => number 
   };
 }
 
-const clamp = (score: number) => Math.min(1, Math.max(0, score));
-const mean = (values: readonly number[]) => values.reduce((s, v) => s + v, 0) / values.length;
+export const clamp = (score: number) => Math.min(1, Math.max(0, score));
+export const mean = (values: readonly number[]) =>
+  values.reduce((s, v) => s + v, 0) / values.length;
 
 /** Simulates and judges one chunk of run pairs. Exported for the workers. */
 export function simulateChunk(chunk: Chunk): Tally {

@@ -42,6 +42,7 @@ export const OUTPUT = {
   reused: 'reused',
   regressedFields: 'regressed-fields',
   configChanged: 'config-changed',
+  detectableDrop: 'detectable-drop',
 } as const;
 
 export const DEFAULTS = {

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import * as core from '@actions/core';
 import { errorMessage } from './errors.js';
 import { OUTPUT } from './names.js';
+import { documentsAdvice } from './report/power.js';
 import { explainVerdict } from './report/sections.js';
 import type { Report } from './report/model.js';
 
@@ -46,6 +47,7 @@ export function setOutputs(report: Report, reportPath: string, commentUrl: strin
   core.setOutput(OUTPUT.commentUrl, commentUrl);
   core.setOutput(OUTPUT.deltaLow, number(report.noise?.interval?.low));
   core.setOutput(OUTPUT.deltaHigh, number(report.noise?.interval?.high));
+  core.setOutput(OUTPUT.detectableDrop, number(report.noise?.detectableDrop));
   core.setOutput(OUTPUT.fingerprint, report.run?.definitionFingerprint ?? '');
   core.setOutput(OUTPUT.reused, String(report.run?.reused === true));
   core.setOutput(OUTPUT.regressedFields, report.fields ? String(report.fields.regressedCount) : '');
@@ -58,6 +60,8 @@ export function setOutputs(report: Report, reportPath: string, commentUrl: strin
 /** The step's result: pass, a warning (a regression that does not block), or a failure. */
 export function conclude(report: Report, redact: (text: string) => string): void {
   const why = redact(explainVerdict(report));
+  const advice = documentsAdvice(report);
+  if (advice) core.notice(redact(advice));
   if (report.verdict === 'pass') core.info(`Verdict: pass (score ${report.run?.score ?? '—'}).`);
   else if (report.verdict === 'error') core.setFailed(`Verdict: error. ${why}`);
   else if (report.blocking) core.setFailed(`Verdict: regression. ${why}`);

@@ -21,7 +21,7 @@ export interface ChangeInterval {
 }
 
 /** Fewer paired documents than this give no interval. */
-const MIN_PAIRED_DOCUMENTS = 3;
+export const MIN_PAIRED_DOCUMENTS = 3;
 const BOOTSTRAP_RESAMPLES = 4_000;
 const BOOTSTRAP_SEED = 0x5eed;
 /** Skewness beyond which, with enough documents, the bootstrap describes the mean better. */
@@ -105,7 +105,7 @@ export function average(values: readonly number[]): number {
 }
 
 /** Sample standard deviation (n − 1). */
-function standardDeviation(values: readonly number[], mean = average(values)): number {
+export function standardDeviation(values: readonly number[], mean = average(values)): number {
   if (values.length < 2) return 0;
   const squares = values.reduce((sum, v) => sum + (v - mean) ** 2, 0);
   return Math.sqrt(squares / (values.length - 1));
@@ -153,10 +153,24 @@ function resample(values: readonly number[]): number[] {
 
 // ---- Student t ----
 
+/** Quantiles already found, by p and df: the detectable drop asks the same ones many times. */
+const quantiles = new Map<string, number>();
+const MOST_QUANTILES_KEPT = 10_000;
+
 /** The p-quantile of Student's t with `df` degrees of freedom (p in (0, 1)). */
 export function tQuantile(p: number, df: number): number {
   if (p === 0.5) return 0;
   if (p < 0.5) return -tQuantile(1 - p, df);
+  const key = `${p}/${df}`;
+  const known = quantiles.get(key);
+  if (known !== undefined) return known;
+  if (quantiles.size >= MOST_QUANTILES_KEPT) quantiles.clear();
+  const found = searchQuantile(p, df);
+  quantiles.set(key, found);
+  return found;
+}
+
+function searchQuantile(p: number, df: number): number {
   // Bisection on the CDF: monotone, and exact to far below what a score needs.
   let low = 0;
   let high = 1;

@@ -1,4 +1,5 @@
 import type { FieldComparison } from './fields.js';
+import { detectableDrop } from './power.js';
 import { average, changeInterval, isCredibleDrop, type ChangeInterval } from './stats.js';
 
 /** An allowed drop: absolute points on the 0–1 scale, or a percentage of the reference score. */
@@ -53,6 +54,10 @@ interface NoiseAssessment {
   dismissed: boolean;
   /** With `confidence`: too few paired documents for an interval; the plain threshold decided. */
   tooFewDocuments: boolean;
+  /** The drop the one-sided test at `level` catches 80 % of the time (./power.ts); 0–1 scale. */
+  detectableDrop?: number;
+  /** When `detectableDrop` is larger than `max-drop` allows: how many documents would detect that. */
+  documentsToDetect?: number;
 }
 
 export interface JudgeInput {
@@ -176,7 +181,7 @@ export function judge(input: JudgeInput): Judgement {
       };
     }
     const breached = -comparison.delta > comparison.allowedDrop + EPSILON;
-    noise = assessNoise(input.documents, breached, thresholds.confidence);
+    noise = assessNoise(input.documents, breached, thresholds.confidence, comparison.allowedDrop);
     if (breached && !noise.dismissed && judgesChange) {
       reasons.push({
         rule: 'max-drop',
@@ -233,18 +238,22 @@ function assessNoise(
   documents: readonly DocumentScore[],
   breached: boolean,
   confidence: number | undefined,
+  allowed: number,
 ): NoiseAssessment {
   const level = confidence ?? DEFAULT_LEVEL;
   const changes = pairedChanges(documents);
   const interval = changeInterval(changes, level);
   const oneSided = breached ? isCredibleDrop(changes, level) : undefined;
   const dropWithinNoise = oneSided !== undefined && !oneSided.credible;
+  const power = detectableDrop(changes, level, allowed);
   return {
     level,
     interval,
     dropWithinNoise,
     dismissed: confidence !== undefined && dropWithinNoise,
     tooFewDocuments: confidence !== undefined && breached && oneSided === undefined,
+    ...(power && { detectableDrop: power.drop }),
+    ...(power?.documentsToDetect !== undefined && { documentsToDetect: power.documentsToDetect }),
   };
 }
 

@@ -209,6 +209,10 @@ export const ReportSchema = z.strictObject({
       dropWithinNoise: z.boolean(),
       dismissed: z.boolean(),
       tooFewDocuments: z.boolean(),
+      /** The drop the gate catches 80 % of the time (0–1 scale); absent below 3 shared documents. */
+      detectableDrop: opt(z.number().min(0).max(10)),
+      /** Documents that would detect the drop `max-drop` allows, when these do not. */
+      documentsToDetect: opt(count),
     }),
   ),
   /** Spread of the scores of completed runs with this run's definition (3 or more runs). */

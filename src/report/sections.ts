@@ -17,6 +17,7 @@ import {
   plural,
 } from './format.js';
 import { VALUE_SHOWN } from './limits.js';
+import { renderDetectableDrop } from './power.js';
 import {
   deltaTo,
   type ExtractedValue,
@@ -343,6 +344,8 @@ function renderNoise(report: Report): string {
         `Interval: ${method}, over the per-document changes of the ${plural(noise.interval.n, 'document')} both runs scored.`,
       );
     }
+    const detectable = renderDetectableDrop(report);
+    if (detectable) lines.push(detectable);
   }
   if (runNoise) {
     lines.push(

@@ -45,6 +45,11 @@ test('12 documents, −2.5 points with a large spread: fails without confidence'
   const body = markedComments(fakes.github)[0]!.body;
   expect(body).toContain('**Drop within noise:**');
   expect(body).toMatch(/−2\.5 pts \(95%: −\d+\.\d to \+\d+\.\d\)/);
+  // The detectable drop (test/report/power.test.ts has the rest): the output and the one notice.
+  expect(run.outputs['detectable-drop']).toBe('0.0695');
+  expect(run.stdout.split('\n').filter((line) => line.startsWith('::notice::'))).toEqual([
+    '::notice::About 128 documents would detect 2.0 pts, the drop `max-drop` allows, 80%25 of the time; these 12 detect 6.9 pts.',
+  ]);
 });
 
 test('12 documents, −2.5 points with a large spread: passes with confidence 0.95', async (ctx) => {
