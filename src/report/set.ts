@@ -263,15 +263,25 @@ function fitDetails(
   let count = rows.length;
   const sum = (sizes: number[], n: number) => sizes.slice(0, n).reduce((a, b) => a + b, 0);
   while (count > 0 && sum(shortest, count) > budget) count--;
-  // Shared out smallest first: what a small report does not need goes to the larger ones.
-  const order = [...Array(count).keys()].sort((a, b) => fullSize[a]! - fullSize[b]!);
+  // The regressions' and errors' details first (they lead the rows), then the passes': each
+  // group shared out smallest first, so that what a small report does not need goes to the
+  // larger ones; the passes' shortest forms are kept back for them.
+  const kept = [...Array(count).keys()];
+  const passes = kept.filter((i) => rows[i]!.report.verdict === 'pass');
+  const others = kept.filter((i) => rows[i]!.report.verdict !== 'pass');
   const given = new Array<number>(count).fill(0);
-  let left = budget;
-  order.forEach((i, n) => {
-    const share = Math.max(shortest[i]!, Math.min(fullSize[i]!, left / (count - n)));
-    given[i] = share;
-    left -= share;
-  });
+  const share = (group: number[], total: number) => {
+    let left = total;
+    [...group]
+      .sort((a, b) => fullSize[a]! - fullSize[b]!)
+      .forEach((i, n) => {
+        given[i] = Math.max(shortest[i]!, Math.min(fullSize[i]!, left / (group.length - n)));
+        left -= given[i];
+      });
+    return left;
+  };
+  const left = share(others, budget - sum(passes.map((i) => shortest[i]!), passes.length));
+  share(passes, left + sum(passes.map((i) => shortest[i]!), passes.length));
   return given.map((size, i) =>
     size >= fullSize[i]! ? full[i]! : render(i, Math.max(0, size - wrapper[i]!)),
   );
