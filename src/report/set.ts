@@ -280,8 +280,22 @@ function fitDetails(
       });
     return left;
   };
-  const left = share(others, budget - sum(passes.map((i) => shortest[i]!), passes.length));
-  share(passes, left + sum(passes.map((i) => shortest[i]!), passes.length));
+  const left = share(
+    others,
+    budget -
+      sum(
+        passes.map((i) => shortest[i]!),
+        passes.length,
+      ),
+  );
+  share(
+    passes,
+    left +
+      sum(
+        passes.map((i) => shortest[i]!),
+        passes.length,
+      ),
+  );
   return given.map((size, i) =>
     size >= fullSize[i]! ? full[i]! : render(i, Math.max(0, size - wrapper[i]!)),
   );
