@@ -9,7 +9,7 @@ import { formatCount, formatPoints, formatScore, plural } from './format.js';
 import { COMMENT_LIMIT, mostThatFit, renderReportWithin, SUMMARY_LIMIT_BYTES } from './markdown.js';
 import type { Report } from './model.js';
 import { formatRunLine } from './run-data.js';
-import { table } from './sections.js';
+import { MARK, table, verdictTitle } from './sections.js';
 
 export type ReportSet = ExperimentSet<Report>;
 type Row = SetRow<Report>;
@@ -34,7 +34,6 @@ export function creditsPerDocument(report: Report): number | undefined {
   return typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : undefined;
 }
 
-const MARK = { pass: '✅', regression: '❌', error: '⚠️' } as const;
 /** Left-out reports named one by one; the others are counted. */
 const LEFT_OUT_SHOWN = 20;
 
@@ -118,16 +117,8 @@ function detailsMore(count: number): string {
 /** The set's first line: the worst verdict and the counts; then what was gathered. */
 export function renderSetHeadline(set: ReportSet, context: SetContext): string {
   const { passed, regressed, errored } = set.counts;
-  const title =
-    set.verdict === 'pass'
-      ? 'passed'
-      : set.verdict === 'regression'
-        ? set.blocking
-          ? 'regression'
-          : 'regression (not blocking: `fail-on-regression` is false)'
-        : 'error';
   const bits = [
-    `${MARK[set.verdict]} Experiment gate: ${title}`,
+    `${MARK[set.verdict]} Experiment gate: ${verdictTitle(set)}`,
     `${plural(set.rows.length, 'experiment')}: ${formatCount(passed)} passed, ${formatCount(regressed)} regressed, ${formatCount(errored)} errored`,
   ];
   if (set.regressedDocuments > 0) {

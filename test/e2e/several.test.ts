@@ -49,11 +49,15 @@ async function tempDir(ctx: TestContext): Promise<string> {
   return dir;
 }
 
-/** download-artifact's layout: one folder per artifact. */
-async function writeReports(dir: string, reports: Record<string, string>): Promise<void> {
-  for (const [artifact, text] of Object.entries(reports)) {
-    await mkdir(join(dir, artifact), { recursive: true });
-    await writeFile(join(dir, artifact, 'report.json'), text);
+/** download-artifact's layout: one folder per artifact, named by its experiment (and `suffix`). */
+async function writeReports(
+  dir: string,
+  reports: Array<[id: string, sha: string, regressed: number, createdAt: string, suffix?: string]>,
+): Promise<void> {
+  for (const [id, sha, regressed, createdAt, suffix = ''] of reports) {
+    const artifact = join(dir, `experiment-gate-report-${id}${suffix}`);
+    await mkdir(artifact, { recursive: true });
+    await writeFile(join(artifact, 'report.json'), reportJson(id, sha, regressed, createdAt));
   }
 }
 
@@ -86,39 +90,14 @@ describe.concurrent('several experiments, one comment', () => {
     const pulls = [{ number: PR, headSha: SHA }];
     const fakes = await startFakes(ctx, undefined, { pulls });
     const first = await tempDir(ctx);
-    await writeReports(first, {
-      'experiment-gate-report-exp_invoices': reportJson(
-        'exp_invoices',
-        SHA,
-        0,
-        '2026-05-18T09:01:00Z',
-      ),
-      'experiment-gate-report-exp_receipts': reportJson(
-        'exp_receipts',
-        SHA,
-        2,
-        '2026-05-18T09:02:00Z',
-      ),
-      'experiment-gate-report-exp_contracts': reportJson(
-        'exp_contracts',
-        SHA,
-        1,
-        '2026-05-18T09:03:00Z',
-      ),
-      // A re-run's older report of the same experiment, and a report of the commit before.
-      'experiment-gate-report-exp_contracts-1': reportJson(
-        'exp_contracts',
-        SHA,
-        3,
-        '2026-05-18T08:00:00Z',
-      ),
-      'experiment-gate-report-exp_forms': reportJson(
-        'exp_forms',
-        NEXT_SHA,
-        0,
-        '2026-05-18T09:00:00Z',
-      ),
-    });
+    await writeReports(first, [
+      ['exp_invoices', SHA, 0, '2026-05-18T09:01:00Z'],
+      ['exp_receipts', SHA, 2, '2026-05-18T09:02:00Z'],
+      ['exp_contracts', SHA, 1, '2026-05-18T09:03:00Z'],
+      // A re-run's older report of the same experiment, and a report of another commit.
+      ['exp_contracts', SHA, 3, '2026-05-18T08:00:00Z', '-1'],
+      ['exp_forms', NEXT_SHA, 0, '2026-05-18T09:00:00Z'],
+    ]);
 
     const one = await gather(fakes, first, SHA);
     expect(one.code).toBe(1); // a regression blocks
@@ -140,20 +119,10 @@ describe.concurrent('several experiments, one comment', () => {
     // The next push: new reports, and the contracts job crashed before writing one.
     pulls[0]!.headSha = NEXT_SHA;
     const second = await tempDir(ctx);
-    await writeReports(second, {
-      'experiment-gate-report-exp_invoices': reportJson(
-        'exp_invoices',
-        NEXT_SHA,
-        0,
-        '2026-05-18T10:01:00Z',
-      ),
-      'experiment-gate-report-exp_receipts': reportJson(
-        'exp_receipts',
-        NEXT_SHA,
-        0,
-        '2026-05-18T10:02:00Z',
-      ),
-    });
+    await writeReports(second, [
+      ['exp_invoices', NEXT_SHA, 0, '2026-05-18T10:01:00Z'],
+      ['exp_receipts', NEXT_SHA, 0, '2026-05-18T10:02:00Z'],
+    ]);
     const two = await gather(fakes, second, NEXT_SHA);
     expect(two.code).toBe(1);
     expect(two.outputs).toMatchObject({ verdict: 'error', 'regressed-documents': '0' });
