@@ -1,7 +1,14 @@
 import { channel } from 'node:diagnostics_channel';
 import { readBaselineFingerprint } from './baseline-file.js';
 import { readSpecFile, type SpecFile } from './spec-file.js';
-import { readSettings, runnerInput, type CommentSettings, type Settings } from './inputs.js';
+import {
+  readSettings,
+  runnerInput,
+  type CommentSettings,
+  type SetSettings,
+  type Settings,
+} from './inputs.js';
+import { findReportFiles, type ReportFile } from './report-files.js';
 import { createRetabClient, type RetabClient } from './retab/client.js';
 import type { OpenedHistory } from './retab/evidence.js';
 import { abortableSleep } from './retry.js';
@@ -23,6 +30,8 @@ type Started =
   /** Bad inputs or an unreadable baseline file: nothing was sent. */
   | { mode: 'invalid'; error: unknown }
   | { mode: 'comment'; settings: CommentSettings }
+  /** `mode: comment` with `reports`: the report files, found before any request. */
+  | { mode: 'set'; settings: SetSettings; files: ReportFile[] }
   /** The client, and the first page of the run history, already sent. */
   | {
       mode: 'run';
@@ -44,17 +53,20 @@ export async function headStart(): Promise<HeadStart> {
   };
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
-  let settings: Settings | CommentSettings;
+  let settings: Settings | CommentSettings | SetSettings;
   let spec: SpecFile | undefined;
+  let files: ReportFile[] = [];
   try {
     settings = await withPinnedBaseline(readSettings(runnerInput), log);
     if (settings.mode === 'run' && settings.specPath) {
       spec = await readSpecFile(workspace(), settings.specPath);
     }
+    if (settings.mode === 'set') files = await findReportFiles(settings.reports, workspace());
   } catch (error) {
     return { abort, log, mode: 'invalid', error };
   }
   if (settings.mode === 'comment') return { abort, log, mode: 'comment', settings };
+  if (settings.mode === 'set') return { abort, log, mode: 'set', settings, files };
 
   const client = createRetabClient({
     baseUrl: settings.apiBaseUrl,
@@ -99,10 +111,10 @@ function workspace(): string {
 
 /** With `baseline-file` and no `baseline-fingerprint`: the fingerprint pinned in the repository. */
 async function withPinnedBaseline(
-  settings: Settings | CommentSettings,
+  settings: Settings | CommentSettings | SetSettings,
   log: HeldLog,
-): Promise<Settings | CommentSettings> {
-  if (settings.mode === 'comment' || settings.baselineFingerprint || !settings.baselineFile) {
+): Promise<Settings | CommentSettings | SetSettings> {
+  if (settings.mode !== 'run' || settings.baselineFingerprint || !settings.baselineFile) {
     return settings;
   }
   const fingerprint = await readBaselineFingerprint(

@@ -45,6 +45,21 @@ export interface CommentSettings {
   showValues: ShowValues;
 }
 
+/**
+ * `mode: comment` with `reports`: one comment for the reports of several experiments (a matrix's
+ * artifacts), gathered into one verdict.
+ */
+export interface SetSettings {
+  mode: 'set';
+  /** The `reports` input as given: a folder, a glob or a file (src/report-files.ts finds them). */
+  reports: string;
+  /** Experiment ids the set must hold; undefined: whatever reports there are. */
+  experiments: string[] | undefined;
+  commentHeader: string;
+  githubToken: string | undefined;
+  showValues: ShowValues;
+}
+
 /** `show-values`: forced on or off, or `auto` (shown when the event says the repository is private). */
 export type ShowValues = 'auto' | boolean;
 
@@ -82,7 +97,7 @@ const TIMEOUT_MAX_MS = 6 * 3_600_000; // GitHub stops a job after 6 hours anyway
  * Reads and validates every input before anything touches the network.
  * Every problem is reported, each naming the input and the form it accepts.
  */
-export function readSettings(read: InputReader): Settings | CommentSettings {
+export function readSettings(read: InputReader): Settings | CommentSettings | SetSettings {
   const problems: string[] = [];
   const get = (name: string): string => read(name).trim();
   function check<T>(name: string, parse: (raw: string) => T): T {
@@ -96,9 +111,41 @@ export function readSettings(read: InputReader): Settings | CommentSettings {
   const fail = () => new InputError(problems.join('\n'));
 
   const mode = check(INPUT.mode, parseMode);
+  const reports = get(INPUT.reports);
+  const experimentsRaw = get(INPUT.experiments);
+  if (mode === 'comment' && reports !== '') {
+    if (get(INPUT.report) !== '') {
+      problems.push(
+        `Input '${INPUT.report}' and input '${INPUT.reports}' exclude each other: '${INPUT.report}' names one report, '${INPUT.reports}' the folder or glob of several.`,
+      );
+    }
+    const experiments = check(INPUT.experiments, (raw) =>
+      raw === '' ? undefined : parseExperiments(raw),
+    );
+    const commentHeader = check(INPUT.commentHeader, (raw) =>
+      parseHeader(raw || DEFAULTS.setCommentHeader),
+    );
+    const githubToken = check(INPUT.githubToken, (raw) => raw || undefined);
+    const showValues = check(INPUT.showValues, parseShowValues);
+    if (problems.length > 0) throw fail();
+    return { mode: 'set', reports, experiments, commentHeader, githubToken, showValues };
+  }
+  if (experimentsRaw !== '') {
+    problems.push(
+      `Input '${INPUT.experiments}' is used only with '${INPUT.mode}: comment' and '${INPUT.reports}' (the reports of a matrix's experiments).`,
+    );
+  }
+  if (mode === 'run' && reports !== '') {
+    problems.push(
+      `Input '${INPUT.reports}' is used only with '${INPUT.mode}: comment' (the job that gathers a matrix's reports).`,
+    );
+  }
   if (mode === 'comment') {
     const reportPath = check(INPUT.report, (raw) =>
-      required(raw, "the path of the JSON report of the 'run' step, from its artifact"),
+      required(
+        raw,
+        `the path of the JSON report of the 'run' step, from its artifact (or '${INPUT.reports}': a folder or glob of several)`,
+      ),
     );
     const commentHeader = check(INPUT.commentHeader, (raw) =>
       raw === '' ? undefined : parseHeader(raw),
@@ -175,6 +222,21 @@ function parseMode(raw: string): 'run' | 'comment' {
   throw new Error(
     `must be 'run' (trigger, wait, judge) or 'comment' (post a report), got '${raw}'`,
   );
+}
+
+/** Experiment ids, comma- or newline-separated; each once, in the order given. */
+function parseExperiments(raw: string): string[] {
+  const ids = raw
+    .split(/[,\n]/)
+    .map((id) => id.trim())
+    .filter((id) => id !== '');
+  const bad = ids.filter((id) => !ID.test(id));
+  if (ids.length === 0 || bad.length > 0) {
+    throw new Error(
+      `must be experiment ids such as exp_invoices, exp_receipts (comma- or newline-separated; letters, digits, '_' and '-'), got '${bad[0] ?? raw}'`,
+    );
+  }
+  return [...new Set(ids)];
 }
 
 function required(raw: string, form: string): string {

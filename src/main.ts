@@ -1,6 +1,7 @@
 import * as core from '@actions/core';
 import * as github from '@actions/github';
 import { commentFromReport } from './comment-phase.js';
+import { commentForSet } from './set-phase.js';
 import { errorMessage } from './errors.js';
 import { emptyEvidence } from './gate/evidence.js';
 import { readEvent } from './github/event.js';
@@ -8,7 +9,13 @@ import { readViewerLogin, type StickyComment } from './github/comment.js';
 import { headStart, type HeadStart } from './head-start.js';
 import { runnerInput, valuesHiddenBy } from './inputs.js';
 import { INPUT, OUTPUT } from './names.js';
-import { commentTargetFor, createOctokit, lookUpComment, postComment } from './pr-comment.js';
+import {
+  commentTargetFor,
+  createOctokit,
+  lookUpComment,
+  postComment,
+  reportComment,
+} from './pr-comment.js';
 import { assembleReport } from './report/assemble.js';
 import { renderSummary } from './report/markdown.js';
 import { gatherEvidence } from './retab/gather.js';
@@ -40,6 +47,7 @@ export async function run(head?: HeadStart): Promise<void> {
   try {
     if (head.mode === 'invalid') throw head.error;
     if (head.mode === 'comment') await commentFromReport(head.settings);
+    else if (head.mode === 'set') await commentForSet(head.settings, head.files);
     else await gate(head, redact);
   } catch (error) {
     core.setOutput(OUTPUT.verdict, 'error');
@@ -140,7 +148,13 @@ async function gate(
         `No PR comment: input '${INPUT.githubToken}' is empty. Leave it at its default (\${{ github.token }}).`,
       );
     } else {
-      commentUrl = await postComment(octokit, commentTarget, existing, report, redact);
+      commentUrl = await postComment(
+        octokit,
+        commentTarget,
+        existing,
+        reportComment(report),
+        redact,
+      );
     }
   } else if (pullRequest === undefined) {
     core.info(

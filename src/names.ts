@@ -23,6 +23,8 @@ export const INPUT = {
   spec: 'spec',
   reuse: 'reuse',
   showValues: 'show-values',
+  reports: 'reports',
+  experiments: 'experiments',
 } as const;
 
 export const OUTPUT = {
@@ -51,6 +53,8 @@ export const DEFAULTS = {
   timeout: '30m',
   mode: 'run',
   showValues: 'auto',
+  /** The set's comment key (`mode: comment` with `reports`). */
+  setCommentHeader: 'experiments',
 } as const;
 
 const HEADER = /^[A-Za-z0-9_.:/@ -]{1,100}$/;

@@ -15,7 +15,18 @@ import { retryGitHubRequests } from './github/retry.js';
 import { commentMarker } from './names.js';
 import { renderComment } from './report/markdown.js';
 import type { Report } from './report/model.js';
-import { reportsNewerRun } from './report/run-data.js';
+import { reportsNewerThan, reportTime } from './report/run-data.js';
+
+/** A comment to post: its body, rendered only when it is written, and when what it tells happened. */
+export interface CommentToPost {
+  render: () => string;
+  time: string | undefined;
+}
+
+/** One experiment's report as its comment. */
+export function reportComment(report: Report): CommentToPost {
+  return { render: () => renderComment(report), time: reportTime(report) };
+}
 
 export function commentTargetFor(issueNumber: number): CommentTarget {
   const { owner, repo } = github.context.repo;
@@ -42,24 +53,24 @@ export function lookUpComment(
 }
 
 /**
- * Writes the report as the sticky comment, unless the comment already reports a newer run.
+ * Writes the sticky comment, unless the comment already reports a newer run.
  * A refusal is a warning with the fix, not a failure: the URL is then ''.
  */
 export async function postComment(
   octokit: Octokit,
   target: CommentTarget,
   existing: Promise<StickyComment | undefined>,
-  report: Report,
+  comment: CommentToPost,
   redact: (text: string) => string,
 ): Promise<string> {
   try {
     const current = await existing;
     // Two pushes racing: the later run's report stays, whichever finishes last.
-    if (current && reportsNewerRun(current.body, report)) {
+    if (current && reportsNewerThan(current.body, comment.time)) {
       core.info(`The PR comment already reports a newer run; left as it is: ${current.url}`);
       return current.url;
     }
-    const body = redact(renderComment(report));
+    const body = redact(comment.render());
     const result = await writeStickyComment(octokit, target, current, body);
     core.info(`PR comment ${result.action}: ${result.url}`);
     return result.url;

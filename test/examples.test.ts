@@ -144,11 +144,14 @@ function tables(html: string): Table[] {
   });
 }
 
-test('the nine examples exist, and no others', () => {
-  expect(files).toEqual(Object.keys(EXPECTED).sort());
+/** The comment of several experiments: a set's own shape, checked on its own below. */
+const SEVERAL = 'several.md';
+
+test('the examples exist, and no others', () => {
+  expect(files).toEqual([...Object.keys(EXPECTED), SEVERAL].sort());
 });
 
-describe.each(files)('docs/examples/%s', (file) => {
+describe.each(files.filter((f) => f !== SEVERAL))('docs/examples/%s', (file) => {
   const text = readFileSync(join(DIR, file), 'utf8');
   const body = commentOf(text);
   const html = renderGfm(body);
@@ -241,6 +244,54 @@ describe.each(files)('docs/examples/%s', (file) => {
   test('shows what this situation is about', () => {
     expect(body.split('\n').find((line) => line.startsWith('## '))).toContain(expected?.mark);
     for (const phrase of expected?.shows ?? []) expect(body).toContain(phrase);
+  });
+});
+
+describe(`docs/examples/${SEVERAL}`, () => {
+  const body = commentOf(readFileSync(join(DIR, SEVERAL), 'utf8'));
+  const html = renderGfm(body);
+
+  test('one marker, keyed `experiments`, within the limit', () => {
+    expect(body.split('\n', 1)[0]).toBe(`${MARKER}experiments -->`);
+    expect(body.split(MARKER)).toHaveLength(2);
+    expect([...body].length).toBeLessThanOrEqual(COMMENT_LIMIT);
+    expect(body.match(/<!--/g)).toHaveLength(2);
+  });
+
+  test('a first line for the set, then one row per experiment, the regression first', () => {
+    expect(body.split('\n').find((line) => line.startsWith('## '))).toBe(
+      '## ❌ Experiment gate: regression · 3 experiments: 2 passed, 1 regressed, 0 errored · 1 regressed document',
+    );
+    const [set] = tables(html);
+    expect(set).toEqual({
+      header: ['Experiment', 'Verdict', 'Score', 'Change', 'Regressed documents'],
+      rows: 3,
+    });
+    expect(body).toContain(
+      '| `exp_receipts` | ❌ regression | 0.889 | −2.5 pts vs previous run | 1 |',
+    );
+  });
+
+  test("each experiment's report folded below its row, the regression open", () => {
+    const folded = [...body.matchAll(/^<details( open)?><summary>((?:✅|❌).*)<\/summary>$/gm)];
+    expect(folded.map((m) => [m[1] === ' open', m[2]])).toEqual([
+      [true, '❌ exp_receipts: regression'],
+      [false, '✅ exp_invoices: passed'],
+      [false, '✅ exp_contracts: passed'],
+    ]);
+    let depth = 0;
+    for (const match of html.matchAll(/<(\/?)details\b[^>]*>/g)) {
+      depth += match[1] === '/' ? -1 : 1;
+      expect(depth).toBeGreaterThanOrEqual(0);
+      expect(depth).toBeLessThanOrEqual(2);
+    }
+    expect(depth).toBe(0);
+  });
+
+  test('every table row has as many cells as its header; only our own markup', () => {
+    for (const shape of tableShapes(html)) expect(new Set(shape)).toEqual(new Set([shape[0]]));
+    expect(foreignTags(html).filter((tag) => tag !== 'h4')).toEqual([]);
+    expect(html).not.toMatch(/<[a-z][^>]*\s(?:href|src|style|on\w+)\s*=/i);
   });
 });
 

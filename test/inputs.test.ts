@@ -156,6 +156,60 @@ describe('readSettings', () => {
   });
 });
 
+describe('mode comment with reports (several experiments)', () => {
+  test("reports, experiments (comma- or newline-separated, each once) and the set's comment key", () => {
+    expect(
+      settingsFrom({
+        mode: 'comment',
+        reports: 'reports/**/*.json',
+        experiments: 'exp_invoices, exp_receipts\nexp_contracts,exp_invoices',
+      }),
+    ).toEqual({
+      mode: 'set',
+      reports: 'reports/**/*.json',
+      experiments: ['exp_invoices', 'exp_receipts', 'exp_contracts'],
+      commentHeader: 'experiments',
+      githubToken: undefined,
+      showValues: 'auto',
+    });
+    expect(
+      settingsFrom({ mode: 'comment', reports: 'r', 'comment-header': 'pipelines' }),
+    ).toMatchObject({ mode: 'set', experiments: undefined, commentHeader: 'pipelines' });
+  });
+
+  test.each([
+    [
+      { mode: 'comment', reports: 'r', experiments: 'exp a' },
+      "Input 'experiments' must be experiment ids",
+    ],
+    [
+      { mode: 'comment', reports: 'r', experiments: ' , ' },
+      "Input 'experiments' must be experiment ids",
+    ],
+    [
+      { mode: 'comment', reports: 'r', report: 'r.json' },
+      "Input 'report' and input 'reports' exclude each other",
+    ],
+    [
+      { mode: 'comment', report: 'r.json', experiments: 'exp_a' },
+      "Input 'experiments' is used only with",
+    ],
+    [{ ...REQUIRED, reports: 'r' }, "Input 'reports' is used only with 'mode: comment'"],
+  ])('%j: %s', (inputs, message) => {
+    expect(problemWith(inputs)).toContain(message);
+  });
+
+  test('the single report of mode comment is read as before', () => {
+    expect(settingsFrom({ mode: 'comment', report: 'r.json' })).toEqual({
+      mode: 'comment',
+      reportPath: 'r.json',
+      commentHeader: undefined,
+      githubToken: undefined,
+      showValues: 'auto',
+    });
+  });
+});
+
 describe('show-values', () => {
   test('auto, true and false, in either phase', () => {
     expect(settingsFrom({ ...REQUIRED, 'show-values': 'auto' })).toMatchObject({

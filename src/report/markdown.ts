@@ -47,6 +47,18 @@ export function renderSummary(report: Report): string {
   });
 }
 
+/**
+ * The report without the marker, within `limit` as `measure` counts: an experiment's details
+ * in the comment of a set (./set.ts). At limit 0, its shortest form.
+ */
+export function renderReportWithin(
+  report: Report,
+  limit: number,
+  measure: (text: string) => number,
+): string {
+  return renderMarkdown(report, { limit, measure, marker: false });
+}
+
 /** The share of the limit the field table keeps when the document rows would fill it all. */
 const FIELDS_SHARE = 0.25;
 /** And the confusions table, in what the documents and the fields leave. */
@@ -180,7 +192,7 @@ function renderTableSection(
 }
 
 /** The most of `all` rows whose `size` fits `limit`: binary search, each row only adds length. */
-function mostThatFit(all: number, size: (keep: number) => number, limit: number): number {
+export function mostThatFit(all: number, size: (keep: number) => number, limit: number): number {
   if (size(all) <= limit) return all;
   let low = 0;
   let high = all;

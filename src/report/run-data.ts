@@ -19,7 +19,7 @@ interface RunData {
  * When what the report tells happened: its run's creation, or, for an error before the run was
  * read, the gate's start (always earlier than the run it would have started).
  */
-function reportTime(report: Report): string | undefined {
+export function reportTime(report: Report): string | undefined {
   return report.run?.createdAt ?? report.startedAt;
 }
 
@@ -27,9 +27,13 @@ function reportTime(report: Report): string | undefined {
 export function formatRunData(report: Report): string {
   // An id that is not plainly an id could end the comment: no line at all.
   if (report.run && !SAFE_ID.test(report.run.id)) return '';
-  const time = reportTime(report);
+  return formatRunLine(report.run?.id, reportTime(report));
+}
+
+/** The hidden line of a comment that tells `time` (of run `runId`, when it is one run's). */
+export function formatRunLine(runId: string | undefined, time: string | undefined): string {
   const data: RunData = {
-    runId: report.run?.id,
+    runId: runId !== undefined && SAFE_ID.test(runId) ? runId : undefined,
     createdAt: time && ISO_TIME.test(time) ? time : undefined,
   };
   if (data.runId === undefined && data.createdAt === undefined) return '';
@@ -63,10 +67,9 @@ export function visibleBody(body: string): string {
     .join('\n');
 }
 
-/** The comment already reports something newer than `report`: leave it as it is. */
-export function reportsNewerRun(existingBody: string, report: Report): boolean {
+/** The comment already tells something newer than `time`: leave it as it is. */
+export function reportsNewerThan(existingBody: string, time: string | undefined): boolean {
   const existing = readRunData(existingBody)?.createdAt;
-  const ours = reportTime(report);
-  if (!existing || !ours) return false;
-  return Date.parse(existing) > Date.parse(ours);
+  if (!existing || !time) return false;
+  return Date.parse(existing) > Date.parse(time);
 }

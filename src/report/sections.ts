@@ -27,7 +27,7 @@ import {
   type ValuesHidden,
 } from './model.js';
 
-const MARK = { pass: '✅', regression: '❌', error: '⚠️' } as const;
+export const MARK = { pass: '✅', regression: '❌', error: '⚠️' } as const;
 export const DOCUMENT_COLUMNS = ['Document', 'Reference', 'Current', 'Δ', 'Status'];
 const STATUS_LABEL = {
   regressed: '🔻 regressed',
@@ -44,15 +44,7 @@ const STATUS_LABEL = {
  * then what was run.
  */
 export function renderHeadline(report: Report): string {
-  const title =
-    report.verdict === 'pass'
-      ? 'passed'
-      : report.verdict === 'regression'
-        ? report.blocking
-          ? 'regression'
-          : 'regression (not blocking: `fail-on-regression` is false)'
-        : 'error';
-  const bits = [`${MARK[report.verdict]} Experiment gate: ${title}`];
+  const bits = [`${MARK[report.verdict]} Experiment gate: ${verdictTitle(report)}`];
   if (report.comparison) {
     const interval = report.noise?.interval;
     bits.push(
@@ -100,6 +92,15 @@ export function renderHeadline(report: Report): string {
     lines.push(`Merge queue group: ${queued.map((n) => `#${n}`).join(', ')}`);
   }
   return lines.join('\n\n');
+}
+
+/** The verdict as the first line says it, of one experiment or of a set. */
+export function verdictTitle(judged: Pick<Report, 'verdict' | 'blocking'>): string {
+  if (judged.verdict === 'pass') return 'passed';
+  if (judged.verdict === 'error') return 'error';
+  return judged.blocking
+    ? 'regression'
+    : 'regression (not blocking: `fail-on-regression` is false)';
 }
 
 const BARS = '▁▂▃▄▅▆▇█';

@@ -683,3 +683,30 @@ export function exampleClassifierScenario(): RetabScenario {
     ]) as RetabScenario['fieldScores'],
   };
 }
+
+// ---- Several experiments of one pull request (`npm run demo -- --several`, docs/examples/several.md) ----
+
+/** The commit of the pull request the matrix ran on. */
+export const SEVERAL_SHA = '6dcb09b5b57875f334f61aebed695e2e4193db5e';
+
+/**
+ * Three pipelines of one pull request, each its experiment: the invoices gain, the receipts
+ * regress (the handwritten total of the demo), the contracts hold.
+ */
+export function severalScenarios(): RetabScenario[] {
+  const named = (scenario: RetabScenario, experimentId: string, noun: string): RetabScenario => ({
+    ...scenario,
+    experimentId,
+    documents: scenario.documents.map((d) => ({
+      ...d,
+      filename: d.filename.replace(/invoice/g, noun),
+    })),
+  });
+  const held = demoScenario();
+  const contracts = { ...held, next: { ...held.next, scores: held.history[1]!.scores } };
+  return [
+    named(examplePassScenario(), 'exp_invoices', 'invoice'),
+    named(demoScenario(), 'exp_receipts', 'receipt'),
+    named(contracts, 'exp_contracts', 'contract'),
+  ];
+}

@@ -16,7 +16,10 @@ export const ROOMS: Array<{ room: string; level: number; files: (path: string) =
   {
     room: 'inputs',
     level: 1,
-    files: (p) => ['src/inputs.ts', 'src/baseline-file.ts', 'src/spec-file.ts'].includes(p),
+    files: (p) =>
+      ['src/inputs.ts', 'src/baseline-file.ts', 'src/spec-file.ts', 'src/report-files.ts'].includes(
+        p,
+      ),
   },
   // Everything else at the top of src/: index.ts, head-start.ts, main.ts and what splits out.
   { room: 'entry', level: 0, files: (p) => /^src\/[^/]+\.ts$/.test(p) },
