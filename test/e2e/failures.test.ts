@@ -1,10 +1,12 @@
-// Failure handling, where it needs the real process: a flaky network under real
-// waits, the runner's SIGINT, a runner the action cannot write to, refused or flaky GitHub, bad
-// inputs, hostile names, a key echoed back. Never a wrong verdict, never a second paid run, never
-// the key in sight. Lost trigger answers, timeouts, malformed answers and metrics that are late
-// are tested in-process on a virtual clock (test/retab/gather.test.ts).
+// Failure handling, where it needs the real process: the runner's SIGINT, a runner the action
+// cannot write to, refused or flaky GitHub, bad inputs, hostile names, a key echoed back. Never a
+// wrong verdict, never a second paid run, never the key in sight. A flaky Retab (seeded 5xx, 429
+// and lost trigger answers), timeouts, malformed answers and metrics that are late are tested
+// in-process on a virtual clock (test/retab/gather.test.ts), where a retry's wait costs nothing;
+// GitHub's retries likewise (test/github/retry.test.ts).
 import { afterEach, describe, expect, test } from 'vitest';
 import type { ChildProcess } from 'node:child_process';
+import type { RecordedRequest } from '../fakes/http.ts';
 import { runAction } from '../harness/run-action.ts';
 import { foreignTags, renderGfm, tableShapes } from '../report/render.ts';
 import {
@@ -13,12 +15,13 @@ import {
   closeFakes,
   DIALECTS,
   DROP,
-  flakyScenario,
   commentWrites,
   errorLines,
   expectKeyOnlyInHeader,
   gate,
   markedComments,
+  NEW_JOB,
+  NEW_RUN,
   next,
   ROUTES_OF,
   scenario,
@@ -29,33 +32,21 @@ import {
 
 afterEach(closeFakes);
 
-describe.concurrent('flaky Retab: seeded runs', () => {
-  // Twenty seeds on each API run in-process on a virtual clock (test/retab/gather.test.ts); two
-  // here, one on each API, with real waits, on the bundle.
-  test.for([
-    [11, 'older'],
-    [18, 'current'],
-  ] as const)('seed %i, the %s API', async ([seed, dialect], ctx) => {
-    const regress = seed % 2 === 0;
-    const fakes = await startFakes(ctx, flakyScenario(seed, dialect));
-    const run = await gate(ctx, fakes);
-    expect(fakes.retab.createdRuns(), 'runs created').toBe(1);
-    expect(run.outputs.verdict).toBe(regress ? 'regression' : 'pass');
-    expect(run.code).toBe(regress ? 1 : 0);
-    expect(Number(run.outputs.delta)).toBeCloseTo(regress ? -0.06 : 0, 4);
-  });
-});
-
 // The timeout and the cancel of a run the gate stops following are tested in-process
 // (test/retab/gather.test.ts); here, the runner's own signal.
 describe.concurrent('the run is cancelled when the gate stops following it', () => {
   test.for(DIALECTS)(
-    'SIGINT (workflow cancelled), the %s API: the run is cancelled and the step exits in the grace period',
+    'SIGINT (workflow cancelled) while the gate waits, the %s API: the run is cancelled, nothing is written to the PR, and the step ends on its own',
     async (dialect, ctx) => {
       const routes = ROUTES_OF[dialect];
+      // The first poll of the new run (of its job, on the older API) waits for its answer.
+      const isPoll = (r: RecordedRequest) =>
+        r.method === 'GET' && [NEW_RUN, NEW_JOB].some((id) => r.path.endsWith(`/${id}`));
       const fakes = await startFakes(
         ctx,
         scenario({ dialect, next: next(BASE, { jobDurationMs: 120_000 }) }),
+        {},
+        { match: isPoll },
       );
       let child: ChildProcess | undefined;
       const running = runAction({
@@ -63,16 +54,11 @@ describe.concurrent('the run is cancelled when the gate stops following it', () 
         githubApiUrl: fakes.github.url,
         onSpawn: (c) => (child = c),
       });
-      // Wait for the trigger, then cancel the workflow as the runner does.
-      const triggered = () =>
-        fakes.retab.requests.some((r) => r.method === 'POST' && r.path === routes.trigger);
-      for (let i = 0; i < 200 && !triggered(); i++) {
-        await new Promise((r) => setTimeout(r, 50));
-      }
+      // Once the gate waits on the run (the fake holds the poll), the runner cancels the workflow.
+      await fakes.retab.held.until(1);
       child!.kill('SIGINT');
-      // As the runner does: SIGTERM 7.5 s after SIGINT, for a step that has not ended by then.
-      const sigterm = setTimeout(() => child!.kill('SIGTERM'), 7_500);
-      const run = await running.finally(() => clearTimeout(sigterm));
+      // The step ends on its own: the runner never has to send SIGTERM after its grace period.
+      const run = await running;
       expect(run.code).toBe(1);
       expect(run.signal).toBeNull();
       expect(fakes.retab.cancelled()).toEqual([routes.cancelled]);
@@ -83,6 +69,8 @@ describe.concurrent('the run is cancelled when the gate stops following it', () 
       expect(run.stdout, 'the step ended before the runner had to send SIGTERM').not.toContain(
         'Received SIGTERM',
       );
+      // Cancelled: nothing written to the pull request.
+      expect(commentWrites(fakes.github)).toEqual({ posts: [], patches: [] });
       expect(run.stdout.replaceAll(`::add-mask::${API_KEY}`, '')).not.toContain(API_KEY);
       expectKeyOnlyInHeader(expect, fakes.retab);
     },
@@ -124,10 +112,14 @@ describe.concurrent('GitHub', () => {
     expect(run.outputs.verdict).toBe('regression');
   });
 
-  test('5xx and secondary rate limits are retried, and the comment is written once', async (ctx) => {
-    const fakes = await startFakes(ctx, scenario(), { serverErrors: 2, secondaryRateLimits: 1 });
+  // One 502, so one real back-off (at most 0.5 s): the bundle's client retries GitHub at all.
+  // Which failures are retried, how long each wait is, and a creation never repeated after a
+  // 5xx: test/github/retry.test.ts, on a virtual clock.
+  test('a GitHub 5xx is retried, and the comment is written once', async (ctx) => {
+    const fakes = await startFakes(ctx, scenario(), { serverErrors: 1 });
     const run = await gate(ctx, fakes);
     expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/GitHub \S+ \S+ failed \(HTTP 502\); retrying in/);
     expect(markedComments(fakes.github)).toHaveLength(1);
     expect(commentWrites(fakes.github).posts).toHaveLength(1);
     expect(run.outputs['comment-url']).toMatch(/#issuecomment-\d+$/);

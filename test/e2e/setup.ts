@@ -9,7 +9,7 @@ import { startFakeGitHub } from '../fakes/github.ts';
 import type { FakeGitHub, GitHubScenario } from '../fakes/github.ts';
 import { startFakeRetab } from '../fakes/retab.ts';
 import type { FakeRetab, RetabScenario } from '../fakes/retab.ts';
-import type { RecordedRequest } from '../fakes/http.ts';
+import type { HoldOptions, RecordedRequest } from '../fakes/http.ts';
 import { runAction } from '../harness/run-action.ts';
 import type { ActionRun } from '../harness/run-action.ts';
 import {
@@ -72,13 +72,15 @@ export interface Fakes {
   github: FakeGitHub;
 }
 
+/** The fakes of one test; `hold` keeps the answers it matches waiting until `fakes.retab.held` releases them. */
 export async function startFakes(
   ctx: TestContext,
   retabScenario: RetabScenario = scenario(),
   githubScenario: Partial<GitHubScenario> = {},
+  hold?: HoldOptions,
 ): Promise<Fakes> {
   const [retab, github] = await Promise.all([
-    startFakeRetab(retabScenario),
+    startFakeRetab(retabScenario, { hold }),
     startFakeGitHub({ token: GITHUB_TOKEN, ...githubScenario }),
   ]);
   own(ctx, () => retab.close());

@@ -3,6 +3,7 @@ import { startFakeGitHub } from './github.ts';
 import type { FakeGitHub } from './github.ts';
 import { startFakeRetab } from './retab.ts';
 import type { FakeRetab, RetabScenario } from './retab.ts';
+import type { HoldOptions } from './http.ts';
 import {
   basicScenario,
   constantScores,
@@ -17,8 +18,12 @@ afterEach(async () => {
   await Promise.all(open.splice(0).map((f) => f.close()));
 });
 
-async function retab(scenario: RetabScenario, clock?: () => number): Promise<FakeRetab> {
-  const fake = await startFakeRetab(scenario, { clock });
+async function retab(
+  scenario: RetabScenario,
+  clock?: () => number,
+  hold?: HoldOptions,
+): Promise<FakeRetab> {
+  const fake = await startFakeRetab(scenario, { clock, hold });
   open.push(fake);
   return fake;
 }
@@ -42,7 +47,6 @@ async function call(
 }
 
 const RUN = '/v1/workflows/wf_test/experiments/exp_test/run';
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('fake Retab', () => {
   it('rejects a missing or wrong key, and records the request', async () => {
@@ -323,19 +327,23 @@ describe('fake Retab', () => {
     });
   });
 
-  it('answers by_document with the scenario field scores, after its delay, and measures concurrency', async () => {
+  it('answers by_document with the scenario field scores, held until released, and measures concurrency', async () => {
     const base = basicScenario();
-    const fake = await retab({
-      ...base,
-      next: { ...base.next, jobDurationMs: 0 },
-      fieldScores: {
-        expdoc_2: [
-          { path: 'total_amount', score: 0.4, prior_score: 0.9, value: '12.00' },
-          { path: 'vendor.name', score: 1, prior_score: 1 },
-        ],
+    const isByDocument = (r: { query: Record<string, string> }) => r.query.view === 'by_document';
+    const fake = await retab(
+      {
+        ...base,
+        next: { ...base.next, jobDurationMs: 0 },
+        fieldScores: {
+          expdoc_2: [
+            { path: 'total_amount', score: 0.4, prior_score: 0.9, value: '12.00' },
+            { path: 'vendor.name', score: 1, prior_score: 1 },
+          ],
+        },
       },
-      byDocumentDelayMs: 300,
-    });
+      undefined,
+      { match: isByDocument },
+    );
     const metrics = '/v1/workflows/wf_test/experiments/exp_test/metrics';
     await call(fake, 'POST', RUN, { key: 'test-key' });
     const byDocument = (doc: string, run = 'exprun_new') =>
@@ -343,16 +351,21 @@ describe('fake Retab', () => {
         key: 'test-key',
       });
 
-    const isByDocument = (r: { query: Record<string, string> }) => r.query.view === 'by_document';
     const both = Promise.all([byDocument('expdoc_2'), byDocument('expdoc_3')]);
-    while (fake.requests.filter(isByDocument).length < 2) await sleep(5);
-    // Only by_document answers wait: a summary asked while they wait comes back first.
+    await fake.held.until(2);
+    // Only by_document answers wait: a summary asked while they wait comes back.
     const summary = await call(fake, 'GET', `${metrics}?view=summary&run_id=exprun_new`, {
       key: 'test-key',
     });
     expect(summary.status).toBe(200);
+    expect(fake.held.waiting.map((r) => r.query.document_id).sort()).toEqual([
+      'expdoc_2',
+      'expdoc_3',
+    ]);
     expect(fake.requests.filter(isByDocument).map((r) => r.doneAt)).toEqual([undefined, undefined]);
+    fake.held.release();
     const [second, third] = await both;
+    expect(fake.held.waiting).toEqual([]);
     expect(second.body).toMatchObject({
       kind: 'by_document',
       run_id: 'exprun_new',
@@ -370,7 +383,10 @@ describe('fake Retab', () => {
       { path: 'total_amount', score: 0.85, prior_score: 0.85, value: null },
     ]);
     // A history run's document: the fields' prior scores and values.
-    const older = await byDocument('expdoc_2', 'exprun_1');
+    const asked = byDocument('expdoc_2', 'exprun_1');
+    await fake.held.until(1);
+    fake.held.release();
+    const older = await asked;
     expect(older.body.targets).toEqual([
       { path: 'total_amount', score: 0.9, prior_score: null, value: null },
       { path: 'vendor.name', score: 1, prior_score: null, value: null },

@@ -32,8 +32,6 @@ export interface Reply {
   /** JSON-encoded, except a string, which is sent as it is (malformed bodies). */
   body: unknown;
   headers?: Record<string, string>;
-  /** Extra delay before this answer. */
-  delayMs?: number;
   /** Destroy the connection instead of answering. */
   reset?: boolean;
 }
@@ -42,18 +40,59 @@ export interface FakeServerOptions {
   /** Name and value of the per-response request id header. */
   requestIdHeader: string;
   requestId: (counter: number) => string;
-  /** Delay added before every answer. */
+  /** Delay added before every answer, in real time: for bench/ only (tests hold answers). */
   latencyMs?: number;
   /** The time of `at` and `doneAt` (default Date.now): a test on a virtual clock passes its own. */
   clock?: () => number;
   handle: (req: IncomingRequest, origin: string) => Reply | Promise<Reply>;
   /** The loopback port to listen on; default 0, any free one. */
   port?: number;
+  /** Answers that wait until released (see HoldOptions); default: none waits. */
+  hold?: HoldOptions;
 }
+
+/**
+ * Which answers wait, and what releases them. A test that counts requests in flight holds their
+ * answers instead of slowing them down: the requests then overlap as far as the client lets them,
+ * however fast or busy the machine is.
+ */
+export interface HoldOptions {
+  /** The requests whose answers wait (default: every request). */
+  match?: (request: RecordedRequest) => boolean;
+  /**
+   * Release every waiting answer once the server is quiet: no request arrived and no answer left
+   * while the event loop turned QUIET_TURNS times, and `caughtUp` holds. The client must then be
+   * in this process: one in another process may be slower than any number of turns. Without
+   * `whenQuiet`, only `release()` sends them.
+   */
+  whenQuiet?: boolean;
+  /**
+   * Whether the client has caught up with the server: every request it sent has arrived and it
+   * has received every answer sent (`arrived` and `answered` count the server's). Default: always.
+   * A client in this process can count its own (test/harness/gate-in-process.ts), which makes the
+   * quiet independent of the kernel's delivery.
+   */
+  caughtUp?: (server: { arrived: number; answered: number }) => boolean;
+}
+
+/** The answers waiting now, and the hand that releases them. */
+export interface HeldAnswers {
+  /** The requests whose answers wait, oldest first. */
+  readonly waiting: readonly RecordedRequest[];
+  /** Resolves once at least `count` answers wait at the same time. */
+  until(count: number): Promise<void>;
+  /** Sends every waiting answer. */
+  release(): void;
+}
+
+/** Turns of the event loop without an arrival or an answer after which a server is quiet. */
+const QUIET_TURNS = 20;
 
 export interface FakeServer {
   url: string;
   requests: RecordedRequest[];
+  /** The answers `hold` keeps waiting (none without it). */
+  held: HeldAnswers;
   close(): Promise<void>;
 }
 
@@ -131,13 +170,80 @@ async function readBody(req: IncomingMessage): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
+/**
+ * The answers `options` holds: `wait(request)` resolves when its answer may leave. `activity` is
+ * the server's count of arrivals and of answers (and of them apart, for `caughtUp`).
+ */
+function holdAnswers(
+  options: HoldOptions | undefined,
+  activity: () => { events: number; arrived: number; answered: number },
+): HeldAnswers & { wait(request: RecordedRequest): Promise<void> | undefined } {
+  const waiting: Array<{ request: RecordedRequest; leave: () => void }> = [];
+  const watchers: Array<{ count: number; resolve: () => void }> = [];
+  let watching = false;
+
+  function release(): void {
+    for (const { leave } of waiting.splice(0)) leave();
+  }
+
+  /** Releases the waiting answers once QUIET_TURNS turns went by with nothing new. */
+  function watchForQuiet(): void {
+    if (watching) return;
+    watching = true;
+    let seen = -1;
+    let quiet = 0;
+    const turn = () => {
+      if (waiting.length === 0) {
+        watching = false;
+        return;
+      }
+      const now = activity();
+      if (now.events !== seen || !(options?.caughtUp?.(now) ?? true)) {
+        seen = now.events;
+        quiet = 0;
+      } else if (++quiet >= QUIET_TURNS) {
+        watching = false;
+        release();
+        return;
+      }
+      setImmediate(turn);
+    };
+    setImmediate(turn);
+  }
+
+  return {
+    get waiting() {
+      return waiting.map((w) => w.request);
+    },
+    until(count) {
+      if (waiting.length >= count) return Promise.resolve();
+      return new Promise((resolve) => watchers.push({ count, resolve }));
+    },
+    release,
+    wait(request) {
+      if (!options || !(options.match?.(request) ?? true)) return undefined;
+      return new Promise<void>((leave) => {
+        waiting.push({ request, leave });
+        for (const w of watchers.filter((x) => waiting.length >= x.count)) {
+          watchers.splice(watchers.indexOf(w), 1);
+          w.resolve();
+        }
+        if (options.whenQuiet) watchForQuiet();
+      });
+    },
+  };
+}
+
 export async function startFakeServer(options: FakeServerOptions): Promise<FakeServer> {
   const requests: RecordedRequest[] = [];
   let counter = 0;
   /** Arrivals and answers, counted: the order in which they happened. */
   let events = 0;
+  let arrived = 0;
+  let answered = 0;
   let origin = '';
   const clock = options.clock ?? Date.now;
+  const held = holdAnswers(options.hold, () => ({ events, arrived, answered }));
 
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     // A client that hangs up mid-answer must not take the test process down.
@@ -147,6 +253,7 @@ export async function startFakeServer(options: FakeServerOptions): Promise<FakeS
   async function serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const at = clock();
     const order: { arrived: number; done?: number } = { arrived: ++events };
+    arrived += 1;
     counter += 1;
     const requestId = options.requestId(counter);
     const url = new URL(req.url ?? '/', origin);
@@ -174,8 +281,10 @@ export async function startFakeServer(options: FakeServerOptions): Promise<FakeS
     };
     requests.push(recorded);
     const finish = () => {
-      recorded.doneAt ??= clock();
-      order.done ??= ++events;
+      if (order.done !== undefined) return;
+      recorded.doneAt = clock();
+      order.done = ++events;
+      answered += 1;
     };
     // A fallback for answers that never get sent (the client hung up first).
     res.once('close', finish);
@@ -187,8 +296,8 @@ export async function startFakeServer(options: FakeServerOptions): Promise<FakeS
       const message = error instanceof Error ? error.message : String(error);
       reply = json(500, { detail: `fake server error: ${message}`, message });
     }
+    await held.wait(recorded);
     if (options.latencyMs !== undefined && options.latencyMs > 0) await sleep(options.latencyMs);
-    if (reply.delayMs !== undefined && reply.delayMs > 0) await sleep(reply.delayMs);
     if (reply.reset) {
       // The connection dies with no answer: the client cannot know what happened.
       finish();
@@ -221,7 +330,9 @@ export async function startFakeServer(options: FakeServerOptions): Promise<FakeS
   return {
     url: origin,
     requests,
+    held,
     close() {
+      held.release();
       closing ??= new Promise<void>((resolve, reject) => {
         server.close((error) => (error ? reject(error) : resolve()));
         // Keep-alive sockets of fetch/undici would otherwise hold close() open.

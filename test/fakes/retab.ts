@@ -2,7 +2,7 @@
 // It shares no API code or type with src/ on purpose: a shared type would hide a mismatch with the
 // real API. (Only the project's seeded PRNG is shared: the fault dice.)
 import { isoTime, json, matchPath, maxInFlight, startFakeServer } from './http.ts';
-import type { IncomingRequest, RecordedRequest, Reply } from './http.ts';
+import type { HeldAnswers, HoldOptions, IncomingRequest, RecordedRequest, Reply } from './http.ts';
 import { seededRandom } from '../../src/random.ts';
 import {
   defaultDraft,
@@ -158,8 +158,6 @@ export interface RetabScenario {
    * target (its document score against the prior run's).
    */
   fieldScores?: Record<string, FakeFieldScore[]>;
-  /** Extra delay of every `view=by_document` answer (default 0): makes parallel reads observable. */
-  byDocumentDelayMs?: number;
   /** `view=by_document` targets carry no `value` (a server from before values were served). */
   byDocumentWithoutValues?: boolean;
   /**
@@ -167,7 +165,7 @@ export interface RetabScenario {
    * its schema, or (the reference run's `by_document`) the `stale_metrics` answer of an old run.
    */
   valueFaults?: Record<string, Partial<Record<FakeValueRead, number | 'malformed' | 'stale'>>>;
-  /** Delay added to every response (default 0). */
+  /** Delay added to every response, in real time (default 0): for bench/ only; tests hold answers. */
   latencyMs?: number;
   /** Seeded failures, for the failure-handling tests. */
   faults?: RetabFaults;
@@ -200,8 +198,6 @@ export interface RetabFaults {
   ignoreIdempotencyKey?: boolean;
   /** Answers of this endpoint fail their schema. */
   malformed?: RetabEndpoint;
-  /** Extra delay on every answer. */
-  slowMs?: number;
   /** The first request the API receives, whatever it is, is answered with this status. */
   firstRequestStatus?: number;
   /** The trigger answers 400 with this detail (e.g. one that echoes the request). */
@@ -241,9 +237,11 @@ export interface FakeRetab {
   cancelled(): string[];
   /**
    * The largest number of the requests matching `predicate` that were in flight at the same
-   * time (from each request's arrival and answer times).
+   * time (from the order of arrivals and answers).
    */
   maxInFlight(predicate?: (r: RecordedRequest) => boolean): number;
+  /** The answers `options.hold` keeps waiting. */
+  held: HeldAnswers;
   /** The workflow's draft as it is now. */
   draft(): Draft;
   /** Calls of the unscoped spec routes, which would create a new workflow. */
@@ -355,6 +353,8 @@ export interface FakeRetabOptions {
   clock?: () => number;
   /** The loopback port to listen on; default 0, any free one. */
   port?: number;
+  /** Answers that wait until released (test/fakes/http.ts): `held` releases them. */
+  hold?: HoldOptions;
 }
 
 export async function startFakeRetab(
@@ -1076,7 +1076,7 @@ export async function startFakeRetab(
       if (scenario.byDocumentWithoutValues) {
         for (const target of targets) delete (target as { value?: unknown }).value;
       }
-      const reply = json(200, {
+      return json(200, {
         experiment_id: scenario.experimentId,
         run_id: run.id,
         kind: 'by_document',
@@ -1087,8 +1087,6 @@ export async function startFakeRetab(
         prior_run_id: prior?.id ?? null,
         targets,
       });
-      const delayMs = scenario.byDocumentDelayMs ?? 0;
-      return delayMs > 0 ? { ...reply, delayMs } : reply;
     }
 
     const ids = Object.keys(run.scores);
@@ -1486,10 +1484,6 @@ export async function startFakeRetab(
     req: IncomingRequest,
     answer: () => Reply,
   ): Reply {
-    // Added to any delay of the answer itself (by_document answers may have one).
-    const slowMs = faults.slowMs ?? 0;
-    const delay = (reply: Reply): Reply =>
-      slowMs > 0 ? { ...reply, delayMs: (reply.delayMs ?? 0) + slowMs } : reply;
     requestsSeen += 1;
     if (requestsSeen === 1 && faults.firstRequestStatus !== undefined) {
       return json(faults.firstRequestStatus, { detail: 'Injected failure of the first request' });
@@ -1499,10 +1493,10 @@ export async function startFakeRetab(
       const errorRate = faults.serverErrorRate ?? 0;
       if (roll < errorRate) {
         const status = [500, 502, 503][Math.floor(dice() * 3)] ?? 500;
-        return delay(json(status, { detail: 'Injected server error' }));
+        return json(status, { detail: 'Injected server error' });
       }
       if (roll < errorRate + (faults.rateLimitRate ?? 0)) {
-        return delay(json(429, { detail: 'Too many requests' }, { 'retry-after': '1' }));
+        return json(429, { detail: 'Too many requests' }, { 'retry-after': '1' });
       }
     }
     if (endpoint === 'trigger' && faults.triggerRefusal !== undefined) {
@@ -1517,13 +1511,13 @@ export async function startFakeRetab(
       if (triggersSeen === 1 && faults.triggerLostAnswer) {
         return json(502, { detail: 'Bad gateway' });
       }
-      return endpoint === faults.malformed ? { ...reply, body: MALFORMED.trigger } : delay(reply);
+      return endpoint === faults.malformed ? { ...reply, body: MALFORMED.trigger } : reply;
     }
     const reply = answer();
     if (endpoint !== undefined && endpoint === faults.malformed && reply.status < 300) {
-      return delay({ ...reply, body: MALFORMED[endpoint] });
+      return { ...reply, body: MALFORMED[endpoint] };
     }
-    return delay(reply);
+    return reply;
   }
 
   const server = await startFakeServer({
@@ -1532,6 +1526,7 @@ export async function startFakeRetab(
     latencyMs: scenario.latencyMs ?? 0,
     clock,
     port: options.port,
+    hold: options.hold,
     handle: (req) => {
       if (!authorized(req)) return json(401, { detail: 'Invalid API key' });
       const now = clock();
@@ -1555,6 +1550,7 @@ export async function startFakeRetab(
     createdRuns: () => newRuns.length,
     cancelled: () => [...cancelledIds],
     maxInFlight: (predicate) => maxInFlight(server.requests, predicate),
+    held: server.held,
     draft: () => currentDraft(clock()),
     unscopedSpecCalls: () => unscopedSpecCalls,
     close: () => server.close(),

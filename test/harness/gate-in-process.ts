@@ -5,6 +5,7 @@
 // The unit tests of the Retab side import src/ through this file only: a module that moves is one
 // edit here.
 import type { TestContext } from 'vitest';
+import { Agent, type Dispatcher } from 'undici';
 import { errorMessage } from '../../src/errors.js';
 import { emptyEvidence } from '../../src/gate/evidence.js';
 import { assembleReport } from '../../src/report/assemble.js';
@@ -16,7 +17,13 @@ import { gatherEvidence } from '../../src/retab/gather.js';
 import { planFromAnswer } from '../../src/retab/records.js';
 import { SpecPlan } from '../../src/retab/schemas.js';
 import { idempotencyKey } from '../../src/retab/trigger.js';
-import { startFakeRetab, type FakeRetab, type RetabScenario } from '../fakes/retab.ts';
+import {
+  startFakeRetab,
+  type FakeRetab,
+  type RecordedRequest,
+  type RetabScenario,
+} from '../fakes/retab.ts';
+import type { HoldOptions } from '../fakes/http.ts';
 import {
   API_KEY,
   EXPERIMENT_ID,
@@ -71,8 +78,9 @@ export async function startRetabOnClock(
   ctx: TestContext,
   clock: VirtualClock,
   retabScenario: RetabScenario = scenario(),
+  hold?: HoldOptions,
 ): Promise<FakeRetab> {
-  const retab = await startFakeRetab(retabScenario, { clock: clock.now });
+  const retab = await startFakeRetab(retabScenario, { clock: clock.now, hold });
   ctx.onTestFinished(() => retab.close());
   return retab;
 }
@@ -87,6 +95,7 @@ export function clientOnClock(
     dialect?: Dialect;
     /** Default: the fake's URL. */
     baseUrl?: string;
+    dispatcher?: Dispatcher;
   } = {},
 ) {
   return createRetabClient({
@@ -97,6 +106,42 @@ export function clientOnClock(
     random: () => 0.5,
     ...options,
   });
+}
+
+/**
+ * A dispatcher that counts the requests the client sends and the answers (or failures) it
+ * receives: held answers are released once the fake has caught up with both (see HoldOptions).
+ */
+export function countingDispatcher(): {
+  dispatcher: Dispatcher;
+  caughtUp: NonNullable<HoldOptions['caughtUp']>;
+} {
+  let sent = 0;
+  let received = 0;
+  const dispatcher = new Agent().compose((dispatch) => (options, handler) => {
+    sent++;
+    return dispatch(options, {
+      onConnect: (abort) => handler.onConnect?.(abort),
+      onUpgrade: (status, headers, socket) => handler.onUpgrade?.(status, headers, socket),
+      onResponseStarted: () => handler.onResponseStarted?.(),
+      onHeaders: (status, headers, resume, text) =>
+        handler.onHeaders?.(status, headers, resume, text) !== false,
+      onData: (chunk) => handler.onData?.(chunk) !== false,
+      onBodySent: (size, total) => handler.onBodySent?.(size, total),
+      onComplete: (trailers) => {
+        received++;
+        handler.onComplete?.(trailers);
+      },
+      onError: (error) => {
+        received++;
+        handler.onError?.(error);
+      },
+    });
+  });
+  return {
+    dispatcher,
+    caughtUp: (server) => server.arrived === sent && server.answered === received,
+  };
 }
 
 /** The usual inputs of a gate against the fake; `api-base-url` is added. */
@@ -132,6 +177,12 @@ export interface InProcessOptions {
   spec?: { path: string; text: string };
   /** The event's `repository.private`, for `show-values: auto` (default: the event does not say). */
   repositoryPrivate?: boolean;
+  /**
+   * The answers of these requests wait until the gate can send no more (the fake is quiet), then
+   * leave together: the requests overlap as far as the gate lets them, on any machine, so that
+   * `retab.maxInFlight` counts what the gate allows.
+   */
+  hold?: (request: RecordedRequest) => boolean;
 }
 
 export interface InProcessGate {
@@ -163,7 +214,9 @@ export async function gateInProcess(
       if (cancelAfterMs !== undefined && ticking.elapsed() >= cancelAfterMs) workflow.abort();
     },
   };
-  const retab = await startRetabOnClock(ctx, clock, options.scenario);
+  const counting = options.hold ? countingDispatcher() : undefined;
+  const hold = counting && { match: options.hold, whenQuiet: true, caughtUp: counting.caughtUp };
+  const retab = await startRetabOnClock(ctx, clock, options.scenario, hold);
   const settings = settingsFor(retab, options.inputs, options.basePath);
   const log: string[] = [];
   const write = (message: string) => void log.push(message);
@@ -171,6 +224,7 @@ export async function gateInProcess(
     signal: workflow.signal,
     onRetry: write,
     baseUrl: settings.apiBaseUrl,
+    ...(counting && { dispatcher: counting.dispatcher }),
   });
   const evidence = emptyEvidence();
   const deps = { client, ...clock, log: write, signal: workflow.signal, attempt: ATTEMPT };

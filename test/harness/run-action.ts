@@ -34,7 +34,10 @@ export interface RunActionOptions {
   env?: Record<string, string>;
   /** Default: <repo>/dist/index.js. */
   entry?: string;
-  /** SIGTERM after this long (SIGKILL 2 s later), default 60000. */
+  /**
+   * SIGTERM after this long (SIGKILL 2 s later), default 120000: a guard against a hung action,
+   * far beyond any run's time on a busy machine; tests never measure time with it.
+   */
   timeoutMs?: number;
   onSpawn?: (child: ChildProcess) => void;
 }
@@ -118,7 +121,7 @@ export async function runAction(opts: RunActionOptions): Promise<ActionRun> {
   const eventName = opts.eventName ?? 'pull_request';
   const repository = opts.repository ?? 'acme/invoices';
   const entry = opts.entry ?? DEFAULT_ENTRY;
-  const timeoutMs = opts.timeoutMs ?? 60_000;
+  const timeoutMs = opts.timeoutMs ?? 120_000;
   const apiUrl = (opts.githubApiUrl ?? UNREACHABLE_API).replace(/\/+$/, '');
 
   const root = await mkdtemp(join(tmpdir(), 'experiment-gate-run-'));

@@ -65,6 +65,8 @@ function extraReads(requests: readonly RecordedRequest[]): Map<string, RecordedR
   return reads;
 }
 
+const perDocument = (r: RecordedRequest) => documentOf(r) !== undefined;
+
 function describeRead(r: RecordedRequest): string {
   if (r.query.view === 'votes') return `votes ${r.query.target_path}`;
   if (r.query.view === 'by_document') return `by_document ${r.query.run_id}`;
@@ -341,23 +343,58 @@ describe('the read budget', () => {
           {
             dialect,
             fieldScores: Object.fromEntries(documents.map((d) => [d.id, fields])),
-            // Real time on the wire: reads overlap when they may.
-            latencyMs: 5,
           },
         ),
         repositoryPrivate: true,
+        // The answers wait until the gate can send no more: as many reads overlap as it allows.
+        hold: perDocument,
       });
       expect(gate.verdict).toBe('regression');
       const reads = extraReads(gate.retab.requests);
       expect(reads.size).toBe(10);
       for (const [doc, list] of reads) expect(list.length, doc).toBeLessThanOrEqual(3);
-      const perDocument = (r: RecordedRequest) => documentOf(r) !== undefined;
       expect(gate.retab.maxInFlight(perDocument)).toBe(10);
       expect(gate.report.fieldChanges).toHaveLength(10);
       for (const change of gate.report.fieldChanges ?? []) {
         expect(change.fields).toHaveLength(5);
         expect(change.fields.every((f) => f.values?.reference && f.values.current)).toBe(true);
       }
+    },
+  );
+});
+
+describe('the field reads of the regressed documents', () => {
+  // Drops of 3, 6, … points: the last documents fell most.
+  test.for([
+    [2, 2],
+    [15, 10],
+  ] as const)(
+    'values hidden, %i documents fell: the %i worst are read, all at once',
+    async ([fell, read], ctx) => {
+      const documents = Array.from({ length: fell }, (_, i) => ({
+        id: `expdoc_${i + 1}`,
+        filename: `doc_${i + 1}.pdf`,
+      }));
+      const gate = await gateInProcess(ctx, {
+        scenario: pairedScenario(
+          documents,
+          documents.map(() => 0.95),
+          documents.map((_, i) => Number((0.92 - i * 0.03).toFixed(2))),
+        ),
+        hold: perDocument,
+      });
+      expect(gate.verdict).toBe('regression');
+      const reads = gate.retab.requests.filter(perDocument);
+      expect(reads.every((r) => r.query.view === 'by_document' && r.query.run_id === NEW_RUN)).toBe(
+        true,
+      );
+      expect(reads.map((r) => r.query.document_id).sort()).toEqual(
+        documents
+          .slice(fell - read)
+          .map((d) => d.id)
+          .sort(),
+      );
+      expect(gate.retab.maxInFlight(perDocument), 'reads in flight at once').toBe(read);
     },
   );
 });
