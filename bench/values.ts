@@ -23,6 +23,7 @@ import { resolveTsSiblings } from './resolve-ts.ts';
 resolveTsSiblings();
 const { createRetabClient } = await import('../src/retab/client.ts');
 const { readFieldScores, readScores } = await import('../src/retab/evidence.ts');
+const { limitInFlight } = await import('../src/retab/queue.ts');
 const { parseThreshold } = await import('../src/inputs.ts');
 
 const LATENCY_MS = 25;
@@ -173,7 +174,7 @@ async function measureReads(
     // Timed from here: the trigger and the scores are the same either way.
     const before = retab.requests.length;
     const t0 = performance.now();
-    const fields = await readFieldScores(options, deps, scores, 'exprun_1');
+    const fields = await readFieldScores(options, deps, scores, 'exprun_1', limitInFlight());
     const ms = performance.now() - t0;
     if (fields.length !== 10) throw new Error(`expected 10 listed documents, got ${fields.length}`);
     const reads = retab.requests.slice(before).filter(isDocumentRead);

@@ -12,6 +12,9 @@ import {
   type ReadDeps,
 } from './evidence.js';
 import { RetabApiError } from './client.js';
+import { readCost } from './cost.js';
+import { limitInFlight } from './queue.js';
+import { runResults } from './results.js';
 import { runFromRead } from './records.js';
 import { DIALECT_NAME } from './routes.js';
 import {
@@ -170,19 +173,30 @@ export async function gatherEvidence(
   const setsMayDiffer =
     referenceFingerprint === undefined ||
     referenceFingerprint !== evidence.run.documentsFingerprint;
-  const [reference, fields, errors] = await Promise.all([
+  // What each document cost and took goes last in the one queue of reads about single
+  // documents, after the field and value reads; the run's results pages serve the error texts too.
+  const slot = limitInFlight();
+  const results = runResults(client, options, started.runId);
+  const [reference, fields, errors, cost] = await Promise.all([
     referenceId === undefined
       ? undefined
       : setsMayDiffer
         ? readScores(options, deps, referenceId, undefined)
         : scores.aggregate && readReferenceFields(options, deps, referenceId),
-    readFieldScores(options, deps, scores, referenceId),
-    readDocumentErrors(options, deps, scores),
+    readFieldScores(options, deps, scores, referenceId, slot),
+    readDocumentErrors(deps, scores, results),
+    readCost(deps, {
+      scores,
+      current: results,
+      reference: referenceId === undefined ? undefined : runResults(client, options, referenceId),
+      slot,
+    }),
   ]);
   if (setsMayDiffer) evidence.referenceDocuments = reference?.documents;
   evidence.referenceAggregate = reference?.aggregate;
   evidence.fieldScores = fields;
   evidence.documentErrors = errors;
+  evidence.cost = cost;
   const drift = await draftChecked;
   if (drift !== undefined) throw drift;
 }
