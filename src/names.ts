@@ -23,6 +23,8 @@ export const INPUT = {
   spec: 'spec',
   reuse: 'reuse',
   showValues: 'show-values',
+  maxCostIncrease: 'max-cost-increase',
+  maxTimeIncrease: 'max-time-increase',
 } as const;
 
 export const OUTPUT = {
@@ -42,7 +44,19 @@ export const OUTPUT = {
   reused: 'reused',
   regressedFields: 'regressed-fields',
   configChanged: 'config-changed',
+  creditsPerDocument: 'credits-per-document',
+  creditsDelta: 'credits-delta',
+  secondsPerDocument: 'seconds-per-document',
+  secondsDelta: 'seconds-delta',
 } as const;
+
+/** The outputs of "Cost and time": always set, empty when unknown. */
+export const COST_OUTPUTS = [
+  OUTPUT.creditsPerDocument,
+  OUTPUT.creditsDelta,
+  OUTPUT.secondsPerDocument,
+  OUTPUT.secondsDelta,
+] as const;
 
 export const DEFAULTS = {
   apiBaseUrl: 'https://api.retab.com',

@@ -21,7 +21,7 @@ export interface CostThresholds {
   maxCostIncrease?: CostThreshold | undefined;
   maxTimeIncrease?: TimeThreshold | undefined;
   /** With it, a sampled rise in credits counts only when its interval lies wholly above the threshold. */
-  confidence?: number | undefined;
+  confidence: number | undefined;
 }
 
 /** A move of either figure by this share or more is named in the first line. */
@@ -203,11 +203,11 @@ function creditsFigure(cost: CostEvidence, level: number): CreditsFigure {
   const changes = now.map((value, i) => value - (before[i] ?? 0));
   const isSample = paired.length < cost.scoredDocuments;
   const interval = isSample ? changeInterval(changes, level) : undefined;
-  const before_ = average(before);
-  const now_ = average(now);
+  const meanBefore = average(before);
+  const meanNow = average(now);
   return {
     ...base,
-    ...figure(before_, now_, now_ - before_),
+    ...figure(meanBefore, meanNow, meanNow - meanBefore),
     documents: paired.length,
     sampled: isSample,
     ...(interval ? { interval: { level, low: interval.low, high: interval.high } } : {}),

@@ -5,6 +5,7 @@ import {
   type Evidence,
   type FieldScore,
 } from '../gate/evidence.js';
+import { compareCost, type CostThresholds } from '../gate/cost.js';
 import { compareFields } from '../gate/fields.js';
 import { compactDiff, describeValue } from './config-values.js';
 import { runToRunNoise } from '../gate/stats.js';
@@ -29,7 +30,7 @@ import type {
 } from './model.js';
 
 /** What the report says of the gate's own settings. */
-interface ReportSettings extends Thresholds {
+interface ReportSettings extends Thresholds, CostThresholds {
   workflowId: string;
   experimentId: string;
   commentHeader: string;
@@ -138,9 +139,21 @@ export function assembleReport({
         })
       : undefined;
 
+  // Cost and time: shown whenever read; a rise past a threshold is a regression like the others.
+  const cost =
+    evidence.cost &&
+    compareCost({
+      cost: evidence.cost,
+      thresholds: settings,
+      judgesChange: !(started?.reused === true && reference?.kind === 'previous'),
+    });
+  const judged = judgement && judgement.verdict !== 'error';
+  const reasons = [...(judgement?.reasons ?? []), ...(judged ? (cost?.reasons ?? []) : [])];
+  const verdict = judged ? (reasons.length > 0 ? 'regression' : 'pass') : 'error';
+
   return {
     schema: 'retab-experiment-gate/report@1',
-    verdict: judgement?.verdict ?? 'error',
+    verdict,
     blocking: settings.failOnRegression,
     header: settings.commentHeader,
     workflowId: settings.workflowId,
@@ -176,8 +189,10 @@ export function assembleReport({
       maxDocumentDrop: settings.maxDocumentDrop?.text,
       maxFieldDrop: settings.maxFieldDrop?.text,
       confidence: settings.confidence,
+      maxCostIncrease: settings.maxCostIncrease?.text,
+      maxTimeIncrease: settings.maxTimeIncrease?.text,
     },
-    reasons: judgement?.reasons ?? [],
+    reasons,
     error:
       error === undefined
         ? judgement
@@ -194,6 +209,18 @@ export function assembleReport({
     fields: judgement?.fields,
     documentErrors: evidence.documentErrors,
     trend: trend(evidence),
+    ...(cost
+      ? {
+          cost: {
+            credits: cost.credits,
+            seconds: cost.seconds,
+            judged: cost.judged,
+            unchecked: judged ? cost.unchecked : [],
+            failures: evidence.cost?.failures.map((f) => clipText(f, TEXT_MAX.message)) ?? [],
+            failedReads: evidence.cost?.failedReads ?? 0,
+          },
+        }
+      : {}),
   };
 }
 
