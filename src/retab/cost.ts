@@ -1,7 +1,8 @@
 // The reads of "Cost and time": each document's time from the run's results (the older API's one
 // `content` read, the current API's first pages), and the credits of a sample of documents from
-// their artifacts' own reads. Every read goes through the one queue (./queue.ts), after the
-// field and value reads; the results pages are shared with the error texts (./results.ts).
+// their artifacts' own reads. Every read goes through the one queue (./queue.ts), queued once
+// the field and value reads are done; the results pages are shared with the error texts
+// (./results.ts).
 import type { CostEvidence, RunCost, ScoreSheet } from '../gate/evidence.js';
 import type { RetabDeps } from './evidence.js';
 import { describeFailure, settle, type Slot } from './queue.js';
@@ -17,15 +18,16 @@ const COST_READS_MS = 15_000;
 /** Read failures named in the report, at most; the others are counted. */
 const FAILURES_NAMED = 3;
 
-const LAST = { priority: 'last' } as const;
-
 export interface CostReadInput {
   scores: ScoreSheet;
   /** This run's results. */
   current: RunResults;
   /** The reference run's results; undefined without a reference. */
   reference: RunResults | undefined;
+  /** The one queue of reads about single documents. */
   slot: Slot;
+  /** The reads the rest of the report needs (fields, values): cost reads are queued after them. */
+  after: Promise<unknown>;
 }
 
 /**
@@ -34,6 +36,7 @@ export interface CostReadInput {
  */
 export async function readCost(deps: RetabDeps, input: CostReadInput): Promise<CostEvidence> {
   const { scores, slot } = input;
+  await input.after.catch(() => undefined);
   const failures: string[] = [];
   let failedReads = 0;
   const failed = (what: string, error: unknown) => {
@@ -76,10 +79,7 @@ export async function readCost(deps: RetabDeps, input: CostReadInput): Promise<C
         const artifact = run.artifacts.get(id);
         if (!artifact) return undefined;
         return settle(
-          slot(
-            () => deps.client.getArtifact(artifact.operation, artifact.id, deadline),
-            LAST.priority,
-          ),
+          slot(() => deps.client.getArtifact(artifact.operation, artifact.id, deadline)),
         );
       }),
     );
@@ -117,7 +117,7 @@ export async function readCost(deps: RetabDeps, input: CostReadInput): Promise<C
 async function readRows(results: RunResults, slot: Slot): Promise<ResultRecord[]> {
   const rows: ResultRecord[] = [];
   for (let index = 0; index < COST_PAGES; index++) {
-    const page = await results.page(index, { slot, priority: LAST.priority });
+    const page = await results.page(index, slot);
     if (!page) break;
     rows.push(...page.rows);
     if (page.last) break;

@@ -173,23 +173,25 @@ export async function gatherEvidence(
   const setsMayDiffer =
     referenceFingerprint === undefined ||
     referenceFingerprint !== evidence.run.documentsFingerprint;
-  // What each document cost and took goes last in the one queue of reads about single
-  // documents, after the field and value reads; the run's results pages serve the error texts too.
+  // What each document cost and took goes in the one queue of reads about single documents,
+  // after the field and value reads; the run's results pages serve the error texts too.
   const slot = limitInFlight();
   const results = runResults(client, options, started.runId);
+  const fieldsRead = readFieldScores(options, deps, scores, referenceId, slot);
   const [reference, fields, errors, cost] = await Promise.all([
     referenceId === undefined
       ? undefined
       : setsMayDiffer
         ? readScores(options, deps, referenceId, undefined)
         : scores.aggregate && readReferenceFields(options, deps, referenceId),
-    readFieldScores(options, deps, scores, referenceId, slot),
+    fieldsRead,
     readDocumentErrors(deps, scores, results),
     readCost(deps, {
       scores,
       current: results,
       reference: referenceId === undefined ? undefined : runResults(client, options, referenceId),
       slot,
+      after: fieldsRead,
     }),
   ]);
   if (setsMayDiffer) evidence.referenceDocuments = reference?.documents;

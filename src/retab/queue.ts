@@ -1,31 +1,26 @@
 // The one queue of reads about single documents: field reads, value reads, and the reads of
-// "Cost and time" (./cost.ts), at most DOCUMENT_READS_IN_FLIGHT in flight in all.
+// "Cost and time" (./cost.ts, queued once the others are done), at most DOCUMENT_READS_IN_FLIGHT
+// in flight in all.
 import { RetabApiError } from './client.js';
 
 /** Reads about single documents in flight at once, at most: field, value and cost reads together. */
 export const DOCUMENT_READS_IN_FLIGHT = 10;
 
-/**
- * Where a read waits for its place: `first` (the field reads) before any other, `last` (the
- * reads of cost and time) after every other, whenever each was queued.
- */
-export type Priority = 'first' | 'normal' | 'last';
-
-/** Runs a read when a place is free, in its priority's line. */
-export type Slot = <T>(read: () => Promise<T>, priority?: Priority) => Promise<T>;
+/** Runs a read when a place is free; `first`: before any read queued without it. */
+export type Slot = <T>(read: () => Promise<T>, first?: boolean) => Promise<T>;
 
 /** Runs reads with at most `max` in flight; the others wait their turn in order of arrival. */
 export function limitInFlight(max: number = DOCUMENT_READS_IN_FLIGHT): Slot {
   let active = 0;
-  const waiting: Record<Priority, Array<() => void>> = { first: [], normal: [], last: [] };
-  return async <T>(read: () => Promise<T>, priority: Priority = 'normal'): Promise<T> => {
+  const waiting = { first: [] as Array<() => void>, rest: [] as Array<() => void> };
+  return async <T>(read: () => Promise<T>, first = false): Promise<T> => {
     // A finished read hands its place to the next in line: nobody slips in between.
     if (active < max) active++;
-    else await new Promise<void>((resolve) => waiting[priority].push(resolve));
+    else await new Promise<void>((resolve) => waiting[first ? 'first' : 'rest'].push(resolve));
     try {
       return await read();
     } finally {
-      const next = waiting.first.shift() ?? waiting.normal.shift() ?? waiting.last.shift();
+      const next = waiting.first.shift() ?? waiting.rest.shift();
       if (next) next();
       else active--;
     }

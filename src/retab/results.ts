@@ -3,7 +3,7 @@
 // read, so that none is read twice.
 import type { RetabClient } from './client.js';
 import type { ExperimentRef } from './evidence.js';
-import type { Priority, Slot } from './queue.js';
+import type { Slot } from './queue.js';
 import { lifecycleMessage } from './schemas.js';
 
 /** One document's result, as both APIs give it. */
@@ -32,16 +32,13 @@ export interface ResultsPage {
 export interface RunResults {
   runId: string;
   /** Page `index` (from 0); undefined past the last page. Read through `slot` when given. */
-  page(index: number, via?: { slot: Slot; priority: Priority }): Promise<ResultsPage | undefined>;
+  page(index: number, slot?: Slot): Promise<ResultsPage | undefined>;
 }
 
 export function runResults(client: RetabClient, options: ExperimentRef, runId: string): RunResults {
   const pages: Array<Promise<ResultsPage | undefined>> = [];
-  const readPage = async (
-    index: number,
-    via: { slot: Slot; priority: Priority } | undefined,
-  ): Promise<ResultsPage | undefined> => {
-    const send = <T>(read: () => Promise<T>) => (via ? via.slot(read, via.priority) : read());
+  const readPage = async (index: number, slot: Slot | undefined): Promise<ResultsPage | undefined> => {
+    const send = <T>(read: () => Promise<T>) => (slot ? slot(read) : read());
     if (client.dialect === 'older') {
       if (index > 0) return undefined;
       const { content } = await send(() =>
@@ -57,7 +54,7 @@ export function runResults(client: RetabClient, options: ExperimentRef, runId: s
     }
     let after: string | undefined;
     if (index > 0) {
-      const before = await page(index - 1, via);
+      const before = await page(index - 1, slot);
       if (!before || before.last) return undefined;
       after = before.after;
     }
@@ -70,8 +67,7 @@ export function runResults(client: RetabClient, options: ExperimentRef, runId: s
     }));
     return { rows, last: !list.after || list.rows.length === 0, after: list.after };
   };
-  const page = (index: number, via?: { slot: Slot; priority: Priority }) =>
-    (pages[index] ??= readPage(index, via));
+  const page = (index: number, slot?: Slot) => (pages[index] ??= readPage(index, slot));
   return { runId, page };
 }
 

@@ -74,7 +74,7 @@ async function readDocument(r: DocumentRead, deps: RetabDeps): Promise<DocumentF
   const fieldsRead = settle(
     r.slot(
       () => client.getDocumentMetrics(workflowId, experimentId, r.runId, r.referenceId, documentId),
-      'first',
+      true,
     ),
   );
   const referenceId = r.readValues ? r.referenceId : undefined;

@@ -81,6 +81,26 @@ export interface FakeHistoryRun {
    * this long after: a gate must wait for it before starting its own.
    */
   runningForMs?: number;
+  /** What each document cost and took (see FakeCost); default 1 credit per pass. */
+  cost?: FakeCost;
+}
+
+/**
+ * What a run's documents cost and took, as its results and artifacts say it (retab-api.md
+ * section 12). Shapes: Retab's SDK monorepo (retab-dev/retab at 61d9c44, Aug 2026),
+ * clients/php/tests/Fixtures/extraction_workflow_artifact.json (`usage: {credits}`),
+ * experiment_result_timing.json (`timing.duration_ms`), generated from Retab's OpenAPI schemas.
+ */
+export interface FakeCost {
+  /** Credits of every document's artifact; default n_consensus × 1 (retab-small, one page). */
+  creditsPerDocument?: number;
+  /**
+   * The artifact's `usage` of some documents, by id, sent as it is (null, `{credits: '5'}`,
+   * `{credits: -1}`, …); the string 'absent' leaves `usage` out of the answer.
+   */
+  usage?: Record<string, unknown>;
+  /** A document's `duration_ms`, by id; default a share of the run's duration. */
+  documentMs?: Record<string, number>;
 }
 
 export interface FakeNextRun {
@@ -109,6 +129,8 @@ export interface FakeNextRun {
   jobError?: { code: string; message: string };
   /** Error text per document id (content endpoint). */
   documentErrors?: Record<string, string>;
+  /** What each document cost and took (see FakeCost); default 1 credit per pass. */
+  cost?: FakeCost;
 }
 
 export interface RetabScenario {
@@ -165,6 +187,22 @@ export interface RetabScenario {
    * its schema, or (the reference run's `by_document`) the `stale_metrics` answer of an old run.
    */
   valueFaults?: Record<string, Partial<Record<FakeValueRead, number | 'malformed' | 'stale'>>>;
+  /**
+   * Artifact reads that fail, by document id (or '*' for every document), in every run: an HTTP
+   * status, or 'timeout' (the gateway gives up: 504, each time it is asked).
+   */
+  artifactFaults?: Record<string, number | 'timeout'>;
+  /**
+   * The operation results name for their artifacts (default 'extraction'): each is read on its
+   * own route (`/v1/classifications/{id}`…); 'artifact' names none, read on
+   * `/v1/workflows/artifacts/{id}`.
+   */
+  artifactOperation?: 'extraction' | 'classification' | 'split' | 'partition' | 'artifact';
+  /**
+   * Artifact answers are held until this many are held at once, or until no other arrives for a
+   * moment: `heldArtifactReads()` then tells the most ever held, which is the most in flight.
+   */
+  holdArtifactReads?: number;
   /** Delay added to every response (default 0). */
   latencyMs?: number;
   /** Seeded failures, for the failure-handling tests. */
@@ -181,7 +219,8 @@ export type RetabEndpoint =
   | 'results'
   | 'experiment'
   | 'result'
-  | 'extraction';
+  | 'extraction'
+  | 'artifact';
 
 export interface RetabFaults {
   /** Seed of the fault dice (default 1): the same seed fails the same requests. */
@@ -225,6 +264,7 @@ const MALFORMED: Record<RetabEndpoint, unknown> = {
   experiment: { id: 3 },
   result: { artifact: { id: 7 } },
   extraction: { id: null, consensus: { choices: 'none' } },
+  artifact: { id: 5 },
 };
 
 export interface FakeRetab {
@@ -246,6 +286,8 @@ export interface FakeRetab {
   draft(): Draft;
   /** Calls of the unscoped spec routes, which would create a new workflow. */
   unscopedSpecCalls(): number;
+  /** With `holdArtifactReads`: the most artifact reads held (so in flight) at once. */
+  heldArtifactReads(): number;
   close(): Promise<void>;
 }
 
@@ -274,6 +316,7 @@ interface RunSnapshot {
   completedDocuments: number;
   documentErrors: Record<string, string>;
   aggregate: FakeAggregate | null;
+  cost: FakeCost;
 }
 
 interface NewRun {
@@ -289,6 +332,8 @@ interface NewRun {
 }
 
 const QUEUED_MS = 50;
+/** How long held artifact answers wait for another to arrive before they are released. */
+const HOLD_MOMENT_MS = 30;
 const HOUR_MS = 3_600_000;
 
 export function round4(value: number): number {
@@ -476,6 +521,7 @@ export async function startFakeRetab(
       completedDocuments: Object.keys(run.scores).length,
       documentErrors: {},
       aggregate: run.aggregate ?? null,
+      cost: run.cost ?? {},
     };
   }
 
@@ -532,6 +578,7 @@ export async function startFakeRetab(
       completedDocuments,
       documentErrors: run.next.documentErrors ?? {},
       aggregate: run.next.aggregate ?? null,
+      cost: run.next.cost ?? {},
     };
   }
 
@@ -1232,6 +1279,7 @@ export async function startFakeRetab(
       status: 'completed',
       error: null,
       consensus: { choices, likelihoods },
+      ...usageOf(run, documentId),
       created_at: isoTime(run.createdAt),
     });
   }
@@ -1243,8 +1291,59 @@ export async function startFakeRetab(
       handle_outputs: {
         'output-json-0': { type: 'json', data: extractionOf(run, documentId).output },
       },
-      artifact: { operation: 'extraction', id: extractionId(run, documentId) },
+      artifact: artifactRef(run, documentId),
     };
+  }
+
+  /** What a result names of its artifact: the operation (none for 'artifact') and the id. */
+  function artifactRef(run: RunSnapshot, documentId: string): Record<string, unknown> {
+    const operation = scenario.artifactOperation ?? 'extraction';
+    const id = extractionId(run, documentId);
+    return operation === 'artifact' ? { id } : { operation, id };
+  }
+
+  /** An artifact's `usage`: the scenario's, or n_consensus credits (one page of retab-small). */
+  function usageOf(run: RunSnapshot, documentId: string): { usage?: unknown } {
+    const given = run.cost.usage;
+    if (given !== undefined && Object.hasOwn(given, documentId)) {
+      const usage = given[documentId];
+      return usage === 'absent' ? {} : { usage };
+    }
+    return { usage: { credits: run.cost.creditsPerDocument ?? run.nConsensus } };
+  }
+
+  /** The failure a scenario asks of the artifact reads of a document, in any run. */
+  function artifactFault(id: string): Reply | undefined {
+    const documentId = /~(.+)$/.exec(id)?.[1] ?? '';
+    const faults = scenario.artifactFaults ?? {};
+    const fault = Object.hasOwn(faults, documentId) ? faults[documentId] : faults['*'];
+    if (fault === undefined) return undefined;
+    if (fault === 'timeout') return json(504, { detail: 'upstream request timeout' });
+    return json(fault, { detail: 'Injected failure of the artifact read' });
+  }
+
+  /**
+   * An artifact's own read, on its operation's route or the workflow artifacts route: what it
+   * cost (`usage`), with the extraction's other fields. Shape: clients/php/tests/Fixtures/
+   * extraction_workflow_artifact.json in Retab's SDK monorepo.
+   */
+  function artifact(id: string, operation: string, now: number): Reply {
+    const match = /^extr_(.+?)~(.+)$/.exec(id);
+    const run = match ? findRun(match[1] ?? '', now) : undefined;
+    const documentId = match?.[2] ?? '';
+    if (run === undefined || !(documentId in run.scores)) return notFound('Artifact not found');
+    const fault = artifactFault(id);
+    if (fault) return fault;
+    return json(200, {
+      id,
+      file: { id: `file_${documentId}`, filename: filenameOf(documentId), mime_type: 'application/pdf' },
+      model: 'retab-small',
+      n_consensus: run.nConsensus,
+      status: 'completed',
+      ...usageOf(run, documentId),
+      created_at: isoTime(run.createdAt),
+      operation,
+    });
   }
 
   function documentJob(
@@ -1257,6 +1356,7 @@ export async function startFakeRetab(
     const done = index < run.completedDocuments;
     const failed = done && run.scores[documentId] === null;
     const share = run.durationMs === null || total === 0 ? null : run.durationMs / total;
+    const ownMs = run.cost.documentMs?.[documentId];
     return {
       document_id: documentId,
       status: !done
@@ -1267,9 +1367,11 @@ export async function startFakeRetab(
           ? 'failed'
           : 'completed',
       error: failed ? (run.documentErrors[documentId] ?? 'Extraction failed') : null,
-      duration_ms: done && share !== null ? Math.round(share * (0.8 + 0.1 * (index % 5))) : null,
+      duration_ms: !done
+        ? null
+        : (ownMs ?? (share === null ? null : Math.round(share * (0.8 + 0.1 * (index % 5))))),
       handle_inputs: { filename: filenameOf(documentId) },
-      artifact: null,
+      artifact: done && !failed ? artifactRef(run, documentId) : null,
     };
   }
 
@@ -1401,8 +1503,22 @@ export async function startFakeRetab(
       method: 'GET',
       pattern: '/v1/extractions/:id',
       endpoint: 'extraction',
-      handler: (_req, p, now) => extraction(p.id ?? '', now),
+      handler: (_req, p, now) => artifactFault(p.id ?? '') ?? extraction(p.id ?? '', now),
     },
+    ...(
+      [
+        ['/v1/classifications/:id', 'classification'],
+        ['/v1/splits/:id', 'split'],
+        ['/v1/partitions/:id', 'partition'],
+        ['/v1/workflows/artifacts/:id', 'extraction'],
+      ] as const
+    ).map(([pattern, operation]) => ({
+      method: 'GET',
+      pattern,
+      endpoint: 'artifact' as const,
+      handler: (_req: IncomingRequest, p: Record<string, string>, now: number) =>
+        artifact(p.id ?? '', operation, now),
+    })),
     {
       method: 'GET',
       pattern: '/v1/workflows/:wf/experiments/:exp/runs',
@@ -1523,6 +1639,22 @@ export async function startFakeRetab(
     return delay(reply);
   }
 
+  // Held artifact answers (holdArtifactReads): in flight until released together.
+  const held: Array<() => void> = [];
+  let mostHeld = 0;
+  let arrivals = 0;
+  function hold(reply: Reply): Promise<Reply> {
+    const arrival = ++arrivals;
+    return new Promise<Reply>((resolve) => {
+      held.push(() => resolve(reply));
+      mostHeld = Math.max(mostHeld, held.length);
+      const release = () => held.splice(0).forEach((answer) => answer());
+      if (held.length >= (scenario.holdArtifactReads ?? Infinity)) release();
+      // Nothing else arrived meanwhile: the gate sent all it may at once.
+      else setTimeout(() => arrival === arrivals && release(), HOLD_MOMENT_MS);
+    });
+  }
+
   const server = await startFakeServer({
     requestIdHeader: 'x-request-id',
     requestId: (n) => `req_${n}`,
@@ -1538,8 +1670,11 @@ export async function startFakeRetab(
         const params = matchPath(route.pattern, req.path);
         if (params === null) continue;
         pathMatched = true;
-        if (route.method === req.method)
-          return withFaults(route.endpoint, req, () => route.handler(req, params, now));
+        if (route.method === req.method) {
+          const reply = withFaults(route.endpoint, req, () => route.handler(req, params, now));
+          const artifactRead = route.endpoint === 'artifact' || route.endpoint === 'extraction';
+          return artifactRead && scenario.holdArtifactReads ? hold(reply) : reply;
+        }
       }
       return pathMatched ? json(405, { detail: 'Method Not Allowed' }) : notFound();
     },
@@ -1554,6 +1689,7 @@ export async function startFakeRetab(
     maxInFlight: (predicate) => maxInFlight(server.requests, predicate),
     draft: () => currentDraft(clock()),
     unscopedSpecCalls: () => unscopedSpecCalls,
+    heldArtifactReads: () => mostHeld,
     close: () => server.close(),
   };
 }

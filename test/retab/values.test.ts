@@ -33,8 +33,15 @@ const BRAVO: FakeFieldScore[] = [
   },
 ];
 
+/**
+ * Results name their artifacts without an operation: the reads of cost and time then go to the
+ * workflow artifacts route, apart from the value reads these tests count (an extraction's read).
+ */
+const APART = { artifactOperation: 'artifact' } as const;
+
 function valuesScenario(overrides: Partial<RetabScenario> = {}): RetabScenario {
   return scenario({
+    ...APART,
     next: next(DROPPED),
     fieldScores: { expdoc_1: ALPHA, expdoc_2: BRAVO },
     ...overrides,
@@ -139,7 +146,7 @@ describe('values shown: the reference and current value of each field that fell,
     expect([...reads.keys()].sort()).toEqual(['expdoc_1', 'expdoc_2']);
   });
 
-  test('current API: votes for the two fields that fell most (view=votes, one read each); no results listed', async (ctx) => {
+  test('current API: votes for the two fields that fell most (view=votes, one read each); no results listed for values', async (ctx) => {
     const gate = await gateInProcess(ctx, {
       scenario: valuesScenario({ dialect: 'current' }),
       repositoryPrivate: true,
@@ -152,7 +159,15 @@ describe('values shown: the reference and current value of each field that fell,
       'votes total_amount',
     ]);
     expect(reads.get('expdoc_1')?.every((r) => r.path === CURRENT_METRICS_PATH)).toBe(true);
-    expect(gate.retab.requests.filter((r) => r.path === CURRENT_RESULTS_PATH)).toEqual([]);
+    // The results list is read for cost and time alone: each run's first page, once.
+    const listed = gate.retab.requests.filter((r) => r.path === CURRENT_RESULTS_PATH);
+    expect(listed.map((r) => [r.query.run_id, r.query.after])).toEqual(
+      expect.arrayContaining([
+        ['exprun_1', undefined],
+        ['exprun_new', undefined],
+      ]),
+    );
+    expect(listed).toHaveLength(2);
     const alpha = gate.report.fieldChanges?.[0];
     expect(alpha?.fields.map((f) => [f.path, f.values?.votes?.length])).toEqual([
       ['vendor.name', 3],
@@ -339,6 +354,7 @@ describe('the read budget', () => {
           documents.map(() => 0.95),
           documents.map((_, i) => Number((0.9 - i * 0.03).toFixed(2))),
           {
+            ...APART,
             dialect,
             fieldScores: Object.fromEntries(documents.map((d) => [d.id, fields])),
             // Real time on the wire: reads overlap when they may.
@@ -365,7 +381,7 @@ describe('the read budget', () => {
 describe('no regressed document, no value read', () => {
   test('a pass reads nothing about single documents', async (ctx) => {
     const gate = await gateInProcess(ctx, {
-      scenario: scenario({ next: next(BASE), fieldScores: { expdoc_1: ALPHA } }),
+      scenario: scenario({ ...APART, next: next(BASE), fieldScores: { expdoc_1: ALPHA } }),
       repositoryPrivate: true,
     });
     expect(gate.verdict).toBe('pass');
