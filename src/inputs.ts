@@ -307,7 +307,10 @@ export function parseTimeIncrease(raw: string): TimeThreshold {
   }
   const parts = [...raw.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h)/g)];
   if (raw === '' || parts.map((p) => p[0]).join('') !== raw) throw new Error(form);
-  const seconds = parts.reduce((sum, p) => sum + Number(p[1]) * (TIME_UNIT_S[p[2] ?? ''] ?? NaN), 0);
+  const seconds = parts.reduce(
+    (sum, p) => sum + Number(p[1]) * (TIME_UNIT_S[p[2] ?? ''] ?? NaN),
+    0,
+  );
   if (!Number.isFinite(seconds)) throw new Error(form);
   return { kind: 'seconds', value: seconds, text: raw };
 }

@@ -153,7 +153,9 @@ export function compareCost({ cost, thresholds, judgesChange }: CompareCostInput
 
 /** Whether the first line names a figure: its threshold failed, or it moved by 25 % or more. */
 export function isNotable(figure: CostFigure, failed: boolean): boolean {
-  return failed || (figure.relative !== null && Math.abs(figure.relative) >= NOTABLE_CHANGE - EPSILON);
+  return (
+    failed || (figure.relative !== null && Math.abs(figure.relative) >= NOTABLE_CHANGE - EPSILON)
+  );
 }
 
 function whyNoCredits(cost: CostEvidence, credits: CreditsFigure): string {

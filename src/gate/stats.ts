@@ -107,7 +107,10 @@ export function average(values: readonly number[]): number {
 /** The middle value (the mean of the two middle ones for an even count); NaN when empty. */
 export function median(values: readonly number[]): number {
   if (values.length === 0) return NaN;
-  return quantile([...values].sort((a, b) => a - b), 0.5);
+  return quantile(
+    [...values].sort((a, b) => a - b),
+    0.5,
+  );
 }
 
 /** Sample standard deviation (n − 1). */

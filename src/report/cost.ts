@@ -89,7 +89,9 @@ function notes(report: Report, cost: Cost): string[] {
     );
   }
   const notReported = [
-    credits.notReported.current > 0 ? `${formatCount(credits.notReported.current)} in this run` : '',
+    credits.notReported.current > 0
+      ? `${formatCount(credits.notReported.current)} in this run`
+      : '',
     credits.notReported.reference > 0
       ? `${formatCount(credits.notReported.reference)} in the reference run`
       : '',
@@ -106,12 +108,18 @@ function notes(report: Report, cost: Cost): string[] {
     );
   }
   for (const { input, why } of cost.unchecked) {
-    lines.push(`\`${input}\` could not be checked: ${escapeText(why, 300)}. The verdict stands on accuracy.`);
+    lines.push(
+      `\`${input}\` could not be checked: ${escapeText(why, 300)}. The verdict stands on accuracy.`,
+    );
   }
   const t = report.thresholds;
   const rules = [
-    t.maxCostIncrease === undefined ? '' : `\`max-cost-increase\` ${escapeText(t.maxCostIncrease, 20)}`,
-    t.maxTimeIncrease === undefined ? '' : `\`max-time-increase\` ${escapeText(t.maxTimeIncrease, 20)}`,
+    t.maxCostIncrease === undefined
+      ? ''
+      : `\`max-cost-increase\` ${escapeText(t.maxCostIncrease, 20)}`,
+    t.maxTimeIncrease === undefined
+      ? ''
+      : `\`max-time-increase\` ${escapeText(t.maxTimeIncrease, 20)}`,
   ].filter(Boolean);
   if (rules.length > 0 && !cost.judged && report.referenceKind) {
     lines.push(`${rules.join(' · ')}: not judged, nothing changed since this run was judged.`);

@@ -323,7 +323,9 @@ export const ReportSchema = z.strictObject({
       credits: z.strictObject({
         ...CostFigure,
         /** The interval of the credits change on a sample. */
-        interval: opt(z.strictObject({ level: z.number().gt(0).lt(1), low: figureChange, high: figureChange })),
+        interval: opt(
+          z.strictObject({ level: z.number().gt(0).lt(1), low: figureChange, high: figureChange }),
+        ),
         /** Sampled documents whose artifact reports no credits. */
         notReported: z.strictObject({ current: count, reference: count }),
       }),

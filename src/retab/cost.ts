@@ -105,7 +105,8 @@ export async function readCost(deps: RetabDeps, input: CostReadInput): Promise<C
   }
   return {
     current: { ...currentCredits, durations: current.durations },
-    reference: reference && referenceCredits && { ...referenceCredits, durations: reference.durations },
+    reference: reference &&
+      referenceCredits && { ...referenceCredits, durations: reference.durations },
     scoredDocuments: scored.size,
     sampled,
     failures,

@@ -37,7 +37,10 @@ export interface RunResults {
 
 export function runResults(client: RetabClient, options: ExperimentRef, runId: string): RunResults {
   const pages: Array<Promise<ResultsPage | undefined>> = [];
-  const readPage = async (index: number, slot: Slot | undefined): Promise<ResultsPage | undefined> => {
+  const readPage = async (
+    index: number,
+    slot: Slot | undefined,
+  ): Promise<ResultsPage | undefined> => {
     const send = <T>(read: () => Promise<T>) => (slot ? slot(read) : read());
     if (client.dialect === 'older') {
       if (index > 0) return undefined;

@@ -1336,7 +1336,11 @@ export async function startFakeRetab(
     if (fault) return fault;
     return json(200, {
       id,
-      file: { id: `file_${documentId}`, filename: filenameOf(documentId), mime_type: 'application/pdf' },
+      file: {
+        id: `file_${documentId}`,
+        filename: filenameOf(documentId),
+        mime_type: 'application/pdf',
+      },
       model: 'retab-small',
       n_consensus: run.nConsensus,
       status: 'completed',
