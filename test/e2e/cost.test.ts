@@ -46,7 +46,10 @@ describe.concurrent('cost and time', () => {
     });
     const errors = errorLines(run.stdout);
     expect(errors).toHaveLength(1);
-    expect(errors[0]).toContain('`max-cost-increase` 50% allows +1.25.');
+    // ('%' is written %25 in a workflow command.)
+    expect(errors[0]).toContain(
+      'Credits per document rose from 2.50 to 7.50; `max-cost-increase` 50%25 allows +1.25.',
+    );
     expect(run.summary).toContain('| Credits per document | 2.50 | 7.50 | +5.00 (+200 %) |');
   });
 
