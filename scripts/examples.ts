@@ -16,6 +16,7 @@ import {
   EXAMPLE_SPEC_PATH,
   exampleConfigChangeScenario,
   exampleConfigChangeSpec,
+  exampleCostScenario,
   exampleErrorScenario,
   exampleReusedScenario,
   exampleUnchangedSpec,
@@ -118,6 +119,15 @@ const EXAMPLES: Example[] = [
     spec: exampleUnchangedSpec(DEMO.workflowId),
     inputs: { 'max-drop': '0.02', spec: EXAMPLE_SPEC_PATH },
     verdict: 'pass',
+  },
+  {
+    name: 'cost',
+    title: 'a gain that triples the cost (regression)',
+    about:
+      'A model change (retab-small to retab-large) gains 2.6 points over twelve invoices, at three times the credits per document and twice the time; `max-cost-increase: 50%` fails the check.',
+    scenario: exampleCostScenario,
+    inputs: { 'max-drop': '0.02', 'max-cost-increase': '50%' },
+    verdict: 'regression',
   },
   {
     name: 'large',

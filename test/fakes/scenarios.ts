@@ -583,3 +583,33 @@ export function exampleReusedScenario(): RetabScenario {
 export function exampleUnchangedSpec(workflowId: string): string {
   return exportSpec(defaultDraft(), workflowId);
 }
+
+/** Five passes over two-page invoices: retab-small at 1 credit a page, retab-large at 3. */
+const SMALL_MODEL_CREDITS = 10;
+const LARGE_MODEL_CREDITS = 30;
+
+/** Each invoice's time, in ms: about 3.2 s, a little more for the longer ones. */
+function invoiceTimes(documents: readonly FakeDocument[], scale: number): Record<string, number> {
+  return Object.fromEntries(
+    documents.map((d, i) => [d.id, Math.round((3_000 + 100 * (i % 5)) * scale)]),
+  );
+}
+
+/**
+ * A model change that buys accuracy with money: retab-small to retab-large gains 2.6 points over
+ * twelve invoices, at three times the credits per document and twice the time.
+ */
+export function exampleCostScenario(): RetabScenario {
+  const base = examplePassScenario();
+  const documents = base.documents;
+  const small = { creditsPerDocument: SMALL_MODEL_CREDITS, documentMs: invoiceTimes(documents, 1) };
+  return {
+    ...base,
+    history: base.history.map((run) => ({ ...run, cost: small })),
+    next: {
+      ...base.next,
+      scores: scoresOf(documents, moved(EXAMPLE_SCORES, [4, 3, 5, 2, 2, 7, 3, 4, 3, 2, 3, 3])),
+      cost: { creditsPerDocument: LARGE_MODEL_CREDITS, documentMs: invoiceTimes(documents, 2) },
+    },
+  };
+}
