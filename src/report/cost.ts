@@ -76,9 +76,11 @@ function notes(report: Report, cost: Cost): string[] {
   const lines: string[] = [];
   const same = report.referenceKind ? ', the same in both runs' : '';
   if (credits.documents > 0 && credits.sampled) {
-    const interval = credits.interval
-      ? `; change ${formatLevel(credits.interval.level)}: ${signedCredits(credits.interval.low)} to ${signedCredits(credits.interval.high)}`
-      : '';
+    // An interval of one point (every sampled document moved alike) says nothing more.
+    const interval =
+      credits.interval && credits.interval.high - credits.interval.low > 1e-9
+        ? `; change ${formatLevel(credits.interval.level)}: ${signedCredits(credits.interval.low)} to ${signedCredits(credits.interval.high)}`
+        : '';
     lines.push(
       `Credits: a sample of ${formatCount(credits.documents)} of ${plural(credits.of, 'document')}${same}${interval}.`,
     );

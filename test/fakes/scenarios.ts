@@ -134,6 +134,10 @@ export function demoScenario(): RetabScenario {
   const older = [0.93, 0.90, 0.86, 0.92, 0.95, 0.80, 0.90, 0.88, 0.87, 0.94, 0.91, 0.85];
   // prettier-ignore
   const newer = [0.96, 0.91, 0.88, 0.94, 0.97, 0.85, 0.92, 0.90, 0.89, 0.95, 0.93, 0.87];
+  const demoCost = {
+    creditsPerDocument: SMALL_MODEL_CREDITS,
+    documentMs: invoiceTimes(documents, 1),
+  };
   // prettier-ignore
   const next = [0.96, 0.91, 0.89, 0.94, 0.97, 0.53, 0.92, 0.90, 0.90, 0.95, 0.93, 0.87];
   return {
@@ -148,6 +152,7 @@ export function demoScenario(): RetabScenario {
         documentsFingerprint,
         scores: scoresOf(documents, older),
         durationMs: 2_650,
+        cost: demoCost,
       },
       {
         id: 'exprun_8c41d2',
@@ -155,6 +160,7 @@ export function demoScenario(): RetabScenario {
         documentsFingerprint,
         scores: scoresOf(documents, newer),
         durationMs: 2_410,
+        cost: demoCost,
       },
     ],
     next: {
@@ -164,6 +170,8 @@ export function demoScenario(): RetabScenario {
       documentsFingerprint,
       scores: scoresOf(documents, next),
       jobDurationMs: 2_500,
+      // Longer instructions: a little more time, the same credits.
+      cost: { creditsPerDocument: SMALL_MODEL_CREDITS, documentMs: invoiceTimes(documents, 1.15) },
     },
   };
 }
