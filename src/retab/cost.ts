@@ -114,6 +114,14 @@ export async function readCost(deps: RetabDeps, input: CostReadInput): Promise<C
   };
 }
 
+/**
+ * The pages cost and time will read, read ahead (the reference's, while this run is going): a
+ * failure is left for readCost to report, where it reads them again from memory.
+ */
+export async function prefetchResults(results: RunResults, slot: Slot): Promise<void> {
+  await readRows(results, slot).catch(() => undefined);
+}
+
 /** The rows of a run's first pages: its one `content` read, or at most COST_PAGES pages. */
 async function readRows(results: RunResults, slot: Slot): Promise<ResultRecord[]> {
   const rows: ResultRecord[] = [];

@@ -974,7 +974,16 @@ export async function startFakeRetab(
     const run = findRun(runId, now);
     if (run === undefined) return notFound('Experiment run not found');
     const ids = Object.keys(run.scores);
-    const rows = ids.map((documentId, index) => {
+    // Only the page asked is built: a run of 10,000 documents is read 100 rows at a time.
+    const cursors = ids.map((documentId, index) => ({
+      id: `expresult_${run.id}_${index + 1}`,
+      documentId,
+      index,
+    }));
+    const reply = page(req, cursors, 100);
+    if (reply.status !== 200) return reply;
+    const body = reply.body as { data: typeof cursors; list_metadata: unknown };
+    const rowOf = ({ documentId, index }: (typeof cursors)[number]) => {
       const job = documentJob(run, documentId, index, ids.length);
       const lifecycle =
         job.status === 'failed'
@@ -1005,8 +1014,8 @@ export async function startFakeRetab(
         ...resultOutputs(run, documentId, job.status === 'completed'),
         attempt: 1,
       };
-    });
-    return page(req, rows, 100);
+    };
+    return json(200, { ...body, data: body.data.map(rowOf) });
   }
 
   /** The current API's experiment object: its block, its freshness, what a trigger would do. */

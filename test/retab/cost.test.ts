@@ -255,7 +255,7 @@ describe.each(DIALECTS)('the %s API', (dialect) => {
     }
   });
 
-  test('the cost reads go after the field and value reads of regressed documents', async (ctx) => {
+  test('the cost reads go after the field and value reads of regressed documents; the reference’s results are read ahead', async (ctx) => {
     // 15 regressed documents, 5 fields each: the field and value reads fill the queue.
     const documents = Array.from({ length: 15 }, (_, i) => ({
       id: `expdoc_${i + 1}`,
@@ -285,8 +285,15 @@ describe.each(DIALECTS)('the %s API', (dialect) => {
     });
     expect(gate.verdict).toBe('regression');
     const resultsPath = dialect === 'current' ? CURRENT_RESULTS_PATH : CONTENT_PATH;
+    // The reference's results are read ahead, while the run is going; this run's results and
+    // every artifact wait for the field and value reads.
+    const readAhead = gate.retab.requests.filter(
+      (r) => r.path === resultsPath && r.query.run_id === 'exprun_1',
+    );
     const costReads = gate.retab.requests.filter(
-      (r) => r.path.startsWith('/v1/workflows/artifacts/') || r.path === resultsPath,
+      (r) =>
+        r.path.startsWith('/v1/workflows/artifacts/') ||
+        (r.path === resultsPath && r.query.run_id === NEW_RUN),
     );
     const documentReads = gate.retab.requests.filter(
       (r) =>
@@ -300,6 +307,9 @@ describe.each(DIALECTS)('the %s API', (dialect) => {
     const lastAnswer = Math.max(...documentReads.map((r) => r.order?.done ?? Infinity));
     const firstCostRead = Math.min(...costReads.map((r) => r.order?.arrived ?? 0));
     expect(firstCostRead).toBeGreaterThan(lastAnswer);
+    const firstDocumentRead = Math.min(...documentReads.map((r) => r.order?.arrived ?? Infinity));
+    expect(readAhead).toHaveLength(1);
+    expect(readAhead[0]?.order?.done).toBeLessThan(firstDocumentRead);
   });
 
   test('a reused run: its figures shown, no change judged against the previous run', async (ctx) => {
