@@ -10,48 +10,36 @@
 //
 // Prints both tables and writes its own section of bench/RESULTS.md (`npm run bench` keeps it).
 // Needs a fresh dist/ (npm run build). `--reads`: part 1 only, nothing written.
-import { readFile, writeFile } from 'node:fs/promises';
-import { loadavg } from 'node:os';
+import { execFileSync } from 'node:child_process';
+import { mkdtemp } from 'node:fs/promises';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RecordedRequest } from '../test/fakes/http.ts';
-import { startFakeRetab, type FakeFieldScore, type RetabScenario } from '../test/fakes/retab.ts';
-import { invoiceDocuments, scoresOf } from '../test/fakes/scenarios.ts';
-import { REPO_ROOT, defaultEvent } from '../test/harness/run-action.ts';
+import type { RetabScenario } from '../test/fakes/retab.ts';
+import { REPO_ROOT } from '../test/harness/run-action.ts';
 import { measureOverhead, type OverheadResult } from './action.ts';
-import { resolveTsSiblings } from './resolve-ts.ts';
+import {
+  BENCH_EXPERIMENT,
+  completedRun,
+  DIALECTS,
+  FALLING,
+  JOB_MS,
+  LATENCY_MS,
+  regression,
+  REPEATS,
+  SIZES,
+  markdownTable,
+  median,
+  privateEvent,
+  seconds,
+  writeSection,
+} from './reads.ts';
 
-// The sources import their siblings as `./x.js`: load the `.ts` (see bench/run.ts).
-resolveTsSiblings();
-const { createRetabClient } = await import('../src/retab/client.ts');
-const { readScores } = await import('../src/retab/evidence.ts');
 const { readCost } = await import('../src/retab/cost.ts');
 const { limitInFlight } = await import('../src/retab/queue.ts');
 const { runResults } = await import('../src/retab/results.ts');
 
-const LATENCY_MS = 25;
-const JOB_MS = 3_000;
-const REPEATS = 3;
 const READ_REPEATS = 5;
-/** Documents that fall in the regression variant: more than the 10 the comment lists. */
-const FALLING = 12;
-const SIZES = [
-  { documents: 100, targetMs: 1_000 },
-  { documents: 10_000, targetMs: 2_500 },
-] as const;
-const DIALECTS = ['older', 'current'] as const;
-const API_KEY = 'bench-key';
-
-/** Five fields that fell in each falling document, the passes split 3 to 2 on each. */
-const FIELDS: FakeFieldScore[] = ['total_amount', 'subtotal', 'tax.amount', 'vendor.name'].map(
-  (path, i) => ({
-    path,
-    score: 0.4 + i * 0.1,
-    prior_score: 1,
-    value: `${1_420 + i}.00`,
-    prior_value: `${1_240 + i}.00`,
-    votes: ['a', 'b', 'a', 'b', 'a'].map((v) => `${v}${i}`),
-  }),
-);
 
 /** Retab-small before, retab-large now; realistic times. */
 function withCost(scenario: RetabScenario): RetabScenario {
@@ -62,37 +50,10 @@ function withCost(scenario: RetabScenario): RetabScenario {
   };
 }
 
-function variantOf(dialect: 'older' | 'current', regression: boolean) {
-  return (usual: RetabScenario): RetabScenario => {
-    const scenario = withCost({ ...usual, dialect });
-    if (!regression) return scenario;
-    const falling = usual.documents.slice(0, FALLING).map((d) => d.id);
-    const reference = usual.history[0]?.scores ?? {};
-    const scores = { ...usual.next.scores };
-    falling.forEach((id, i) => {
-      scores[id] = Math.round(Math.max(0, (reference[id] ?? 0.9) - 0.3 - i * 0.01) * 100) / 100;
-    });
-    return {
-      ...scenario,
-      next: { ...scenario.next, scores },
-      fieldScores: Object.fromEntries(falling.map((id) => [id, FIELDS])),
-    };
-  };
+function variantOf(dialect: 'older' | 'current', falling: boolean) {
+  return (usual: RetabScenario): RetabScenario =>
+    withCost(falling ? regression(dialect)(usual) : { ...usual, dialect });
 }
-
-/** The harness's pull request, from a private repository (where `auto` shows values). */
-function privateEvent(): unknown {
-  const event = defaultEvent('pull_request', 'acme/invoices') as { repository: object };
-  return { ...event, repository: { ...event.repository, private: true } };
-}
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
-
-const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 
 /** A read of cost and time: a results page (or the older API's content), or an artifact. */
 function isCostRead(path: string): boolean {
@@ -112,43 +73,20 @@ interface ReadsResult {
 
 /** Part 1: the action's reads of cost and time, timed in this process (a pass: nothing before them). */
 async function measureReads(documents: number, dialect: 'older' | 'current'): Promise<ReadsResult> {
-  const docs = invoiceDocuments(documents);
-  const base = docs.map((_, i) => 0.6 + ((i * 37) % 40) / 100);
-  const retab = await startFakeRetab(
-    withCost({
-      dialect,
-      apiKey: API_KEY,
-      workflowId: 'wf_bench',
-      experimentId: 'exp_bench',
-      documents: docs,
-      history: [{ id: 'exprun_1', definitionFingerprint: 'fp_base', scores: scoresOf(docs, base) }],
-      next: { definitionFingerprint: 'fp_next', scores: scoresOf(docs, base), jobDurationMs: 0 },
-      latencyMs: LATENCY_MS,
-    }),
+  const { retab, client, deps, runId, scores } = await completedRun(
+    documents,
+    dialect,
+    LATENCY_MS,
+    withCost,
   );
   try {
-    const client = createRetabClient({ baseUrl: retab.url, apiKey: API_KEY, dialect });
-    const ref = { workflowId: 'wf_bench', experimentId: 'exp_bench' };
-    const started = await client.triggerRun(ref.workflowId, ref.experimentId, {
-      nConsensus: undefined,
-      retryFailedOnly: false,
-      idempotencyKey: `bench-${Date.now()}-${Math.random()}`,
-    });
-    const runId = started.dialect === 'older' ? started.trigger.run_id : started.run.id;
-    const deps = {
-      client,
-      now: Date.now,
-      sleep: (ms: number) => new Promise<void>((r) => setTimeout(r, ms)),
-      log: () => undefined,
-    };
-    const scores = await readScores(ref, deps, runId, 'exprun_1');
     // Timed from here: the trigger and the scores are the same either way.
     const before = retab.requests.length;
     const t0 = performance.now();
     const cost = await readCost(deps, {
       scores,
-      current: runResults(client, ref, runId),
-      reference: runResults(client, ref, 'exprun_1'),
+      current: runResults(client, BENCH_EXPERIMENT, runId),
+      reference: runResults(client, BENCH_EXPERIMENT, 'exprun_1'),
       slot: limitInFlight(),
       after: Promise.resolve(),
     });
@@ -176,8 +114,9 @@ async function measure(
   documents: number,
   dialect: 'older' | 'current',
   regression: boolean,
+  entry: string | undefined,
 ): Promise<OverheadResult> {
-  const result = await measureOverhead(documents, JOB_MS, LATENCY_MS, undefined, {
+  const result = await measureOverhead(documents, JOB_MS, LATENCY_MS, entry, {
     scenario: variantOf(dialect, regression),
     inputs: regression
       ? { 'max-document-drop': '0.10', 'show-values': 'true', 'max-cost-increase': '500%' }
@@ -191,6 +130,19 @@ async function measure(
   return result;
 }
 
+/** The action without cost and time: the bundle committed on main, the branch this work left. */
+const BASE_REV = process.env.BENCH_BASE ?? 'main';
+
+/** dist/ of `rev`, out of git into a temporary folder (nothing checked out); its entry. */
+async function baselineEntry(rev: string): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'experiment-gate-base-'));
+  const archive = execFileSync('git', ['-C', REPO_ROOT, 'archive', rev, 'dist'], {
+    maxBuffer: 256 * 1024 * 1024,
+  });
+  execFileSync('tar', ['-x', '-C', dir], { input: archive });
+  return join(dir, 'dist', 'index.js');
+}
+
 /** The reads of cost and time among those sent after the run completed. */
 function costReads(result: OverheadResult): number {
   return result.afterRequests.filter((line) => isCostRead(line.split(' ')[1] ?? '')).length;
@@ -200,6 +152,7 @@ async function main(args: readonly string[]): Promise<number> {
   const started = Date.now();
   const load = loadavg()[0] ?? 0;
   const readsOnly = args.includes('--reads');
+  const baseline = readsOnly ? undefined : await baselineEntry(BASE_REV);
   const readRows: string[][] = [];
   for (const dialect of DIALECTS) {
     for (const { documents } of SIZES) {
@@ -220,21 +173,29 @@ async function main(args: readonly string[]): Promise<number> {
   let met = true;
   for (const dialect of readsOnly ? [] : DIALECTS) {
     for (const { documents, targetMs } of SIZES) {
-      const pass: OverheadResult[] = [];
-      const regression: OverheadResult[] = [];
+      const runs = { pass: [[], []], regression: [[], []] } as Record<
+        'pass' | 'regression',
+        [OverheadResult[], OverheadResult[]]
+      >;
       for (let i = 0; i < REPEATS; i++) {
-        pass.push(await measure(documents, dialect, false));
-        regression.push(await measure(documents, dialect, true));
+        // Without and with in turn: a machine that drifts moves both alike.
+        for (const kind of ['pass', 'regression'] as const) {
+          runs[kind][0].push(await measure(documents, dialect, kind === 'regression', baseline));
+          runs[kind][1].push(await measure(documents, dialect, kind === 'regression', undefined));
+        }
         process.stderr.write('.');
       }
-      const overhead = (runs: OverheadResult[]) => median(runs.map((r) => r.overheadMs));
-      const within = overhead(pass) <= targetMs && overhead(regression) <= targetMs;
+      const overhead = (list: OverheadResult[]) => median(list.map((r) => r.overheadMs));
+      const { pass, regression } = runs;
+      const within = overhead(pass[1]) <= targetMs && overhead(regression[1]) <= targetMs;
       met &&= within;
+      const cell = ([off, on]: [OverheadResult[], OverheadResult[]]) =>
+        `${seconds(overhead(off))} → ${seconds(overhead(on))} (+${costReads(on[0]!) - costReads(off[0]!)} reads)`;
       rows.push([
         `${dialect === 'older' ? 'Older' : 'Current'} API, ${documents.toLocaleString('en')} documents`,
-        `${seconds(overhead(pass))} (${costReads(pass[0]!)} reads)`,
-        `${seconds(overhead(regression))} (${costReads(regression[0]!)} reads)`,
-        `${Math.max(...[...pass, ...regression].map((r) => r.peakRssMb)).toFixed(0)} MB`,
+        cell(pass),
+        cell(regression),
+        `${Math.max(...[...pass[1], ...regression[1]].map((r) => r.peakRssMb)).toFixed(0)} MB`,
         `≤ ${seconds(targetMs)}: ${within ? 'met' : 'MISSED'}`,
       ]);
     }
@@ -251,36 +212,27 @@ async function main(args: readonly string[]): Promise<number> {
   ]);
   const actionTable = markdownTable([
     [
-      'With cost and time',
-      'Overhead, pass (cost reads)',
+      'Overhead without → with cost and time (median)',
+      'Pass',
       'Regression, 10 listed with values',
-      'Peak RSS',
-      'Overhead target',
+      'Peak RSS, with',
+      'Overhead target (with)',
     ],
     ...rows,
   ]);
   console.log(`${readsTable}\n\n${actionTable}`);
-  if (!readsOnly) await writeSection(readsTable, actionTable, Date.now() - started, load);
+  if (!readsOnly) await writeResults(readsTable, actionTable, Date.now() - started, load);
   return met ? 0 : 1;
 }
 
-function markdownTable(rows: string[][]): string {
-  const [header = [], ...body] = rows;
-  return [header, header.map(() => '-'), ...body].map((r) => `| ${r.join(' | ')} |`).join('\n');
-}
-
-const START = '<!-- bench:cost -->';
-const END = '<!-- /bench:cost -->';
-
-/** This bench's section of bench/RESULTS.md, replaced in place (or added at the end). */
-async function writeSection(
+/** This bench's section of bench/RESULTS.md. */
+async function writeResults(
   reads: string,
   action: string,
   tookMs: number,
   load: number,
 ): Promise<void> {
-  const section = [
-    START,
+  await writeSection('cost', [
     '## Cost and time (`node bench/cost.ts`)',
     '',
     `Written on ${new Date().toISOString().slice(0, 10)} in ${Math.round(tookMs / 1000)} s, on the machine above ` +
@@ -293,10 +245,11 @@ async function writeSection(
     reads,
     '',
     `**The whole action** (as in parts 2–3: node dist/index.js, the run's ${JOB_MS / 1000} s not counted, ` +
-      `median of ${REPEATS}), cost and time always read, against issue 4's targets. The reads of cost ` +
-      'and time sent after the run completed are counted in brackets (results pages or content, and ' +
-      `artifacts); the regression lists 10 of ${FALLING} falling documents with their values, and the ` +
-      'cost reads wait for those.',
+      `median of ${REPEATS}), without cost and time (the bundle on \`${BASE_REV}\`) and with them (this ` +
+      "bundle), in turn, against issue 4's targets. In brackets: the reads of cost and time added after " +
+      `the run completed (results pages or content, and artifacts; the reference's are read during the ` +
+      `run). The regression lists 10 of ${FALLING} falling documents with their values; the cost reads ` +
+      'wait for those.',
     '',
     action,
     '',
@@ -307,17 +260,7 @@ async function writeSection(
     '- The fake Retab answers a run of 10,000 documents more slowly (each answer looks the run up ' +
       'among 10,000 scores in the bench’s own process), which is most of the difference between the ' +
       'two sizes of the reads.',
-    END,
-  ].join('\n');
-  const path = join(REPO_ROOT, 'bench', 'RESULTS.md');
-  const text = await readFile(path, 'utf8');
-  const start = text.indexOf(START);
-  const end = text.indexOf(END);
-  const next =
-    start >= 0 && end > start
-      ? text.slice(0, start) + section + text.slice(end + END.length)
-      : `${text.trimEnd()}\n\n${section}\n`;
-  await writeFile(path, next);
+  ]);
 }
 
 process.exitCode = await main(process.argv.slice(2));

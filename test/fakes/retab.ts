@@ -1265,15 +1265,17 @@ export async function startFakeRetab(
     return { output, choices, likelihoods };
   }
 
-  function extraction(id: string, now: number): Reply {
+  /** The run and document an artifact's id names (extr_{run}~{document}), when both exist. */
+  function artifactTarget(id: string, now: number) {
     const match = /^extr_(.+?)~(.+)$/.exec(id);
     const run = match ? findRun(match[1] ?? '', now) : undefined;
     const documentId = match?.[2] ?? '';
-    if (run === undefined || !(documentId in run.scores)) return notFound('Extraction not found');
-    const fault = valueFault(documentId, 'extraction');
-    if (fault !== undefined && fault !== 'stale') return fault;
-    const { output, choices, likelihoods } = extractionOf(run, documentId);
-    return json(200, {
+    return run === undefined || !(documentId in run.scores) ? undefined : { run, documentId };
+  }
+
+  /** What every artifact's read says of itself: its id, its file, its model and passes. */
+  function artifactHead(id: string, run: RunSnapshot, documentId: string) {
+    return {
       id,
       file: {
         id: `file_${documentId}`,
@@ -1281,8 +1283,20 @@ export async function startFakeRetab(
         mime_type: 'application/pdf',
       },
       model: 'retab-small',
-      json_schema: { type: 'object' },
       n_consensus: run.nConsensus,
+    };
+  }
+
+  function extraction(id: string, now: number): Reply {
+    const target = artifactTarget(id, now);
+    if (target === undefined) return notFound('Extraction not found');
+    const { run, documentId } = target;
+    const fault = valueFault(documentId, 'extraction');
+    if (fault !== undefined && fault !== 'stale') return fault;
+    const { output, choices, likelihoods } = extractionOf(run, documentId);
+    return json(200, {
+      ...artifactHead(id, run, documentId),
+      json_schema: { type: 'object' },
       instructions: null,
       output,
       status: 'completed',
@@ -1337,21 +1351,13 @@ export async function startFakeRetab(
    * extraction_workflow_artifact.json in Retab's SDK monorepo.
    */
   function artifact(id: string, operation: string, now: number): Reply {
-    const match = /^extr_(.+?)~(.+)$/.exec(id);
-    const run = match ? findRun(match[1] ?? '', now) : undefined;
-    const documentId = match?.[2] ?? '';
-    if (run === undefined || !(documentId in run.scores)) return notFound('Artifact not found');
+    const target = artifactTarget(id, now);
+    if (target === undefined) return notFound('Artifact not found');
+    const { run, documentId } = target;
     const fault = artifactFault(id);
     if (fault) return fault;
     return json(200, {
-      id,
-      file: {
-        id: `file_${documentId}`,
-        filename: filenameOf(documentId),
-        mime_type: 'application/pdf',
-      },
-      model: 'retab-small',
-      n_consensus: run.nConsensus,
+      ...artifactHead(id, run, documentId),
       status: 'completed',
       ...usageOf(run, documentId),
       created_at: isoTime(run.createdAt),

@@ -67,6 +67,16 @@ export const VALUED_FIELDS: FakeFieldScore[] = [
   { path: 'invoice_number', score: 1, prior_score: 1, value: 'INV-7', prior_value: 'INV-7' },
 ];
 
+/** Five fields that fell (0.2 to 0.6 from 1), the passes split 3 to 2 on each: votes to show. */
+export const DISPUTED_FIELDS: FakeFieldScore[] = ['a', 'b', 'c', 'd', 'e'].map((path, i) => ({
+  path,
+  score: 0.2 + i * 0.1,
+  prior_score: 1,
+  value: `${path}1`,
+  prior_value: `${path}0`,
+  votes: [`${path}1`, `${path}1`, `${path}2`, `${path}1`, `${path}2`],
+}));
+
 /** Scores by document id, in document order: `values[i]` for `documents[i]`. */
 export function scoresOf(
   documents: FakeDocument[],

@@ -3,7 +3,7 @@
 // large run, and a reused run. The comparison's own cases: test/gate/cost.test.ts.
 import { describe, expect, test } from 'vitest';
 import type { FakeCost, RecordedRequest, RetabScenario } from '../fakes/retab.ts';
-import { scoresOf } from '../fakes/scenarios.ts';
+import { DISPUTED_FIELDS, scoresOf } from '../fakes/scenarios.ts';
 import { gateInProcess, renderComment } from '../harness/gate-in-process.ts';
 import {
   BASE,
@@ -261,14 +261,7 @@ describe.each(DIALECTS)('the %s API', (dialect) => {
       id: `expdoc_${i + 1}`,
       filename: `doc_${i + 1}.pdf`,
     }));
-    const fields = ['a', 'b', 'c', 'd', 'e'].map((path, i) => ({
-      path,
-      score: 0.2 + i * 0.1,
-      prior_score: 1,
-      value: `${path}1`,
-      prior_value: `${path}0`,
-      votes: [`${path}1`, `${path}1`, `${path}2`, `${path}1`, `${path}2`],
-    }));
+    const fields = DISPUTED_FIELDS;
     const gate = await gateInProcess(ctx, {
       scenario: pairedScenario(
         documents,

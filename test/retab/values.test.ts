@@ -3,7 +3,7 @@
 // and reads that fail without changing anything else.
 import { describe, expect, test } from 'vitest';
 import type { FakeFieldScore, RecordedRequest, RetabScenario } from '../fakes/retab.ts';
-import { VALUED_FIELDS } from '../fakes/scenarios.ts';
+import { DISPUTED_FIELDS, VALUED_FIELDS } from '../fakes/scenarios.ts';
 import { gateInProcess } from '../harness/gate-in-process.ts';
 import {
   BASE,
@@ -336,14 +336,7 @@ describe('the read budget', () => {
     id: `expdoc_${i + 1}`,
     filename: `doc_${i + 1}.pdf`,
   }));
-  const fields: FakeFieldScore[] = ['a', 'b', 'c', 'd', 'e'].map((path, i) => ({
-    path,
-    score: 0.2 + i * 0.1,
-    prior_score: 1,
-    value: `${path}1`,
-    prior_value: `${path}0`,
-    votes: [`${path}1`, `${path}1`, `${path}2`, `${path}1`, `${path}2`],
-  }));
+  const fields = DISPUTED_FIELDS;
 
   test.for(['older', 'current'] as const)(
     '%s API: at most 3 reads per listed document beyond its fields, at most 10 in flight',
