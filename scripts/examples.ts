@@ -1,4 +1,4 @@
-// `npm run examples`: writes docs/examples/*.md, the comment the action posts in eight situations,
+// `npm run examples`: writes docs/examples/*.md, the comment the action posts in nine situations,
 // each produced by running the bundled dist/index.js against the local stand-ins for Retab and
 // GitHub (like `npm run demo`). `--check` regenerates them in memory and fails when a checked-in
 // file differs: `npm test` runs it after the dist check, since it needs the fresh bundle.

@@ -127,9 +127,9 @@ function notes(report: Report, cost: Cost): string[] {
     lines.push(`${rules.join(' · ')}: not judged, nothing changed since this run was judged.`);
   }
   lines.push(
-    "<sub>Credits as Retab's artifacts report them: the configuration's cost per document, not this run's invoice (a reused result shows the credits of the run that made it; Retab's cache can make a repeat cost 0).</sub>",
+    "Credits as Retab's artifacts report them: the configuration's cost per document, not this run's invoice (a reused result shows the credits of the run that made it; Retab's cache can make a repeat cost 0).",
   );
-  return lines.map((line) => (line.startsWith('<sub>') ? line : `_${line}_`));
+  return lines.map((line) => `_${line}_`);
 }
 
 function signedCredits(value: number): string {
