@@ -199,10 +199,11 @@ export interface RetabScenario {
    */
   artifactOperation?: 'extraction' | 'classification' | 'split' | 'partition' | 'artifact';
   /**
-   * Artifact answers are held until this many are held at once, or until no other arrives for a
-   * moment: `heldArtifactReads()` then tells the most ever held, which is the most in flight.
+   * Answers of these endpoints (default: the artifact reads) are held until `count` are held at
+   * once, or until no other arrives for a moment: `heldReads()` then tells the most ever held,
+   * which is the most in flight, without counting anything in real time.
    */
-  holdArtifactReads?: number;
+  holdReads?: { count: number; endpoints?: RetabEndpoint[] };
   /** Delay added to every response (default 0). */
   latencyMs?: number;
   /** Seeded failures, for the failure-handling tests. */
@@ -286,8 +287,8 @@ export interface FakeRetab {
   draft(): Draft;
   /** Calls of the unscoped spec routes, which would create a new workflow. */
   unscopedSpecCalls(): number;
-  /** With `holdArtifactReads`: the most artifact reads held (so in flight) at once. */
-  heldArtifactReads(): number;
+  /** With `holdReads`: the most reads held (so in flight) at once. */
+  heldReads(): number;
   close(): Promise<void>;
 }
 
@@ -333,7 +334,7 @@ interface NewRun {
 
 const QUEUED_MS = 50;
 /** How long held artifact answers wait for another to arrive before they are released. */
-const HOLD_MOMENT_MS = 30;
+const HOLD_MOMENT_MS = 100;
 const HOUR_MS = 3_600_000;
 
 export function round4(value: number): number {
@@ -1658,7 +1659,7 @@ export async function startFakeRetab(
     return delay(reply);
   }
 
-  // Held artifact answers (holdArtifactReads): in flight until released together.
+  // Held answers (holdReads): in flight until released together.
   const held: Array<() => void> = [];
   let mostHeld = 0;
   let arrivals = 0;
@@ -1668,7 +1669,7 @@ export async function startFakeRetab(
       held.push(() => resolve(reply));
       mostHeld = Math.max(mostHeld, held.length);
       const release = () => held.splice(0).forEach((answer) => answer());
-      if (held.length >= (scenario.holdArtifactReads ?? Infinity)) release();
+      if (held.length >= (scenario.holdReads?.count ?? Infinity)) release();
       // Nothing else arrived meanwhile: the gate sent all it may at once.
       else setTimeout(() => arrival === arrivals && release(), HOLD_MOMENT_MS);
     });
@@ -1691,8 +1692,9 @@ export async function startFakeRetab(
         pathMatched = true;
         if (route.method === req.method) {
           const reply = withFaults(route.endpoint, req, () => route.handler(req, params, now));
-          const artifactRead = route.endpoint === 'artifact' || route.endpoint === 'extraction';
-          return artifactRead && scenario.holdArtifactReads ? hold(reply) : reply;
+          const held = scenario.holdReads?.endpoints ?? ['artifact', 'extraction'];
+          const holds = scenario.holdReads && route.endpoint && held.includes(route.endpoint);
+          return holds ? hold(reply) : reply;
         }
       }
       return pathMatched ? json(405, { detail: 'Method Not Allowed' }) : notFound();
@@ -1708,7 +1710,7 @@ export async function startFakeRetab(
     maxInFlight: (predicate) => maxInFlight(server.requests, predicate),
     draft: () => currentDraft(clock()),
     unscopedSpecCalls: () => unscopedSpecCalls,
-    heldArtifactReads: () => mostHeld,
+    heldReads: () => mostHeld,
     close: () => server.close(),
   };
 }

@@ -221,7 +221,7 @@ describe.each(DIALECTS)('the %s API', (dialect) => {
             cost: { creditsPerDocument: 2.5 },
           },
         ],
-        holdArtifactReads: 11,
+        holdReads: { count: 11 },
       }),
     });
     expect(gate.verdict).toBe('pass');
@@ -232,8 +232,8 @@ describe.each(DIALECTS)('the %s API', (dialect) => {
     expect(of('exprun_1')).toEqual(of(NEW_RUN));
     expect(new Set(of(NEW_RUN)).size).toBe(30);
     // Held answers: the most in flight at once.
-    expect(gate.retab.heldArtifactReads()).toBeLessThanOrEqual(10);
-    expect(gate.retab.heldArtifactReads()).toBeGreaterThan(1);
+    expect(gate.retab.heldReads()).toBeLessThanOrEqual(10);
+    expect(gate.retab.heldReads()).toBeGreaterThan(1);
     const resultsPath = dialect === 'current' ? CURRENT_RESULTS_PATH : CONTENT_PATH;
     const pages = gate.retab.requests.filter((r) => r.path === resultsPath);
     for (const run of [NEW_RUN, 'exprun_1']) {
