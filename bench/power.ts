@@ -14,7 +14,7 @@
 // Prints the table and writes its own section of bench/RESULTS.md (`npm run bench` keeps it).
 // About a minute of CPU (3 minutes on a busy 2-CPU machine).
 import { resolveTsSiblings } from './resolve-ts.ts';
-import { writeResultsSection } from './results-section.ts';
+import { writeSection } from './reads.ts';
 
 // The sources import their siblings as `./x.js`: load the `.ts` (see bench/run.ts).
 resolveTsSiblings();
@@ -276,7 +276,7 @@ async function main(): Promise<number> {
   }
   const section = render(rows, performance.now() - started);
   console.log(`\n${section}`);
-  await writeResultsSection('detectable-drop', section);
+  await writeSection('detectable-drop', [section]);
   return rows.every(met) ? 0 : 1;
 }
 

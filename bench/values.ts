@@ -11,86 +11,31 @@
 // Needs a fresh dist/ (npm run build); about 3 minutes. `--reads`: part 1 only, nothing written.
 import { loadavg } from 'node:os';
 import type { RecordedRequest } from '../test/fakes/http.ts';
-import { startFakeRetab, type FakeFieldScore, type RetabScenario } from '../test/fakes/retab.ts';
-import { invoiceDocuments, scoresOf } from '../test/fakes/scenarios.ts';
-import { defaultEvent } from '../test/harness/run-action.ts';
 import { measureOverhead, type OverheadResult } from './action.ts';
-import { resolveTsSiblings } from './resolve-ts.ts';
-import { writeResultsSection } from './results-section.ts';
+import {
+  BENCH_EXPERIMENT,
+  completedRun,
+  DIALECTS,
+  FALLING,
+  JOB_MS,
+  LATENCY_MS,
+  regression,
+  REPEATS,
+  SIZES,
+  markdownTable,
+  median,
+  privateEvent,
+  seconds,
+  writeSection,
+} from './reads.ts';
 
-// The sources import their siblings as `./x.js`: load the `.ts` (see bench/run.ts).
-resolveTsSiblings();
-const { createRetabClient } = await import('../src/retab/client.ts');
-const { readFieldScores, readScores } = await import('../src/retab/evidence.ts');
+const { readFieldScores } = await import('../src/retab/evidence.ts');
+const { limitInFlight } = await import('../src/retab/queue.ts');
 const { parseThreshold } = await import('../src/inputs.ts');
 
-const LATENCY_MS = 25;
-const JOB_MS = 3_000;
-const REPEATS = 3;
 /** Runs of the reads alone, per configuration (they are short). */
 const READ_REPEATS = 7;
-/** Documents that fall: more than the 10 the comment lists. */
-const FALLING = 12;
-const SIZES = [
-  { documents: 100, targetMs: 1_000 },
-  { documents: 10_000, targetMs: 2_500 },
-] as const;
-const DIALECTS = ['older', 'current'] as const;
 
-/** Five fields that fell in each falling document, the passes split 3 to 2 on each. */
-const FIELDS: FakeFieldScore[] = [
-  'total_amount',
-  'subtotal',
-  'tax.amount',
-  'vendor.name',
-  'line_items.*.unit_price',
-].map((path, i) => ({
-  path,
-  score: 0.4 + i * 0.1,
-  prior_score: 1,
-  value: path.includes('*') ? [12.5, 140] : `${1_420 + i}.00`,
-  prior_value: path.includes('*') ? [12.5, 14] : `${1_240 + i}.00`,
-  votes: path.includes('*')
-    ? [
-        [12.5, 140],
-        [12.5, 14],
-        [12.5, 140],
-        [12.5, 14],
-        [12.5, 140],
-      ]
-    : ['a', 'b', 'a', 'b', 'a'].map((v) => `${v}${i}`),
-}));
-
-function regression(dialect: 'older' | 'current') {
-  return (usual: RetabScenario): RetabScenario => {
-    const falling = usual.documents.slice(0, FALLING).map((d) => d.id);
-    const reference = usual.history[0]?.scores ?? {};
-    const scores = { ...usual.next.scores };
-    falling.forEach((id, i) => {
-      scores[id] = Math.round(Math.max(0, (reference[id] ?? 0.9) - 0.3 - i * 0.01) * 100) / 100;
-    });
-    return {
-      ...usual,
-      dialect,
-      next: { ...usual.next, scores },
-      fieldScores: Object.fromEntries(falling.map((id) => [id, FIELDS])),
-    };
-  };
-}
-
-/** The harness's pull request, from a private repository (where `auto` shows values). */
-function privateEvent(): unknown {
-  const event = defaultEvent('pull_request', 'acme/invoices') as { repository: object };
-  return { ...event, repository: { ...event.repository, private: true } };
-}
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
-
-const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 const signed = (ms: number) => `${ms >= 0 ? '+' : '−'}${Math.abs(Math.round(ms))} ms`;
 
 /** Part 2: one run of the whole action. */
@@ -119,8 +64,6 @@ function isDocumentRead(r: RecordedRequest): boolean {
   );
 }
 
-const API_KEY = 'bench-key';
-
 interface ReadsResult {
   ms: number;
   documentReads: number;
@@ -133,36 +76,15 @@ async function measureReads(
   dialect: 'older' | 'current',
   values: boolean,
 ): Promise<ReadsResult> {
-  const docs = invoiceDocuments(documents);
-  const base = docs.map((_, i) => 0.6 + ((i * 37) % 40) / 100);
-  const usual: RetabScenario = {
-    apiKey: API_KEY,
-    workflowId: 'wf_bench',
-    experimentId: 'exp_bench',
-    documents: docs,
-    history: [{ id: 'exprun_1', definitionFingerprint: 'fp_base', scores: scoresOf(docs, base) }],
-    next: { definitionFingerprint: 'fp_next', scores: scoresOf(docs, base), jobDurationMs: 0 },
-    latencyMs: LATENCY_MS,
-  };
-  const retab = await startFakeRetab(regression(dialect)(usual));
+  const { retab, deps, scores } = await completedRun(
+    documents,
+    dialect,
+    LATENCY_MS,
+    regression(dialect),
+  );
   try {
-    const client = createRetabClient({ baseUrl: retab.url, apiKey: API_KEY, dialect });
-    const ref = { workflowId: 'wf_bench', experimentId: 'exp_bench' };
-    const started = await client.triggerRun(ref.workflowId, ref.experimentId, {
-      nConsensus: undefined,
-      retryFailedOnly: false,
-      idempotencyKey: `bench-${Date.now()}-${Math.random()}`,
-    });
-    const runId = started.dialect === 'older' ? started.trigger.run_id : started.run.id;
-    const deps = {
-      client,
-      now: Date.now,
-      sleep: (ms: number) => new Promise<void>((r) => setTimeout(r, ms)),
-      log: () => undefined,
-    };
-    const scores = await readScores(ref, deps, runId, 'exprun_1');
     const options = {
-      ...ref,
+      ...BENCH_EXPERIMENT,
       maxDrop: parseThreshold('0.02'),
       maxDocumentDrop: parseThreshold('0.10'),
       minScore: undefined,
@@ -172,7 +94,7 @@ async function measureReads(
     // Timed from here: the trigger and the scores are the same either way.
     const before = retab.requests.length;
     const t0 = performance.now();
-    const fields = await readFieldScores(options, deps, scores, 'exprun_1');
+    const fields = await readFieldScores(options, deps, scores, 'exprun_1', limitInFlight());
     const ms = performance.now() - t0;
     if (fields.length !== 10) throw new Error(`expected 10 listed documents, got ${fields.length}`);
     const reads = retab.requests.slice(before).filter(isDocumentRead);
@@ -257,23 +179,18 @@ async function main(args: readonly string[]): Promise<number> {
     ...rows,
   ]);
   console.log(`${readsTable}\n\n${actionTable}`);
-  if (!readsOnly) await writeSection(readsTable, actionTable, Date.now() - started, load);
+  if (!readsOnly) await writeResults(readsTable, actionTable, Date.now() - started, load);
   return met ? 0 : 1;
 }
 
-function markdownTable(rows: string[][]): string {
-  const [header = [], ...body] = rows;
-  return [header, header.map(() => '-'), ...body].map((r) => `| ${r.join(' | ')} |`).join('\n');
-}
-
-/** This bench's section of bench/RESULTS.md, replaced in place (or added at the end). */
-async function writeSection(
+/** This bench's section of bench/RESULTS.md. */
+async function writeResults(
   reads: string,
   action: string,
   tookMs: number,
   load: number,
 ): Promise<void> {
-  const section = [
+  await writeSection('values', [
     '## Extracted values (`node bench/values.ts`)',
     '',
     `Written on ${new Date().toISOString().slice(0, 10)} in ${Math.round(tookMs / 1000)} s, on the machine above ` +
@@ -301,8 +218,7 @@ async function writeSection(
       'among 10,000 scores in the bench’s own process), which is most of the difference between the ' +
       'two sizes of the reads. The whole-action rows vary with the machine’s load by more than what ' +
       'values add: read the first table for that.',
-  ].join('\n');
-  await writeResultsSection('values', section);
+  ]);
 }
 
 process.exitCode = await main(process.argv.slice(2));

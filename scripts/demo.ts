@@ -29,6 +29,10 @@ const OUTPUTS = [
   'comment-url',
   'reused',
   'config-changed',
+  'credits-per-document',
+  'credits-delta',
+  'seconds-per-document',
+  'seconds-delta',
 ];
 const verbose = process.argv.includes('--verbose');
 const api = readApiFlag(process.argv);

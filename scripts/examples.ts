@@ -17,6 +17,7 @@ import {
   exampleConfigChangeScenario,
   exampleClassifierScenario,
   exampleConfigChangeSpec,
+  exampleCostScenario,
   exampleErrorScenario,
   exampleReusedScenario,
   exampleUnchangedSpec,
@@ -136,6 +137,15 @@ const EXAMPLES: Example[] = [
     inputs: { 'max-drop': '0.02', 'max-field-drop': '0.10' },
     verdict: 'regression',
     privateRepository: true,
+  },
+  {
+    name: 'cost',
+    title: 'a gain that triples the cost (regression)',
+    about:
+      'A model change (retab-small to retab-large) gains 2.6 points over twelve invoices, at three times the credits per document and twice the time; `max-cost-increase: 50%` fails the check.',
+    scenario: exampleCostScenario,
+    inputs: { 'max-drop': '0.02', 'max-cost-increase': '50%' },
+    verdict: 'regression',
   },
   {
     name: 'large',

@@ -1,3 +1,4 @@
+import type { CostThreshold, TimeThreshold } from './gate/cost.js';
 import type { Threshold } from './gate/verdict.js';
 import type { ValuesHidden } from './report/model.js';
 import { errorMessage, InputError } from './errors.js';
@@ -32,6 +33,10 @@ export interface Settings {
   /** Judge a run that already measured the current draft instead of starting one. */
   reuse: boolean;
   showValues: ShowValues;
+  /** Allowed rise of credits per document against the reference; undefined: not judged. */
+  maxCostIncrease: CostThreshold | undefined;
+  /** Allowed rise of the median time per document against the reference; undefined: not judged. */
+  maxTimeIncrease: TimeThreshold | undefined;
 }
 
 /** `mode: comment`: post the sticky comment from a report an earlier `run` step wrote. */
@@ -187,6 +192,12 @@ export function readSettings(read: InputReader): Settings | CommentSettings | Se
   const specPath = check(INPUT.spec, (raw) => raw || undefined);
   const reuse = check(INPUT.reuse, (raw) => parseBoolean(raw, true));
   const showValues = check(INPUT.showValues, parseShowValues);
+  const maxCostIncrease = check(INPUT.maxCostIncrease, (raw) =>
+    raw === '' ? undefined : parseCostIncrease(raw),
+  );
+  const maxTimeIncrease = check(INPUT.maxTimeIncrease, (raw) =>
+    raw === '' ? undefined : parseTimeIncrease(raw),
+  );
 
   // main.ts redacts the key from this message too: a key pasted into the wrong input stays hidden.
   if (problems.length > 0) throw fail();
@@ -213,6 +224,8 @@ export function readSettings(read: InputReader): Settings | CommentSettings | Se
     specPath,
     reuse,
     showValues,
+    maxCostIncrease,
+    maxTimeIncrease,
   };
 }
 
@@ -325,6 +338,43 @@ export function parseThreshold(raw: string): Threshold {
     );
   }
   return { kind: 'points', value, text: raw };
+}
+
+/** A percentage of the reference's figure, `20%` (any size: a rise may be more than 100%), or undefined. */
+function parseRisePercent(raw: string): number | undefined {
+  if (!raw.endsWith('%')) return undefined;
+  const number = raw.slice(0, -1).trim();
+  return DECIMAL.test(number) ? Number(number) : NaN;
+}
+
+export function parseCostIncrease(raw: string): CostThreshold {
+  const form = `must be a rise of credits per document such as 0.5, or a percentage of the reference's such as 20%, got '${raw}'`;
+  const percent = parseRisePercent(raw);
+  if (percent !== undefined) {
+    if (Number.isNaN(percent)) throw new Error(form);
+    return { kind: 'percent', value: percent, text: raw };
+  }
+  if (!DECIMAL.test(raw)) throw new Error(form);
+  return { kind: 'credits', value: Number(raw), text: raw };
+}
+
+const TIME_UNIT_S: Record<string, number> = { ms: 0.001, s: 1, m: 60, h: 3600 };
+
+export function parseTimeIncrease(raw: string): TimeThreshold {
+  const form = `must be a rise of the time per document such as 2s, 500ms, 1m or 1m30s, or a percentage of the reference's such as 50%, got '${raw}'`;
+  const percent = parseRisePercent(raw);
+  if (percent !== undefined) {
+    if (Number.isNaN(percent)) throw new Error(form);
+    return { kind: 'percent', value: percent, text: raw };
+  }
+  const parts = [...raw.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h)/g)];
+  if (raw === '' || parts.map((p) => p[0]).join('') !== raw) throw new Error(form);
+  const seconds = parts.reduce(
+    (sum, p) => sum + Number(p[1]) * (TIME_UNIT_S[p[2] ?? ''] ?? NaN),
+    0,
+  );
+  if (!Number.isFinite(seconds)) throw new Error(form);
+  return { kind: 'seconds', value: seconds, text: raw };
 }
 
 function parseScore(raw: string): number {

@@ -8,7 +8,7 @@ import { readEvent } from './github/event.js';
 import { readViewerLogin, type StickyComment } from './github/comment.js';
 import { headStart, type HeadStart } from './head-start.js';
 import { runnerInput, valuesHiddenBy } from './inputs.js';
-import { INPUT, OUTPUT } from './names.js';
+import { COST_OUTPUTS, INPUT, OUTPUT } from './names.js';
 import {
   commentTargetFor,
   createOctokit,
@@ -43,6 +43,8 @@ export async function run(head?: HeadStart): Promise<void> {
   );
   core.setOutput(OUTPUT.verdict, 'error');
   core.setOutput(OUTPUT.reused, 'false');
+  // Always set: empty until the figures are known.
+  for (const name of COST_OUTPUTS) core.setOutput(name, '');
 
   try {
     if (head.mode === 'invalid') throw head.error;

@@ -25,6 +25,8 @@ export const INPUT = {
   showValues: 'show-values',
   reports: 'reports',
   experiments: 'experiments',
+  maxCostIncrease: 'max-cost-increase',
+  maxTimeIncrease: 'max-time-increase',
 } as const;
 
 export const OUTPUT = {
@@ -45,7 +47,19 @@ export const OUTPUT = {
   regressedFields: 'regressed-fields',
   configChanged: 'config-changed',
   detectableDrop: 'detectable-drop',
+  creditsPerDocument: 'credits-per-document',
+  creditsDelta: 'credits-delta',
+  secondsPerDocument: 'seconds-per-document',
+  secondsDelta: 'seconds-delta',
 } as const;
+
+/** The outputs of "Cost and time": always set, empty when unknown. */
+export const COST_OUTPUTS = [
+  OUTPUT.creditsPerDocument,
+  OUTPUT.creditsDelta,
+  OUTPUT.secondsPerDocument,
+  OUTPUT.secondsDelta,
+] as const;
 
 export const DEFAULTS = {
   apiBaseUrl: 'https://api.retab.com',

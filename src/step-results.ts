@@ -55,6 +55,14 @@ export function setOutputs(report: Report, reportPath: string, commentUrl: strin
     OUTPUT.configChanged,
     report.configuration ? String(report.configuration.applied) : '',
   );
+  core.setOutput(OUTPUT.creditsPerDocument, number(report.cost?.credits.current));
+  core.setOutput(OUTPUT.creditsDelta, number(report.cost?.credits.delta));
+  core.setOutput(OUTPUT.secondsPerDocument, number(report.cost?.seconds.current));
+  core.setOutput(OUTPUT.secondsDelta, number(report.cost?.seconds.delta));
+  // A threshold that cannot be checked is said where it is read: the verdict stands on accuracy.
+  for (const { input, why } of report.cost?.unchecked ?? []) {
+    core.warning(`Input '${input}' could not be checked: ${why}. The verdict stands on accuracy.`);
+  }
 }
 
 /** The step's result: pass, a warning (a regression that does not block), or a failure. */

@@ -99,6 +99,17 @@ const EXPECTED: Record<string, Expected> = {
     mermaid: true,
     documents: true,
   },
+  'cost.md': {
+    mark: '❌',
+    shows: [
+      'credits/document +20.00 (+200 %)',
+      '| Credits per document | 10.00 | 30.00 | +20.00 (+200 %) |',
+      '| Time per document | 3.1 s | 6.3 s | +3.1 s (+100 %) |',
+      'Credits per document rose from 10.00 to 30.00; `max-cost-increase` 50% allows +5.00.',
+    ],
+    mermaid: true,
+    documents: true,
+  },
   'large.md': {
     mark: '❌',
     shows: ['10,000 documents', 'left out to fit'],

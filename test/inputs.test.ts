@@ -42,6 +42,8 @@ describe('readSettings', () => {
       githubToken: undefined,
       timeoutMs: 30 * 60_000,
       showValues: 'auto',
+      maxCostIncrease: undefined,
+      maxTimeIncrease: undefined,
     });
   });
 
@@ -63,6 +65,8 @@ describe('readSettings', () => {
       timeout: '1h30m',
       confidence: '95%',
       'show-values': 'True',
+      'max-cost-increase': '0.5',
+      'max-time-increase': '1m30s',
     });
     expect(s).toMatchObject({
       apiBaseUrl: 'http://127.0.0.1:8080',
@@ -80,6 +84,8 @@ describe('readSettings', () => {
       timeoutMs: 90 * 60_000,
       confidence: 0.95,
       showValues: true,
+      maxCostIncrease: { kind: 'credits', value: 0.5 },
+      maxTimeIncrease: { kind: 'seconds', value: 90 },
     });
   });
 
@@ -133,6 +139,20 @@ describe('readSettings', () => {
       "'show-values' must be auto (values shown when the repository is private), true or false, got 'yes'",
     ],
     [{ 'show-values': 'private' }, "'show-values' must be auto"],
+    [
+      { 'max-cost-increase': 'lots' },
+      "'max-cost-increase' must be a rise of credits per document such as 0.5, or a percentage of the reference's such as 20%, got 'lots'",
+    ],
+    [{ 'max-cost-increase': '-0.5' }, "'max-cost-increase' must be a rise of credits"],
+    [{ 'max-cost-increase': '$0.05' }, "'max-cost-increase' must be a rise of credits"],
+    [{ 'max-cost-increase': 'x%' }, "'max-cost-increase' must be a rise of credits"],
+    [
+      { 'max-time-increase': '2' },
+      "'max-time-increase' must be a rise of the time per document such as 2s, 500ms, 1m or 1m30s, or a percentage of the reference's such as 50%, got '2'",
+    ],
+    [{ 'max-time-increase': '2 s' }, "'max-time-increase' must be a rise of the time"],
+    [{ 'max-time-increase': '-2s' }, "'max-time-increase' must be a rise of the time"],
+    [{ 'max-time-increase': 'slow' }, "'max-time-increase' must be a rise of the time"],
   ])('%o is refused', (bad, message) => {
     const text = problemWith({ ...REQUIRED, ...bad });
     expect(text).toContain(`Input ${message}`);
@@ -235,6 +255,24 @@ describe('show-values', () => {
     [false, true, 'off'],
   ] as const)('show-values %s, private %s: hidden %s', (showValues, repositoryPrivate, hidden) => {
     expect(valuesHiddenBy(showValues, repositoryPrivate)).toBe(hidden);
+  });
+});
+
+describe('max-cost-increase and max-time-increase', () => {
+  test.each([
+    ['max-cost-increase', '20%', { kind: 'percent', value: 20 }],
+    ['max-cost-increase', '250%', { kind: 'percent', value: 250 }],
+    ['max-cost-increase', '0.5', { kind: 'credits', value: 0.5 }],
+    ['max-cost-increase', '3', { kind: 'credits', value: 3 }],
+    ['max-time-increase', '50%', { kind: 'percent', value: 50 }],
+    ['max-time-increase', '2s', { kind: 'seconds', value: 2 }],
+    ['max-time-increase', '500ms', { kind: 'seconds', value: 0.5 }],
+    ['max-time-increase', '1m', { kind: 'seconds', value: 60 }],
+    ['max-time-increase', '1.5s', { kind: 'seconds', value: 1.5 }],
+  ] as const)('%s %s', (input, raw, parsed) => {
+    const settings = settingsFrom({ ...REQUIRED, [input]: raw });
+    const key = input === 'max-cost-increase' ? 'maxCostIncrease' : 'maxTimeIncrease';
+    expect(settings.mode === 'run' && settings[key]).toEqual({ ...parsed, text: raw });
   });
 });
 

@@ -123,6 +123,34 @@ export function fieldsThatFell(fields: readonly FieldScore[]): FieldScore[] {
     .sort((a, b) => fall(b) - fall(a));
 }
 
+/**
+ * What one run's documents cost and took, as read for "Cost and time": by document id. Credits
+ * are null where Retab did not report them (`usage` null, absent, or not a finite number ≥ 0).
+ */
+export interface RunCost {
+  /** Credits of each sampled document whose artifact was read. */
+  credits: Map<string, number | null>;
+  /** Sampled documents whose credits could not be read: the read failed, or no artifact named. */
+  creditsUnread: number;
+  /** Time of each document the reads name, in ms. */
+  durations: Map<string, number>;
+}
+
+/** The figures of "Cost and time", for this run and its reference, as read. */
+export interface CostEvidence {
+  current: RunCost;
+  /** Absent without a reference run. */
+  reference: RunCost | undefined;
+  /** Documents both runs scored (this run's scored ones, without a reference). */
+  scoredDocuments: number;
+  /** The documents sampled for credits, the same in both runs. */
+  sampled: string[];
+  /** Why reads failed (status and x-request-id), a few at most: lines of the report. */
+  failures: string[];
+  /** Reads that failed, in all. */
+  failedReads: number;
+}
+
 export interface Progress {
   completed: number;
   total: number;
@@ -156,6 +184,8 @@ export interface Evidence {
   fieldScores: DocumentFields[];
   /** Why documents errored. */
   documentErrors: Array<{ id: string; message: string }>;
+  /** What each document cost and took, in this run and its reference; absent when not read. */
+  cost?: CostEvidence;
 }
 
 export function emptyEvidence(): Evidence {

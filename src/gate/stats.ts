@@ -104,6 +104,15 @@ export function average(values: readonly number[]): number {
   return values.reduce((sum, v) => sum + v, 0) / values.length;
 }
 
+/** The middle value (the mean of the two middle ones for an even count); NaN when empty. */
+export function median(values: readonly number[]): number {
+  if (values.length === 0) return NaN;
+  return quantile(
+    [...values].sort((a, b) => a - b),
+    0.5,
+  );
+}
+
 /** Sample standard deviation (n − 1). */
 export function standardDeviation(values: readonly number[], mean = average(values)): number {
   if (values.length < 2) return 0;

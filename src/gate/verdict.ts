@@ -1,3 +1,4 @@
+import type { CostReason } from './cost.js';
 import type { FieldComparison } from './fields.js';
 import { detectableDrop } from './power.js';
 import { average, changeInterval, isCredibleDrop, type ChangeInterval } from './stats.js';
@@ -103,6 +104,7 @@ export type Reason =
       /** The worst of them, worst first. */
       names: string[];
     }
+  | CostReason
   | { rule: 'no-score' }
   | { rule: 'nothing-comparable' };
 

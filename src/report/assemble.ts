@@ -5,6 +5,7 @@ import {
   type Evidence,
   type FieldScore,
 } from '../gate/evidence.js';
+import { compareCost, type CostThresholds } from '../gate/cost.js';
 import { compareFields } from '../gate/fields.js';
 import { compactDiff, describeValue } from './config-values.js';
 import { reportConfusions } from './confusions.js';
@@ -30,7 +31,7 @@ import type {
 } from './model.js';
 
 /** What the report says of the gate's own settings. */
-interface ReportSettings extends Thresholds {
+interface ReportSettings extends Thresholds, CostThresholds {
   workflowId: string;
   experimentId: string;
   commentHeader: string;
@@ -139,9 +140,21 @@ export function assembleReport({
         })
       : undefined;
 
+  // Cost and time: shown whenever read; a rise past a threshold is a regression like the others.
+  const cost =
+    evidence.cost &&
+    compareCost({
+      cost: evidence.cost,
+      thresholds: settings,
+      judgesChange: !(started?.reused === true && reference?.kind === 'previous'),
+    });
+  const judged = judgement && judgement.verdict !== 'error';
+  const reasons = [...(judgement?.reasons ?? []), ...(judged ? (cost?.reasons ?? []) : [])];
+  const verdict = judged ? (reasons.length > 0 ? 'regression' : 'pass') : 'error';
+
   return {
     schema: 'retab-experiment-gate/report@1',
-    verdict: judgement?.verdict ?? 'error',
+    verdict,
     blocking: settings.failOnRegression,
     header: settings.commentHeader,
     workflowId: settings.workflowId,
@@ -177,8 +190,10 @@ export function assembleReport({
       maxDocumentDrop: settings.maxDocumentDrop?.text,
       maxFieldDrop: settings.maxFieldDrop?.text,
       confidence: settings.confidence,
+      maxCostIncrease: settings.maxCostIncrease?.text,
+      maxTimeIncrease: settings.maxTimeIncrease?.text,
     },
-    reasons: judgement?.reasons ?? [],
+    reasons,
     error:
       error === undefined
         ? judgement
@@ -199,6 +214,18 @@ export function assembleReport({
         : undefined,
     documentErrors: evidence.documentErrors,
     trend: trend(evidence),
+    ...(cost
+      ? {
+          cost: {
+            credits: cost.credits,
+            seconds: cost.seconds,
+            judged: cost.judged,
+            unchecked: judged ? cost.unchecked : [],
+            failures: evidence.cost?.failures.map((f) => clipText(f, TEXT_MAX.message)) ?? [],
+            failedReads: evidence.cost?.failedReads ?? 0,
+          },
+        }
+      : {}),
   };
 }
 

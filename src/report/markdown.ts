@@ -4,6 +4,7 @@ import type { DocumentRow } from '../gate/verdict.js';
 import { plural } from './format.js';
 import { confusionsSection } from './confusions.js';
 import type { Report } from './model.js';
+import { renderCost } from './cost.js';
 import { formatRunData } from './run-data.js';
 import {
   DOCUMENT_COLUMNS,
@@ -79,6 +80,7 @@ function renderMarkdown(report: Report, options: RenderOptions): string {
     renderReasons(report),
     renderConfiguration(report),
     renderScores(report),
+    renderCost(report),
     renderTrend(report),
   ].filter(Boolean);
   const footer = renderFooter(report);

@@ -29,6 +29,9 @@ const score = z.number().min(0).max(1);
 const change = z.number().min(-1).max(1);
 const count = z.number().int().min(0).max(10_000_000);
 const opt = <T extends z.ZodType>(schema: T) => schema.optional();
+/** Credits or seconds per document: a formatted number in every rendering, never text. */
+const figure = z.number().finite().min(0).max(1e12);
+const figureChange = z.number().finite().min(-1e12).max(1e12);
 
 const RunReference = z.strictObject({
   id,
@@ -69,6 +72,18 @@ const Reason = z.discriminatedUnion('rule', [
     fields: count,
     names: z.array(text(TEXT_MAX.fieldName)).max(FIELD_NAMES_IN_REASON),
   }),
+  z.strictObject({
+    rule: z.literal('max-cost-increase'),
+    current: figure,
+    reference: figure,
+    allowed: figure,
+  }),
+  z.strictObject({
+    rule: z.literal('max-time-increase'),
+    current: figure,
+    reference: figure,
+    allowed: figure,
+  }),
   z.strictObject({ rule: z.literal('no-score') }),
   z.strictObject({ rule: z.literal('nothing-comparable') }),
 ]);
@@ -93,6 +108,17 @@ const FlowRow = z.strictObject({
   delta: change.nullable(),
   status: z.enum(['grew', 'new', 'gone', 'shrank', 'unchanged']),
 });
+/** One figure of "Cost and time", reference and current, over the same documents. */
+const CostFigure = {
+  reference: figure.nullable(),
+  current: figure.nullable(),
+  delta: figureChange.nullable(),
+  relative: figureChange.nullable(),
+  /** Documents the figure is over, of `of` that both runs scored. */
+  documents: count,
+  of: count,
+  sampled: z.boolean(),
+};
 
 /** A configuration value as shown: compact, cut (./config-values.ts). */
 const shownValue = text(200);
@@ -230,6 +256,8 @@ export const ReportSchema = z.strictObject({
     maxDocumentDrop: opt(text(20)),
     maxFieldDrop: opt(text(20)),
     confidence: opt(z.number().gt(0.5).lt(1)),
+    maxCostIncrease: opt(text(20)),
+    maxTimeIncrease: opt(text(20)),
   }),
   reasons: z.array(Reason).max(10),
   /** Why the verdict is `error`. */
@@ -311,6 +339,39 @@ export const ReportSchema = z.strictObject({
   /** Why documents errored, one line each. */
   documentErrors: opt(
     z.array(z.strictObject({ id, message: text(TEXT_MAX.message) })).max(200_000),
+  ),
+  /**
+   * What a document costs (credits per document: the mean of the sampled documents' artifact
+   * credits) and takes (the median of their times, in seconds), this run and its reference on
+   * the same documents. `cost.credits.current` is null when Retab reported no credits.
+   */
+  cost: opt(
+    z.strictObject({
+      credits: z.strictObject({
+        ...CostFigure,
+        /** The interval of the credits change on a sample. */
+        interval: opt(
+          z.strictObject({ level: z.number().gt(0).lt(1), low: figureChange, high: figureChange }),
+        ),
+        /** Sampled documents whose artifact reports no credits. */
+        notReported: z.strictObject({ current: count, reference: count }),
+      }),
+      seconds: z.strictObject(CostFigure),
+      /** The change was judged against the thresholds (a reference, and not a reused run). */
+      judged: z.boolean(),
+      /** Thresholds that could not be checked, and why. */
+      unchecked: z
+        .array(
+          z.strictObject({
+            input: z.enum(['max-cost-increase', 'max-time-increase']),
+            why: text(300),
+          }),
+        )
+        .max(2),
+      /** Reads that failed: a few named (call, status, x-request-id), all counted. */
+      failures: z.array(text(TEXT_MAX.message)).max(3),
+      failedReads: count,
+    }),
   ),
   /** Scores of the experiment's last completed runs, oldest first, this run last. */
   trend: opt(z.array(z.strictObject({ runId: id, score })).max(TREND_RUNS)),

@@ -4,6 +4,7 @@
 import { markdownTable } from 'markdown-table';
 import type { FieldRow } from '../gate/fields.js';
 import type { DocumentRow, Reason } from '../gate/verdict.js';
+import { costHeadline, describeCostReason } from './cost.js';
 import { code, escapeText } from './escape.js';
 import {
   formatDuration,
@@ -64,6 +65,7 @@ export function renderHeadline(report: Report): string {
   if (report.fields?.comparable) {
     bits.push(`${plural(report.fields.regressedCount, report.fields.kind)} regressed`);
   }
+  bits.push(...costHeadline(report));
   const spark = sparkline(report.trend);
   if (spark) bits.push(`trend ${spark}`);
 
@@ -300,6 +302,9 @@ function describeReason(
       const names = reason.names.map(name).join(', ') + (more > 0 ? `, and ${more} more` : '');
       return `${plural(reason.fields, noun)} dropped by more than \`max-field-drop\` ${report.thresholds.maxFieldDrop}: ${names}.`;
     }
+    case 'max-cost-increase':
+    case 'max-time-increase':
+      return describeCostReason(reason, report);
     case 'no-score':
       return 'The run has no score: no document was scored.';
     case 'nothing-comparable':

@@ -4,6 +4,7 @@
 import { Buffer } from 'node:buffer';
 import type { ExperimentSet, Mismatch, SetRow } from '../gate/set.js';
 import { commentMarker } from '../names.js';
+import { formatCredits } from './cost.js';
 import { code, escapeText } from './escape.js';
 import { formatCount, formatPoints, formatScore, plural } from './format.js';
 import { COMMENT_LIMIT, mostThatFit, renderReportWithin, SUMMARY_LIMIT_BYTES } from './markdown.js';
@@ -29,9 +30,7 @@ export interface SetContext {
  * `cost.credits.current`); undefined when not reported. The one place that reads that path.
  */
 export function creditsPerDocument(report: Report): number | undefined {
-  const cost = (report as { cost?: { credits?: { current?: unknown } | null } | null }).cost;
-  const value = cost?.credits?.current;
-  return typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : undefined;
+  return report.cost?.credits.current ?? undefined;
 }
 
 /** Left-out reports named one by one; the others are counted. */
@@ -192,10 +191,6 @@ function reportCells(report: Report): string[] {
 }
 
 /** Credits per document: two decimals, more for small figures. */
-function formatCredits(credits: number): string {
-  return credits >= 1 || credits === 0 ? credits.toFixed(2) : credits.toPrecision(2);
-}
-
 function describeMismatch(mismatch: Mismatch): string {
   switch (mismatch.kind) {
     case 'no-pull-request':

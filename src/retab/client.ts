@@ -468,6 +468,11 @@ export function createRetabClient(options: RetabClientOptions) {
       return get(ROUTES.both.extraction(extractionId), 'Extraction', undefined, signal);
     },
 
+    /** An artifact's own read, for its `usage` (what the document cost). */
+    async getArtifact(operation: string | undefined, id: string, signal?: AbortSignal) {
+      return get(ROUTES.both.artifact(operation, id), 'Artifact', undefined, signal);
+    },
+
     /** The older API's per-document jobs of a run, in one answer. */
     async getContent(workflowId: string, experimentId: string, runId: string) {
       return get(ROUTES.older.content(workflowId, experimentId), 'Content', { run_id: runId });

@@ -7,7 +7,8 @@ import { errorMessage, GateError } from '../errors.js';
 import { clipText, FIELD_DIFF_DOCUMENTS, TEXT_MAX } from '../report/limits.js';
 import type { RetabClient } from './client.js';
 import { runFromRow, scoresFromMetrics } from './records.js';
-import { lifecycleMessage } from './schemas.js';
+import type { Slot } from './queue.js';
+import type { RunResults } from './results.js';
 import { readDocumentFields } from './values.js';
 
 export type OpenedHistory = Awaited<ReturnType<RetabClient['openHistory']>>;
@@ -110,6 +111,7 @@ export async function readFieldScores(
   deps: ReadDeps,
   scores: ScoreSheet,
   referenceId: string | undefined,
+  slot: Slot,
 ): Promise<Evidence['fieldScores']> {
   const worst = scores.documents
     .flatMap((doc) =>
@@ -125,6 +127,7 @@ export async function readFieldScores(
     scores.runId,
     referenceId,
     worst.map((doc) => doc.id),
+    slot,
   );
 }
 
@@ -134,40 +137,24 @@ const RESULT_PAGES_MAX = 100;
 /**
  * Error texts of the run's errored documents, read only when a document errored: the older
  * API's content in one call, or the current API's results, page by page until every errored
- * document is found.
+ * document is found. The pages are the run's `results`, shared with the reads of cost and time.
  */
 export async function readDocumentErrors(
-  options: ExperimentRef,
   deps: ReadDeps,
   scores: ScoreSheet,
+  results: RunResults,
 ): Promise<Evidence['documentErrors']> {
   const errored = new Set(scores.documents.filter((doc) => doc.score === null).map((d) => d.id));
   if (errored.size === 0) return [];
   try {
-    if (deps.client.dialect === 'older') {
-      const { content } = await deps.client.getContent(
-        options.workflowId,
-        options.experimentId,
-        scores.runId,
-      );
-      return content.jobs.flatMap((job) => {
-        const message = typeof job.error === 'string' ? job.error : job.error?.message;
-        return errored.has(job.document_id) && message
-          ? [{ id: job.document_id, message: clipText(message, TEXT_MAX.message) }]
-          : [];
-      });
-    }
     const found: Evidence['documentErrors'] = [];
-    let after: string | undefined;
-    for (let page = 0; page < RESULT_PAGES_MAX && errored.size > 0; page++) {
-      const results = await deps.client.listResults(scores.runId, after);
-      for (const row of results.rows) {
-        const message = lifecycleMessage(row.lifecycle);
-        if (errored.delete(row.document_id) && message)
-          found.push({ id: row.document_id, message: clipText(message, TEXT_MAX.message) });
+    for (let index = 0; index < RESULT_PAGES_MAX && errored.size > 0; index++) {
+      const page = await results.page(index);
+      for (const row of page?.rows ?? []) {
+        if (errored.delete(row.documentId) && row.error)
+          found.push({ id: row.documentId, message: clipText(row.error, TEXT_MAX.message) });
       }
-      if (!results.after || results.rows.length === 0) break;
-      after = results.after;
+      if (!page || page.last) break;
     }
     return found;
   } catch (error) {

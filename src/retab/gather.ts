@@ -12,6 +12,9 @@ import {
   type ReadDeps,
 } from './evidence.js';
 import { RetabApiError } from './client.js';
+import { prefetchResults, readCost } from './cost.js';
+import { limitInFlight } from './queue.js';
+import { runResults } from './results.js';
 import { runFromRead } from './records.js';
 import { DIALECT_NAME } from './routes.js';
 import {
@@ -86,6 +89,16 @@ export async function gatherEvidence(
   // The run's own time counts from here: a wait for another's run before it is not its time.
   const startedAt = deps.now();
   const started = evidence.started;
+  const referenceId = evidence.baseline?.id ?? started.previous?.id ?? undefined;
+  // The one queue of reads about single documents. The reference run has ended: the results its
+  // cost and time need are read while this run is still going.
+  const slot = limitInFlight();
+  const referenceResults =
+    referenceId === undefined ? undefined : runResults(client, options, referenceId);
+  const prefetched =
+    referenceResults && !started.reused
+      ? prefetchResults(referenceResults, slot)
+      : Promise.resolve();
   const forecast = forecastFromHistory(evidence.history, started.documentCount);
   if (started.reused) {
     log(
@@ -149,7 +162,6 @@ export async function gatherEvidence(
           (error: unknown) => error,
         )
       : undefined;
-  const referenceId = evidence.baseline?.id ?? started.previous?.id ?? undefined;
   const previousRow = evidence.history.find((row) => row.id === started.previous?.id);
   const [run, scores, previous] = await Promise.all([
     outcome.run ?? client.getRun(started.runId),
@@ -171,19 +183,35 @@ export async function gatherEvidence(
   const setsMayDiffer =
     referenceFingerprint === undefined ||
     referenceFingerprint !== evidence.run.documentsFingerprint;
-  const [reference, fields, errors] = await Promise.all([
+  // What each document cost and took goes in the one queue of reads about single documents,
+  // after the field and value reads; this run's results pages serve the error texts too.
+  const results = runResults(client, options, started.runId);
+  // The field reads take the whole queue: a read ahead still going (a run shorter than a read)
+  // ends first.
+  const fieldsRead = prefetched.then(() =>
+    readFieldScores(options, deps, scores, referenceId, slot),
+  );
+  const [reference, fields, errors, cost] = await Promise.all([
     referenceId === undefined
       ? undefined
       : setsMayDiffer
         ? readScores(options, deps, referenceId, undefined)
         : scores.aggregate && readReferenceFields(options, deps, referenceId),
-    readFieldScores(options, deps, scores, referenceId),
-    readDocumentErrors(options, deps, scores),
+    fieldsRead,
+    readDocumentErrors(deps, scores, results),
+    readCost(deps, {
+      scores,
+      current: results,
+      reference: referenceResults,
+      slot,
+      after: fieldsRead,
+    }),
   ]);
   if (setsMayDiffer) evidence.referenceDocuments = reference?.documents;
   evidence.referenceAggregate = reference?.aggregate;
   evidence.fieldScores = fields;
   evidence.documentErrors = errors;
+  evidence.cost = cost;
   const drift = await draftChecked;
   if (drift !== undefined) throw drift;
 }

@@ -144,6 +144,16 @@ function aggregateFromMetrics(aggregate: Aggregate | null | undefined): FieldAgg
   };
 }
 
+/**
+ * The credits an artifact's `usage` reports: a finite number ≥ 0, else null ("not reported":
+ * `usage` null or absent, `credits` a string, negative, an object…). Never 0 for a missing figure.
+ */
+export function creditsOf(usage: unknown): number | null {
+  if (typeof usage !== 'object' || usage === null || !Object.hasOwn(usage, 'credits')) return null;
+  const credits = (usage as { credits: unknown }).credits;
+  return typeof credits === 'number' && Number.isFinite(credits) && credits >= 0 ? credits : null;
+}
+
 /** A document's fields; with `withValues`, each with the run's value when the answer carried one. */
 export function fieldsFromDocumentMetrics(
   answer: DocumentMetrics,

@@ -19,6 +19,14 @@ function seg(value: string): string {
   return encodeURIComponent(value);
 }
 
+/** The route of each kind of artifact, by the `operation` a result names (outside text: a Map). */
+const ARTIFACT_ROUTE = new Map([
+  ['extraction', '/v1/extractions'],
+  ['classification', '/v1/classifications'],
+  ['split', '/v1/splits'],
+  ['partition', '/v1/partitions'],
+]);
+
 const experiment = (wf: string, exp: string) => `/v1/workflows/${seg(wf)}/experiments/${seg(exp)}`;
 
 export const ROUTES = {
@@ -49,5 +57,11 @@ export const ROUTES = {
     applySpec: (wf: string) => `/v1/workflows/${seg(wf)}/spec/apply`,
     /** What a document's extraction holds: output, and the passes' choices. */
     extraction: (id: string) => `/v1/extractions/${seg(id)}`,
+    /**
+     * An artifact's own read, which carries its `usage`: the operation's route when it is one
+     * of the four known, else the workflow artifacts route, which serves any.
+     */
+    artifact: (operation: string | undefined, id: string) =>
+      `${ARTIFACT_ROUTE.get(operation ?? '') ?? '/v1/workflows/artifacts'}/${seg(id)}`,
   },
 } as const;

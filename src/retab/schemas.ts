@@ -297,6 +297,26 @@ export const Extraction = z.object({
 });
 export type Extraction = z.output<typeof Extraction>;
 
+/**
+ * An artifact read for its cost (an extraction, a classification, a split, a partition, or any
+ * of them through the workflow artifacts route): `usage.credits` only, read as outside data by
+ * ./records.ts (`creditsOf`): a hostile `usage` is "not reported", never a failed read.
+ * Shape: Retab's SDK monorepo, clients/php/tests/Fixtures/extraction_workflow_artifact.json.
+ */
+export const Artifact = z.object({ id: z.string().nullish(), usage: z.unknown().optional() });
+export type Artifact = z.output<typeof Artifact>;
+
+/**
+ * What a result names of the work behind it (retab-api.md section 12): its operation and id. A
+ * malformed one is read as none: it leaves a figure unread, never the answer that holds it.
+ */
+const ArtifactRef = z
+  .object({ operation: z.string().nullish(), id: z.string().min(1) })
+  .nullish()
+  .catch(undefined);
+/** A document's time, in ms; anything but a finite number ≥ 0 is read as none. */
+const durationMs = z.number().finite().nonnegative().nullish().catch(undefined);
+
 export const Content = z.object({
   content: z.object({
     jobs: z.array(
@@ -305,6 +325,8 @@ export const Content = z.object({
         error: z
           .union([z.string(), z.object({ message: z.string().nullish() }).passthrough()])
           .nullish(),
+        duration_ms: durationMs,
+        artifact: ArtifactRef,
       }),
     ),
   }),
@@ -324,6 +346,8 @@ export const ResultRow = z.preprocess(
     document_id: z.string(),
     experiment_run_id: z.string().nullish(),
     lifecycle: Lifecycle,
+    timing: z.object({ duration_ms: durationMs }).nullish().catch(undefined),
+    artifact: ArtifactRef,
     handle_inputs: z
       .record(
         z.string(),

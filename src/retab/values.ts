@@ -9,7 +9,7 @@ import {
 } from '../gate/evidence.js';
 import { errorMessage } from '../errors.js';
 import { FIELDS_SHOWN } from '../report/limits.js';
-import { RetabApiError, type RetabClient } from './client.js';
+import type { RetabClient } from './client.js';
 import type { ExperimentRef, RetabDeps } from './evidence.js';
 import {
   fieldsFromDocumentMetrics,
@@ -17,10 +17,9 @@ import {
   valuesFromDocumentMetrics,
   votesFromAnswer,
 } from './records.js';
+import { describeFailure, settle, type Slot } from './queue.js';
 import type { Extraction } from './schemas.js';
 
-/** Reads about single documents in flight at once, at most: field reads and value reads together. */
-const DOCUMENT_READS_IN_FLIGHT = 10;
 /** Value reads per listed document, at most, beyond the `by_document` read that lists its fields. */
 const VALUE_READS_PER_DOCUMENT = 3;
 /** Value reads still unanswered after this long are given up: they never hold the verdict long. */
@@ -32,7 +31,8 @@ export interface FieldReadOptions extends ExperimentRef {
 }
 
 /**
- * The fields of each document, read at once within DOCUMENT_READS_IN_FLIGHT, in the order given.
+ * The fields of each document, read at once through the one queue (`slot`, ./queue.ts), in the
+ * order given.
  * With values, each document also gets at most VALUE_READS_PER_DOCUMENT reads:
  *
  * - the reference run's `by_document` (its values), sent beside the field read;
@@ -50,8 +50,8 @@ export async function readDocumentFields(
   runId: string,
   referenceId: string | undefined,
   documentIds: readonly string[],
+  slot: Slot,
 ): Promise<DocumentFields[]> {
-  const slot = limitInFlight(DOCUMENT_READS_IN_FLIGHT);
   const deadline =
     options.readValues && documentIds.length > 0 ? AbortSignal.timeout(VALUE_READS_MS) : undefined;
   const read = (documentId: string) =>
@@ -220,44 +220,4 @@ function fillFromExtraction(
       );
     }
   }
-}
-
-/** Why a read failed, for the log: the status and request id, never the body (it may echo values). */
-function describeFailure(error: unknown): string {
-  if (!(error instanceof RetabApiError)) return 'an unexpected failure';
-  const id = error.requestId ? `, x-request-id ${error.requestId}` : '';
-  if (error.kind === 'http') return `HTTP ${error.status}${id}`;
-  if (error.kind === 'malformed') return `a malformed answer${id}`;
-  return 'no answer';
-}
-
-type Settled<T> = { ok: true; value: T } | { ok: false; error: unknown };
-
-/** A read that never rejects: a failed value read is only a missing value. */
-function settle<T>(promise: Promise<T>): Promise<Settled<T>> {
-  return promise.then(
-    (value) => ({ ok: true, value }),
-    (error: unknown) => ({ ok: false, error }),
-  );
-}
-
-/** Runs a read when a place is free; `first`: before any read queued without it. */
-type Slot = <T>(read: () => Promise<T>, first?: boolean) => Promise<T>;
-
-/** Runs reads with at most `max` in flight; the others wait their turn in order of arrival. */
-function limitInFlight(max: number): Slot {
-  let active = 0;
-  const waiting = { first: [] as Array<() => void>, rest: [] as Array<() => void> };
-  return async <T>(read: () => Promise<T>, first = false): Promise<T> => {
-    // A finished read hands its place to the next in line: nobody slips in between.
-    if (active < max) active++;
-    else await new Promise<void>((resolve) => waiting[first ? 'first' : 'rest'].push(resolve));
-    try {
-      return await read();
-    } finally {
-      const next = waiting.first.shift() ?? waiting.rest.shift();
-      if (next) next();
-      else active--;
-    }
-  };
 }

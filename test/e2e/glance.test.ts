@@ -28,6 +28,16 @@ import {
   pairedScenario,
 } from './setup.ts';
 
+/** Each run's content is read once, for its times (and this run's error texts, when any). */
+function expectContentOncePerRun(
+  expect: ExpectStatic,
+  retab: { requests: RecordedRequest[] },
+): void {
+  const runs = requestsTo(retab, 'GET', CONTENT_PATH).map((r) => r.query.run_id ?? '');
+  expect(runs).toContain(NEW_RUN);
+  expect(new Set(runs).size).toBe(runs.length);
+}
+
 afterEach(closeFakes);
 
 const BOT = 'github-actions[bot]';
@@ -192,8 +202,8 @@ describe.concurrent('field diffs of regressed documents', () => {
         prior_run_id: 'exprun_1',
       });
     }
-    // No document errored: no content read.
-    expect(requestsTo(fakes.retab, 'GET', CONTENT_PATH)).toEqual([]);
+    // No document errored: no content read beyond the one of cost and time.
+    expectContentOncePerRun(expect, fakes.retab);
 
     expect(commentWrites(fakes.github).posts).toHaveLength(1);
     const [comment] = markedComments(fakes.github);
@@ -248,7 +258,7 @@ describe.concurrent('field diffs of regressed documents', () => {
     for (const shape of tableShapes(renderGfm(body))) expect(new Set(shape).size).toBe(1);
   });
 
-  test('nothing regressed: no by_document read, no field block, no content read', async (ctx) => {
+  test('nothing regressed: no by_document read, no field block, each run’s content read once (cost and time)', async (ctx) => {
     const { expect } = ctx;
     const fakes = await startFakes(
       ctx,
@@ -264,7 +274,7 @@ describe.concurrent('field diffs of regressed documents', () => {
       'regressed-documents': '0',
     });
     expect(byDocumentCalls(fakes.retab.requests)).toEqual([]);
-    expect(requestsTo(fakes.retab, 'GET', CONTENT_PATH)).toEqual([]);
+    expectContentOncePerRun(expect, fakes.retab);
     expect(commentWrites(fakes.github).posts).toHaveLength(1);
     const body = markedComments(fakes.github)[0]!.body;
     expect(fieldBlocks(body)).toEqual([]);
@@ -298,7 +308,7 @@ describe.concurrent('field diffs of regressed documents', () => {
     for (const read of reads) {
       expect(read.query).toMatchObject({ run_id: NEW_RUN, prior_run_id: 'exprun_1' });
     }
-    expect(requestsTo(fakes.retab, 'GET', CONTENT_PATH)).toEqual([]);
+    expectContentOncePerRun(expect, fakes.retab);
 
     expect(commentWrites(fakes.github).posts).toHaveLength(1);
     const body = markedComments(fakes.github)[0]!.body;
@@ -338,9 +348,8 @@ describe.concurrent('errored documents', () => {
       verdict: 'regression',
       'regressed-documents': '1',
     });
-    const content = requestsTo(fakes.retab, 'GET', CONTENT_PATH);
-    expect(content).toHaveLength(1);
-    expect(content[0]!.query).toEqual({ run_id: NEW_RUN });
+    // The one content read of the run serves its error texts and its times alike.
+    expectContentOncePerRun(expect, fakes.retab);
     // bravo errored, nothing regressed: no per-field read.
     expect(byDocumentCalls(fakes.retab.requests)).toEqual([]);
 
@@ -365,14 +374,14 @@ describe.concurrent('errored documents', () => {
     expect(headline(body)).toContain('0 regressed · 0 improved · 1 errored');
   });
 
-  test('no errored document: no content read', async (ctx) => {
+  test('no errored document: no content read for error texts, each run’s read once for cost and time', async (ctx) => {
     const { expect } = ctx;
     const fakes = await startFakes(ctx, scenario({ next: next(DROPPED) }));
     const run = await gate(ctx, fakes);
 
     expect(run.code).toBe(1);
     expect(run.outputs.verdict).toBe('regression');
-    expect(requestsTo(fakes.retab, 'GET', CONTENT_PATH)).toEqual([]);
+    expectContentOncePerRun(expect, fakes.retab);
     expect(commentWrites(fakes.github).posts).toHaveLength(1);
     const body = markedComments(fakes.github)[0]!.body;
     expect(body).not.toContain('💥');
@@ -421,7 +430,7 @@ describe.concurrent('document sets', () => {
       'regressed-documents': '0',
     });
     expect(byDocumentCalls(fakes.retab.requests)).toEqual([]);
-    expect(requestsTo(fakes.retab, 'GET', CONTENT_PATH)).toEqual([]);
+    expectContentOncePerRun(expect, fakes.retab);
 
     expect(commentWrites(fakes.github).posts).toHaveLength(1);
     const body = markedComments(fakes.github)[0]!.body;

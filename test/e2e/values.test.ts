@@ -42,8 +42,13 @@ const FIELDS: FakeFieldScore[] = [
 ];
 const LEAK = 'ZETA-';
 
+/** Results name their artifacts without an operation: cost reads go apart from value reads. */
 function valuesScenario() {
-  return scenario({ next: next([0.5, 0.85, 0.8, 0.95, 0.9]), fieldScores: { expdoc_1: FIELDS } });
+  return scenario({
+    next: next([0.5, 0.85, 0.8, 0.95, 0.9]),
+    fieldScores: { expdoc_1: FIELDS },
+    artifactOperation: 'artifact',
+  });
 }
 
 /** The harness's pull-request event, from the repository's own branch, private or public. */

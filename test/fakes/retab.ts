@@ -81,6 +81,29 @@ export interface FakeHistoryRun {
    * this long after: a gate must wait for it before starting its own.
    */
   runningForMs?: number;
+  /** What each document cost and took (see FakeCost); default 1 credit per pass. */
+  cost?: FakeCost;
+}
+
+/**
+ * What a run's documents cost and took, as its results and artifacts say it (retab-api.md
+ * section 12). Shapes: Retab's SDK monorepo (retab-dev/retab at 61d9c44, Aug 2026),
+ * clients/php/tests/Fixtures/extraction_workflow_artifact.json (`usage: {credits}`),
+ * experiment_result_timing.json (`timing.duration_ms`), generated from Retab's OpenAPI schemas.
+ */
+export interface FakeCost {
+  /** Credits of every document's artifact; default n_consensus × 1 (retab-small, one page). */
+  creditsPerDocument?: number;
+  /**
+   * The artifact's `usage` of some documents, by id, sent as it is (null, `{credits: '5'}`,
+   * `{credits: -1}`, …); the string 'absent' leaves `usage` out of the answer.
+   */
+  usage?: Record<string, unknown>;
+  /**
+   * A document's `duration_ms`, by id; default 2.4 to 3.6 s by its place in the run, the same in
+   * every run (a scenario that changes the time says so).
+   */
+  documentMs?: Record<string, number>;
 }
 
 export interface FakeNextRun {
@@ -109,6 +132,8 @@ export interface FakeNextRun {
   jobError?: { code: string; message: string };
   /** Error text per document id (content endpoint). */
   documentErrors?: Record<string, string>;
+  /** What each document cost and took (see FakeCost); default 1 credit per pass. */
+  cost?: FakeCost;
 }
 
 export interface RetabScenario {
@@ -165,6 +190,17 @@ export interface RetabScenario {
    * its schema, or (the reference run's `by_document`) the `stale_metrics` answer of an old run.
    */
   valueFaults?: Record<string, Partial<Record<FakeValueRead, number | 'malformed' | 'stale'>>>;
+  /**
+   * Artifact reads that fail, by document id (or '*' for every document), in every run: an HTTP
+   * status, or 'timeout' (the gateway gives up: 504, each time it is asked).
+   */
+  artifactFaults?: Record<string, number | 'timeout'>;
+  /**
+   * The operation results name for their artifacts (default 'extraction'): each is read on its
+   * own route (`/v1/classifications/{id}`…); 'artifact' names none, read on
+   * `/v1/workflows/artifacts/{id}`.
+   */
+  artifactOperation?: 'extraction' | 'classification' | 'split' | 'partition' | 'artifact';
   /** Delay added to every response, in real time (default 0): for bench/ only; tests hold answers. */
   latencyMs?: number;
   /** Seeded failures, for the failure-handling tests. */
@@ -181,7 +217,8 @@ export type RetabEndpoint =
   | 'results'
   | 'experiment'
   | 'result'
-  | 'extraction';
+  | 'extraction'
+  | 'artifact';
 
 export interface RetabFaults {
   /** Seed of the fault dice (default 1): the same seed fails the same requests. */
@@ -223,6 +260,7 @@ const MALFORMED: Record<RetabEndpoint, unknown> = {
   experiment: { id: 3 },
   result: { artifact: { id: 7 } },
   extraction: { id: null, consensus: { choices: 'none' } },
+  artifact: { id: 5 },
 };
 
 export interface FakeRetab {
@@ -274,6 +312,7 @@ interface RunSnapshot {
   completedDocuments: number;
   documentErrors: Record<string, string>;
   aggregate: FakeAggregate | null;
+  cost: FakeCost;
 }
 
 interface NewRun {
@@ -289,6 +328,8 @@ interface NewRun {
 }
 
 const QUEUED_MS = 50;
+/** A document's default time: one page, one model call per pass. */
+const DOCUMENT_MS = 3_000;
 const HOUR_MS = 3_600_000;
 
 export function round4(value: number): number {
@@ -478,6 +519,7 @@ export async function startFakeRetab(
       completedDocuments: Object.keys(run.scores).length,
       documentErrors: {},
       aggregate: run.aggregate ?? null,
+      cost: run.cost ?? {},
     };
   }
 
@@ -534,6 +576,7 @@ export async function startFakeRetab(
       completedDocuments,
       documentErrors: run.next.documentErrors ?? {},
       aggregate: run.next.aggregate ?? null,
+      cost: run.next.cost ?? {},
     };
   }
 
@@ -929,8 +972,17 @@ export async function startFakeRetab(
     const run = findRun(runId, now);
     if (run === undefined) return notFound('Experiment run not found');
     const ids = Object.keys(run.scores);
-    const rows = ids.map((documentId, index) => {
-      const job = documentJob(run, documentId, index, ids.length);
+    // Only the page asked is built: a run of 10,000 documents is read 100 rows at a time.
+    const cursors = ids.map((documentId, index) => ({
+      id: `expresult_${run.id}_${index + 1}`,
+      documentId,
+      index,
+    }));
+    const reply = page(req, cursors, 100);
+    if (reply.status !== 200) return reply;
+    const body = reply.body as { data: typeof cursors; list_metadata: unknown };
+    const rowOf = ({ documentId, index }: (typeof cursors)[number]) => {
+      const job = documentJob(run, documentId, index);
       const lifecycle =
         job.status === 'failed'
           ? { status: 'error', message: job.error, details: { error_code: 'extraction_failed' } }
@@ -960,8 +1012,8 @@ export async function startFakeRetab(
         ...resultOutputs(run, documentId, job.status === 'completed'),
         attempt: 1,
       };
-    });
-    return page(req, rows, 100);
+    };
+    return json(200, { ...body, data: body.data.map(rowOf) });
   }
 
   /** The current API's experiment object: its block, its freshness, what a trigger would do. */
@@ -1210,15 +1262,17 @@ export async function startFakeRetab(
     return { output, choices, likelihoods };
   }
 
-  function extraction(id: string, now: number): Reply {
+  /** The run and document an artifact's id names (extr_{run}~{document}), when both exist. */
+  function artifactTarget(id: string, now: number) {
     const match = /^extr_(.+?)~(.+)$/.exec(id);
     const run = match ? findRun(match[1] ?? '', now) : undefined;
     const documentId = match?.[2] ?? '';
-    if (run === undefined || !(documentId in run.scores)) return notFound('Extraction not found');
-    const fault = valueFault(documentId, 'extraction');
-    if (fault !== undefined && fault !== 'stale') return fault;
-    const { output, choices, likelihoods } = extractionOf(run, documentId);
-    return json(200, {
+    return run === undefined || !(documentId in run.scores) ? undefined : { run, documentId };
+  }
+
+  /** What every artifact's read says of itself: its id, its file, its model and passes. */
+  function artifactHead(id: string, run: RunSnapshot, documentId: string) {
+    return {
       id,
       file: {
         id: `file_${documentId}`,
@@ -1226,13 +1280,26 @@ export async function startFakeRetab(
         mime_type: 'application/pdf',
       },
       model: 'retab-small',
-      json_schema: { type: 'object' },
       n_consensus: run.nConsensus,
+    };
+  }
+
+  function extraction(id: string, now: number): Reply {
+    const target = artifactTarget(id, now);
+    if (target === undefined) return notFound('Extraction not found');
+    const { run, documentId } = target;
+    const fault = valueFault(documentId, 'extraction');
+    if (fault !== undefined && fault !== 'stale') return fault;
+    const { output, choices, likelihoods } = extractionOf(run, documentId);
+    return json(200, {
+      ...artifactHead(id, run, documentId),
+      json_schema: { type: 'object' },
       instructions: null,
       output,
       status: 'completed',
       error: null,
       consensus: { choices, likelihoods },
+      ...usageOf(run, documentId),
       created_at: isoTime(run.createdAt),
     });
   }
@@ -1244,20 +1311,65 @@ export async function startFakeRetab(
       handle_outputs: {
         'output-json-0': { type: 'json', data: extractionOf(run, documentId).output },
       },
-      artifact: { operation: 'extraction', id: extractionId(run, documentId) },
+      artifact: artifactRef(run, documentId),
     };
+  }
+
+  /** What a result names of its artifact: the operation (none for 'artifact') and the id. */
+  function artifactRef(run: RunSnapshot, documentId: string): Record<string, unknown> {
+    const operation = scenario.artifactOperation ?? 'extraction';
+    const id = extractionId(run, documentId);
+    return operation === 'artifact' ? { id } : { operation, id };
+  }
+
+  /** An artifact's `usage`: the scenario's, or n_consensus credits (one page of retab-small). */
+  function usageOf(run: RunSnapshot, documentId: string): { usage?: unknown } {
+    const given = run.cost.usage;
+    if (given !== undefined && Object.hasOwn(given, documentId)) {
+      const usage = given[documentId];
+      return usage === 'absent' ? {} : { usage };
+    }
+    return { usage: { credits: run.cost.creditsPerDocument ?? run.nConsensus } };
+  }
+
+  /** The failure a scenario asks of the artifact reads of a document, in any run. */
+  function artifactFault(id: string): Reply | undefined {
+    const documentId = /~(.+)$/.exec(id)?.[1] ?? '';
+    const faults = scenario.artifactFaults ?? {};
+    const fault = Object.hasOwn(faults, documentId) ? faults[documentId] : faults['*'];
+    if (fault === undefined) return undefined;
+    if (fault === 'timeout') return json(504, { detail: 'upstream request timeout' });
+    return json(fault, { detail: 'Injected failure of the artifact read' });
+  }
+
+  /**
+   * An artifact's own read, on its operation's route or the workflow artifacts route: what it
+   * cost (`usage`), with the extraction's other fields. Shape: clients/php/tests/Fixtures/
+   * extraction_workflow_artifact.json in Retab's SDK monorepo.
+   */
+  function artifact(id: string, operation: string, now: number): Reply {
+    const target = artifactTarget(id, now);
+    if (target === undefined) return notFound('Artifact not found');
+    const { run, documentId } = target;
+    const fault = artifactFault(id);
+    if (fault) return fault;
+    return json(200, {
+      ...artifactHead(id, run, documentId),
+      status: 'completed',
+      ...usageOf(run, documentId),
+      created_at: isoTime(run.createdAt),
+      operation,
+    });
   }
 
   function documentJob(
     run: RunSnapshot,
     documentId: string,
     index: number,
-    // Counted once by callers that list every document (10,000 would be quadratic).
-    total = Object.keys(run.scores).length,
   ): Record<string, unknown> {
     const done = index < run.completedDocuments;
     const failed = done && run.scores[documentId] === null;
-    const share = run.durationMs === null || total === 0 ? null : run.durationMs / total;
+    const ownMs = run.cost.documentMs?.[documentId] ?? DOCUMENT_MS * (0.8 + 0.1 * (index % 5));
     return {
       document_id: documentId,
       status: !done
@@ -1268,9 +1380,9 @@ export async function startFakeRetab(
           ? 'failed'
           : 'completed',
       error: failed ? (run.documentErrors[documentId] ?? 'Extraction failed') : null,
-      duration_ms: done && share !== null ? Math.round(share * (0.8 + 0.1 * (index % 5))) : null,
+      duration_ms: done ? Math.round(ownMs) : null,
       handle_inputs: { filename: filenameOf(documentId) },
-      artifact: null,
+      artifact: done && !failed ? artifactRef(run, documentId) : null,
     };
   }
 
@@ -1296,7 +1408,7 @@ export async function startFakeRetab(
     }
     const ids = Object.keys(run.scores);
     return json(200, {
-      content: { jobs: ids.map((id, i) => documentJob(run, id, i, ids.length)) },
+      content: { jobs: ids.map((id, i) => documentJob(run, id, i)) },
     });
   }
 
@@ -1402,8 +1514,22 @@ export async function startFakeRetab(
       method: 'GET',
       pattern: '/v1/extractions/:id',
       endpoint: 'extraction',
-      handler: (_req, p, now) => extraction(p.id ?? '', now),
+      handler: (_req, p, now) => artifactFault(p.id ?? '') ?? extraction(p.id ?? '', now),
     },
+    ...(
+      [
+        ['/v1/classifications/:id', 'classification'],
+        ['/v1/splits/:id', 'split'],
+        ['/v1/partitions/:id', 'partition'],
+        ['/v1/workflows/artifacts/:id', 'extraction'],
+      ] as const
+    ).map(([pattern, operation]) => ({
+      method: 'GET',
+      pattern,
+      endpoint: 'artifact' as const,
+      handler: (_req: IncomingRequest, p: Record<string, string>, now: number) =>
+        artifact(p.id ?? '', operation, now),
+    })),
     {
       method: 'GET',
       pattern: '/v1/workflows/:wf/experiments/:exp/runs',
@@ -1536,8 +1662,9 @@ export async function startFakeRetab(
         const params = matchPath(route.pattern, req.path);
         if (params === null) continue;
         pathMatched = true;
-        if (route.method === req.method)
+        if (route.method === req.method) {
           return withFaults(route.endpoint, req, () => route.handler(req, params, now));
+        }
       }
       return pathMatched ? json(405, { detail: 'Method Not Allowed' }) : notFound();
     },

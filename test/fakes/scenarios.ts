@@ -67,6 +67,16 @@ export const VALUED_FIELDS: FakeFieldScore[] = [
   { path: 'invoice_number', score: 1, prior_score: 1, value: 'INV-7', prior_value: 'INV-7' },
 ];
 
+/** Five fields that fell (0.2 to 0.6 from 1), the passes split 3 to 2 on each: votes to show. */
+export const DISPUTED_FIELDS: FakeFieldScore[] = ['a', 'b', 'c', 'd', 'e'].map((path, i) => ({
+  path,
+  score: 0.2 + i * 0.1,
+  prior_score: 1,
+  value: `${path}1`,
+  prior_value: `${path}0`,
+  votes: [`${path}1`, `${path}1`, `${path}2`, `${path}1`, `${path}2`],
+}));
+
 /** Scores by document id, in document order: `values[i]` for `documents[i]`. */
 export function scoresOf(
   documents: FakeDocument[],
@@ -134,6 +144,10 @@ export function demoScenario(): RetabScenario {
   const older = [0.93, 0.90, 0.86, 0.92, 0.95, 0.80, 0.90, 0.88, 0.87, 0.94, 0.91, 0.85];
   // prettier-ignore
   const newer = [0.96, 0.91, 0.88, 0.94, 0.97, 0.85, 0.92, 0.90, 0.89, 0.95, 0.93, 0.87];
+  const demoCost = {
+    creditsPerDocument: SMALL_MODEL_CREDITS,
+    documentMs: invoiceTimes(documents, 1),
+  };
   // prettier-ignore
   const next = [0.96, 0.91, 0.89, 0.94, 0.97, 0.53, 0.92, 0.90, 0.90, 0.95, 0.93, 0.87];
   return {
@@ -148,6 +162,7 @@ export function demoScenario(): RetabScenario {
         documentsFingerprint,
         scores: scoresOf(documents, older),
         durationMs: 2_650,
+        cost: demoCost,
       },
       {
         id: 'exprun_8c41d2',
@@ -155,6 +170,7 @@ export function demoScenario(): RetabScenario {
         documentsFingerprint,
         scores: scoresOf(documents, newer),
         durationMs: 2_410,
+        cost: demoCost,
       },
     ],
     next: {
@@ -164,6 +180,8 @@ export function demoScenario(): RetabScenario {
       documentsFingerprint,
       scores: scoresOf(documents, next),
       jobDurationMs: 2_500,
+      // Longer instructions: a little more time, the same credits.
+      cost: { creditsPerDocument: SMALL_MODEL_CREDITS, documentMs: invoiceTimes(documents, 1.15) },
     },
   };
 }
@@ -709,4 +727,33 @@ export function severalScenarios(): RetabScenario[] {
     named(demoScenario(), 'exp_receipts', 'receipt'),
     named(contracts, 'exp_contracts', 'contract'),
   ];
+}
+/** Five passes over two-page invoices: retab-small at 1 credit a page, retab-large at 3. */
+const SMALL_MODEL_CREDITS = 10;
+const LARGE_MODEL_CREDITS = 30;
+
+/** Each invoice's time, in ms: about 3.2 s, a little more for the longer ones. */
+function invoiceTimes(documents: readonly FakeDocument[], scale: number): Record<string, number> {
+  return Object.fromEntries(
+    documents.map((d, i) => [d.id, Math.round((3_000 + 100 * (i % 5)) * scale)]),
+  );
+}
+
+/**
+ * A model change that buys accuracy with money: retab-small to retab-large gains 2.6 points over
+ * twelve invoices, at three times the credits per document and twice the time.
+ */
+export function exampleCostScenario(): RetabScenario {
+  const base = examplePassScenario();
+  const documents = base.documents;
+  const small = { creditsPerDocument: SMALL_MODEL_CREDITS, documentMs: invoiceTimes(documents, 1) };
+  return {
+    ...base,
+    history: base.history.map((run) => ({ ...run, cost: small })),
+    next: {
+      ...base.next,
+      scores: scoresOf(documents, moved(EXAMPLE_SCORES, [4, 3, 5, 2, 2, 7, 3, 4, 3, 2, 3, 3])),
+      cost: { creditsPerDocument: LARGE_MODEL_CREDITS, documentMs: invoiceTimes(documents, 2) },
+    },
+  };
 }

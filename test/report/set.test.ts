@@ -145,17 +145,27 @@ describe('the comment of several experiments', () => {
 
   test('credits per document only when some report carries them; "not reported" for the others', () => {
     expect(setRows(renderSetComment(three, CONTEXT))[0]).not.toContain('Credits per document');
-    const costed = experiment('exp_invoices', 12, 0, {
-      cost: { credits: { current: 1.24 } },
-    } as Partial<Report>);
+    const figure = { reference: null, delta: null, relative: null, documents: 12, of: 12 };
+    const costOf = (credits: number | null): Partial<Report> => ({
+      cost: {
+        credits: {
+          ...figure,
+          current: credits,
+          sampled: false,
+          notReported: { current: 0, reference: 0 },
+        },
+        seconds: { ...figure, current: 3.2, sampled: false },
+        judged: false,
+        unchecked: [],
+        failures: [],
+        failedReads: 0,
+      },
+    });
+    const costed = experiment('exp_invoices', 12, 0, costOf(1.24));
     const rows = setRows(renderSetComment(setOf([costed, experiment('exp_receipts')]), CONTEXT));
     expect(rows[0]).toContain('Credits per document');
     expect(rows.slice(1).map((r) => r[5])).toEqual(['1.24', 'not reported']);
-    expect(
-      creditsPerDocument(
-        experiment('a', 1, 0, { cost: { credits: { current: null } } } as Partial<Report>),
-      ),
-    ).toBeUndefined();
+    expect(creditsPerDocument(experiment('a', 1, 0, costOf(null)))).toBeUndefined();
   });
 
   test(

@@ -3,7 +3,7 @@
 // and reads that fail without changing anything else.
 import { describe, expect, test } from 'vitest';
 import type { FakeFieldScore, RecordedRequest, RetabScenario } from '../fakes/retab.ts';
-import { VALUED_FIELDS } from '../fakes/scenarios.ts';
+import { DISPUTED_FIELDS, VALUED_FIELDS } from '../fakes/scenarios.ts';
 import { gateInProcess } from '../harness/gate-in-process.ts';
 import {
   BASE,
@@ -33,8 +33,15 @@ const BRAVO: FakeFieldScore[] = [
   },
 ];
 
+/**
+ * Results name their artifacts without an operation: the reads of cost and time then go to the
+ * workflow artifacts route, apart from the value reads these tests count (an extraction's read).
+ */
+const APART = { artifactOperation: 'artifact' } as const;
+
 function valuesScenario(overrides: Partial<RetabScenario> = {}): RetabScenario {
   return scenario({
+    ...APART,
     next: next(DROPPED),
     fieldScores: { expdoc_1: ALPHA, expdoc_2: BRAVO },
     ...overrides,
@@ -141,7 +148,7 @@ describe('values shown: the reference and current value of each field that fell,
     expect([...reads.keys()].sort()).toEqual(['expdoc_1', 'expdoc_2']);
   });
 
-  test('current API: votes for the two fields that fell most (view=votes, one read each); no results listed', async (ctx) => {
+  test('current API: votes for the two fields that fell most (view=votes, one read each); no results listed for values', async (ctx) => {
     const gate = await gateInProcess(ctx, {
       scenario: valuesScenario({ dialect: 'current' }),
       repositoryPrivate: true,
@@ -154,7 +161,15 @@ describe('values shown: the reference and current value of each field that fell,
       'votes total_amount',
     ]);
     expect(reads.get('expdoc_1')?.every((r) => r.path === CURRENT_METRICS_PATH)).toBe(true);
-    expect(gate.retab.requests.filter((r) => r.path === CURRENT_RESULTS_PATH)).toEqual([]);
+    // The results list is read for cost and time alone: each run's first page, once.
+    const listed = gate.retab.requests.filter((r) => r.path === CURRENT_RESULTS_PATH);
+    expect(listed.map((r) => [r.query.run_id, r.query.after])).toEqual(
+      expect.arrayContaining([
+        ['exprun_1', undefined],
+        ['exprun_new', undefined],
+      ]),
+    );
+    expect(listed).toHaveLength(2);
     const alpha = gate.report.fieldChanges?.[0];
     expect(alpha?.fields.map((f) => [f.path, f.values?.votes?.length])).toEqual([
       ['vendor.name', 3],
@@ -323,14 +338,7 @@ describe('the read budget', () => {
     id: `expdoc_${i + 1}`,
     filename: `doc_${i + 1}.pdf`,
   }));
-  const fields: FakeFieldScore[] = ['a', 'b', 'c', 'd', 'e'].map((path, i) => ({
-    path,
-    score: 0.2 + i * 0.1,
-    prior_score: 1,
-    value: `${path}1`,
-    prior_value: `${path}0`,
-    votes: [`${path}1`, `${path}1`, `${path}2`, `${path}1`, `${path}2`],
-  }));
+  const fields = DISPUTED_FIELDS;
 
   test.for(['older', 'current'] as const)(
     '%s API: at most 3 reads per listed document beyond its fields, at most 10 in flight',
@@ -341,6 +349,7 @@ describe('the read budget', () => {
           documents.map(() => 0.95),
           documents.map((_, i) => Number((0.9 - i * 0.03).toFixed(2))),
           {
+            ...APART,
             dialect,
             fieldScores: Object.fromEntries(documents.map((d) => [d.id, fields])),
           },
@@ -380,6 +389,7 @@ describe('the field reads of the regressed documents', () => {
           documents,
           documents.map(() => 0.95),
           documents.map((_, i) => Number((0.92 - i * 0.03).toFixed(2))),
+          APART,
         ),
         hold: perDocument,
       });
@@ -402,7 +412,7 @@ describe('the field reads of the regressed documents', () => {
 describe('no regressed document, no value read', () => {
   test('a pass reads nothing about single documents', async (ctx) => {
     const gate = await gateInProcess(ctx, {
-      scenario: scenario({ next: next(BASE), fieldScores: { expdoc_1: ALPHA } }),
+      scenario: scenario({ ...APART, next: next(BASE), fieldScores: { expdoc_1: ALPHA } }),
       repositoryPrivate: true,
     });
     expect(gate.verdict).toBe('pass');

@@ -1,0 +1,163 @@
+// The reads of "Cost and time": each document's time from the run's results (the older API's one
+// `content` read, the current API's first pages), and the credits of a sample of documents from
+// their artifacts' own reads. Every read goes through the one queue (./queue.ts), queued once
+// the field and value reads are done; the results pages are shared with the error texts
+// (./results.ts).
+import type { CostEvidence, RunCost, ScoreSheet } from '../gate/evidence.js';
+import type { RetabDeps } from './evidence.js';
+import { describeFailure, settle, type Slot } from './queue.js';
+import { creditsOf } from './records.js';
+import type { ResultRecord, RunResults } from './results.js';
+
+/** Documents per run whose credits are read, at most: the same documents in both runs. */
+export const COST_DOCUMENTS = 30;
+/** Pages of the current API's results read per run for the times, at most. */
+export const COST_PAGES = 5;
+/** Cost reads still unanswered after this long are given up: they never hold the verdict long. */
+const COST_READS_MS = 15_000;
+/** Read failures named in the report, at most; the others are counted. */
+const FAILURES_NAMED = 3;
+
+export interface CostReadInput {
+  scores: ScoreSheet;
+  /** This run's results. */
+  current: RunResults;
+  /** The reference run's results; undefined without a reference. */
+  reference: RunResults | undefined;
+  /** The one queue of reads about single documents. */
+  slot: Slot;
+  /** The reads the rest of the report needs (fields, values): cost reads are queued after them. */
+  after: Promise<unknown>;
+}
+
+/**
+ * What the documents cost and took in this run and its reference. Never throws: a read that
+ * fails leaves its figure unread and a line in the report.
+ */
+export async function readCost(deps: RetabDeps, input: CostReadInput): Promise<CostEvidence> {
+  const { scores, slot } = input;
+  await input.after.catch(() => undefined);
+  const failures: string[] = [];
+  let failedReads = 0;
+  const failed = (what: string, error: unknown) => {
+    failedReads++;
+    if (failures.length < FAILURES_NAMED) failures.push(`${what}: ${describeFailure(error)}`);
+  };
+  // The documents both runs scored (this run's scored ones, without a reference).
+  const scored = new Set(
+    scores.documents
+      .filter((d) => d.score !== null && (input.reference === undefined || d.priorScore !== null))
+      .map((d) => d.id),
+  );
+  const read = (results: RunResults) =>
+    readRows(results, slot).catch((error: unknown) => {
+      failed(`the results of run ${results.runId}`, error);
+      return [] as ResultRecord[];
+    });
+  const [currentRows, referenceRows] = await Promise.all([
+    read(input.current),
+    input.reference ? read(input.reference) : undefined,
+  ]);
+  const current = indexRows(currentRows, scored);
+  const reference = referenceRows && indexRows(referenceRows, scored);
+
+  // The sample: among the documents both scored that the pages read name in both runs.
+  const named = [...current.named].filter((id) => !reference || reference.named.has(id));
+  const sampled = named
+    .sort((a, b) => hash(a) - hash(b) || (a < b ? -1 : a > b ? 1 : 0))
+    .slice(0, COST_DOCUMENTS);
+
+  const deadline = sampled.length > 0 ? AbortSignal.timeout(COST_READS_MS) : undefined;
+  const readCredits = async (
+    run: IndexedRows,
+    runId: string,
+  ): Promise<Pick<RunCost, 'credits' | 'creditsUnread'>> => {
+    const credits = new Map<string, number | null>();
+    let creditsUnread = 0;
+    const answers = await Promise.all(
+      sampled.map((id) => {
+        const artifact = run.artifacts.get(id);
+        if (!artifact) return undefined;
+        return settle(
+          slot(() => deps.client.getArtifact(artifact.operation, artifact.id, deadline)),
+        );
+      }),
+    );
+    sampled.forEach((id, i) => {
+      const answer = answers[i];
+      if (answer?.ok) credits.set(id, creditsOf(answer.value.usage));
+      else {
+        creditsUnread++;
+        if (answer) failed(`the artifact of document ${id} in run ${runId}`, answer.error);
+      }
+    });
+    return { credits, creditsUnread };
+  };
+  const [currentCredits, referenceCredits] = await Promise.all([
+    readCredits(current, input.current.runId),
+    reference && input.reference ? readCredits(reference, input.reference.runId) : undefined,
+  ]);
+  if (failedReads > 0) {
+    deps.log(
+      `Cost and time: ${failedReads} read${failedReads === 1 ? '' : 's'} failed (${failures.join('; ')}); ` +
+        'the figures leave them out, the verdict does not change.',
+    );
+  }
+  return {
+    current: { ...currentCredits, durations: current.durations },
+    reference: reference &&
+      referenceCredits && { ...referenceCredits, durations: reference.durations },
+    scoredDocuments: scored.size,
+    sampled,
+    failures,
+    failedReads,
+  };
+}
+
+/**
+ * The pages cost and time will read, read ahead (the reference's, while this run is going): a
+ * failure is left for readCost to report, where it reads them again from memory.
+ */
+export async function prefetchResults(results: RunResults, slot: Slot): Promise<void> {
+  await readRows(results, slot).catch(() => undefined);
+}
+
+/** The rows of a run's first pages: its one `content` read, or at most COST_PAGES pages. */
+async function readRows(results: RunResults, slot: Slot): Promise<ResultRecord[]> {
+  const rows: ResultRecord[] = [];
+  for (let index = 0; index < COST_PAGES; index++) {
+    const page = await results.page(index, slot);
+    if (!page) break;
+    rows.push(...page.rows);
+    if (page.last) break;
+  }
+  return rows;
+}
+
+interface IndexedRows {
+  /** Documents both runs scored that the rows name. */
+  named: Set<string>;
+  durations: Map<string, number>;
+  artifacts: Map<string, { operation: string | undefined; id: string }>;
+}
+
+function indexRows(rows: readonly ResultRecord[], scored: ReadonlySet<string>): IndexedRows {
+  const indexed: IndexedRows = { named: new Set(), durations: new Map(), artifacts: new Map() };
+  for (const row of rows) {
+    if (!scored.has(row.documentId)) continue;
+    indexed.named.add(row.documentId);
+    if (row.durationMs !== undefined) indexed.durations.set(row.documentId, row.durationMs);
+    if (row.artifact) indexed.artifacts.set(row.documentId, row.artifact);
+  }
+  return indexed;
+}
+
+/** FNV-1a: the same documents sampled on every run, spread over the set, not its first ones. */
+function hash(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0;
+}
