@@ -275,11 +275,18 @@ describe(`docs/examples/${SEVERAL}`, () => {
     );
     const [set] = tables(html);
     expect(set).toEqual({
-      header: ['Experiment', 'Verdict', 'Score', 'Change', 'Regressed documents'],
+      header: [
+        'Experiment',
+        'Verdict',
+        'Score',
+        'Change',
+        'Regressed documents',
+        'Credits per document',
+      ],
       rows: 3,
     });
     expect(body).toContain(
-      '| `exp_receipts` | ❌ regression | 0.889 | −2.5 pts vs previous run | 1 |',
+      '| `exp_receipts` | ❌ regression | 0.889 | −2.5 pts vs previous run | 1 | 10.00 |',
     );
   });
 
