@@ -5,7 +5,7 @@
 // (./results.ts).
 import type { CostEvidence, RunCost, ScoreSheet } from '../gate/evidence.js';
 import type { RetabDeps } from './evidence.js';
-import { describeFailure, settle, type Slot } from './queue.js';
+import { describeFailure, settle, type Settled, type Slot } from './queue.js';
 import { creditsOf } from './records.js';
 import type { ResultRecord, RunResults } from './results.js';
 
@@ -28,7 +28,13 @@ export interface CostReadInput {
   slot: Slot;
   /** The reads the rest of the report needs (fields, values): cost reads are queued after them. */
   after: Promise<unknown>;
+  /** The reference's credits read while this run was going (readReferenceAhead). */
+  referenceAhead?: Promise<ReadAhead> | undefined;
 }
+
+/** Artifact reads sent ahead, by document id; each within this run's budget of COST_DOCUMENTS. */
+type ReadAhead = Map<string, Promise<Settled<Artifact>>>;
+type Artifact = Awaited<ReturnType<RetabDeps['client']['getArtifact']>>;
 
 /**
  * What the documents cost and took in this run and its reference. Never throws: a read that
@@ -61,16 +67,21 @@ export async function readCost(deps: RetabDeps, input: CostReadInput): Promise<C
   const current = indexRows(currentRows, scored);
   const reference = referenceRows && indexRows(referenceRows, scored);
 
-  // The sample: among the documents both scored that the pages read name in both runs.
+  // The sample: among the documents both scored that the pages read name in both runs, the
+  // reference's documents read ahead first, then others, never past COST_DOCUMENTS reads per run.
   const named = [...current.named].filter((id) => !reference || reference.named.has(id));
-  const sampled = named
-    .sort((a, b) => hash(a) - hash(b) || (a < b ? -1 : a > b ? 1 : 0))
-    .slice(0, COST_DOCUMENTS);
+  const ahead: ReadAhead = (await input.referenceAhead) ?? new Map();
+  const others = Math.max(0, COST_DOCUMENTS - ahead.size);
+  const sampled = [
+    ...byHash(named.filter((id) => ahead.has(id))),
+    ...byHash(named.filter((id) => !ahead.has(id))).slice(0, others),
+  ].slice(0, COST_DOCUMENTS);
 
   const deadline = sampled.length > 0 ? AbortSignal.timeout(COST_READS_MS) : undefined;
   const readCredits = async (
     run: IndexedRows,
     runId: string,
+    readAhead?: ReadAhead,
   ): Promise<Pick<RunCost, 'credits' | 'creditsUnread'>> => {
     const credits = new Map<string, number | null>();
     let creditsUnread = 0;
@@ -78,9 +89,7 @@ export async function readCost(deps: RetabDeps, input: CostReadInput): Promise<C
       sampled.map((id) => {
         const artifact = run.artifacts.get(id);
         if (!artifact) return undefined;
-        return settle(
-          slot(() => deps.client.getArtifact(artifact.operation, artifact.id, deadline)),
-        );
+        return readAhead?.get(id) ?? readArtifact(deps, slot, artifact, deadline);
       }),
     );
     sampled.forEach((id, i) => {
@@ -95,7 +104,7 @@ export async function readCost(deps: RetabDeps, input: CostReadInput): Promise<C
   };
   const [currentCredits, referenceCredits] = await Promise.all([
     readCredits(current, input.current.runId),
-    reference && input.reference ? readCredits(reference, input.reference.runId) : undefined,
+    reference && input.reference ? readCredits(reference, input.reference.runId, ahead) : undefined,
   ]);
   if (failedReads > 0) {
     deps.log(
@@ -115,11 +124,42 @@ export async function readCost(deps: RetabDeps, input: CostReadInput): Promise<C
 }
 
 /**
- * The pages cost and time will read, read ahead (the reference's, while this run is going): a
- * failure is left for readCost to report, where it reads them again from memory.
+ * What cost and time will read of the reference, read while this run is going (the reference has
+ * ended): its pages, then the credits of the documents the sample will most likely hold (those
+ * it completed, in the sample's order). A failure is left for readCost to report.
  */
-export async function prefetchResults(results: RunResults, slot: Slot): Promise<void> {
-  await readRows(results, slot).catch(() => undefined);
+export async function readReferenceAhead(
+  deps: RetabDeps,
+  results: RunResults,
+  slot: Slot,
+): Promise<ReadAhead> {
+  const rows = await readRows(results, slot).catch(() => [] as ResultRecord[]);
+  const completed = new Map(
+    rows.flatMap((row) =>
+      row.error === undefined && row.artifact ? [[row.documentId, row.artifact] as const] : [],
+    ),
+  );
+  const deadline = completed.size > 0 ? AbortSignal.timeout(COST_READS_MS) : undefined;
+  return new Map(
+    byHash([...completed.keys()])
+      .slice(0, COST_DOCUMENTS)
+      .map((id) => [id, readArtifact(deps, slot, completed.get(id)!, deadline)]),
+  );
+}
+
+/** One artifact's read, through the queue; never rejects. */
+function readArtifact(
+  deps: RetabDeps,
+  slot: Slot,
+  artifact: { operation: string | undefined; id: string },
+  deadline: AbortSignal | undefined,
+): Promise<Settled<Artifact>> {
+  return settle(slot(() => deps.client.getArtifact(artifact.operation, artifact.id, deadline)));
+}
+
+/** The sample's order: the same documents on every run, spread over the set. */
+function byHash(ids: readonly string[]): string[] {
+  return [...ids].sort((a, b) => hash(a) - hash(b) || (a < b ? -1 : a > b ? 1 : 0));
 }
 
 /** The rows of a run's first pages: its one `content` read, or at most COST_PAGES pages. */

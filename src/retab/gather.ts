@@ -12,7 +12,7 @@ import {
   type ReadDeps,
 } from './evidence.js';
 import { RetabApiError } from './client.js';
-import { prefetchResults, readCost } from './cost.js';
+import { readCost, readReferenceAhead } from './cost.js';
 import { limitInFlight } from './queue.js';
 import { runResults } from './results.js';
 import { runFromRead } from './records.js';
@@ -95,10 +95,14 @@ export async function gatherEvidence(
   const slot = limitInFlight();
   const referenceResults =
     referenceId === undefined ? undefined : runResults(client, options, referenceId);
-  const prefetched =
+  const referenceAhead =
     referenceResults && !started.reused
-      ? prefetchResults(referenceResults, slot)
-      : Promise.resolve();
+      ? readReferenceAhead(deps, referenceResults, slot)
+      : undefined;
+  // Settled once every read sent ahead has its answer.
+  const prefetched = referenceAhead
+    ? referenceAhead.then((reads) => Promise.all(reads.values())).then(() => undefined)
+    : Promise.resolve();
   const forecast = forecastFromHistory(evidence.history, started.documentCount);
   if (started.reused) {
     log(
@@ -205,6 +209,7 @@ export async function gatherEvidence(
       reference: referenceResults,
       slot,
       after: fieldsRead,
+      referenceAhead,
     }),
   ]);
   if (setsMayDiffer) evidence.referenceDocuments = reference?.documents;

@@ -254,7 +254,7 @@ describe.each(DIALECTS)('the %s API', (dialect) => {
     }
   });
 
-  test('the cost reads go after the field and value reads of regressed documents; the reference’s results are read ahead', async (ctx) => {
+  test('the cost reads go after the field and value reads of regressed documents; the reference’s results and credits are read ahead', async (ctx) => {
     // 15 regressed documents, 5 fields each: the field and value reads fill the queue.
     const documents = Array.from({ length: 15 }, (_, i) => ({
       id: `expdoc_${i + 1}`,
@@ -277,16 +277,14 @@ describe.each(DIALECTS)('the %s API', (dialect) => {
     });
     expect(gate.verdict).toBe('regression');
     const resultsPath = dialect === 'current' ? CURRENT_RESULTS_PATH : CONTENT_PATH;
-    // The reference's results are read ahead, while the run is going; this run's results and
-    // every artifact wait for the field and value reads.
-    const readAhead = gate.retab.requests.filter(
-      (r) => r.path === resultsPath && r.query.run_id === 'exprun_1',
-    );
-    const costReads = gate.retab.requests.filter(
-      (r) =>
-        r.path.startsWith('/v1/workflows/artifacts/') ||
-        (r.path === resultsPath && r.query.run_id === NEW_RUN),
-    );
+    // The reference's results and its artifacts are read ahead, while the run is going (the
+    // reference has ended); this run's results and artifacts wait for the field and value reads.
+    const ofRun = (r: RecordedRequest, run: string) =>
+      r.path.startsWith('/v1/workflows/artifacts/')
+        ? artifactOf(r)?.run === run
+        : r.path === resultsPath && r.query.run_id === run;
+    const readAhead = gate.retab.requests.filter((r) => ofRun(r, 'exprun_1'));
+    const costReads = gate.retab.requests.filter((r) => ofRun(r, NEW_RUN));
     const documentReads = gate.retab.requests.filter(
       (r) =>
         r.query.view === 'by_document' ||
@@ -300,8 +298,36 @@ describe.each(DIALECTS)('the %s API', (dialect) => {
     const firstCostRead = Math.min(...costReads.map((r) => r.order?.arrived ?? 0));
     expect(firstCostRead).toBeGreaterThan(lastAnswer);
     const firstDocumentRead = Math.min(...documentReads.map((r) => r.order?.arrived ?? Infinity));
-    expect(readAhead).toHaveLength(1);
-    expect(readAhead[0]?.order?.done).toBeLessThan(firstDocumentRead);
+    // One results read and the 15 documents' artifacts (fewer than 30: all of them).
+    expect(readAhead).toHaveLength(16);
+    expect(costReads).toHaveLength(16);
+    for (const read of readAhead) expect(read.order?.done).toBeLessThan(firstDocumentRead);
+  });
+
+  test('documents this run errored on leave the sample: still at most 30 artifact reads per run, the same documents', async (ctx) => {
+    const documents = Array.from({ length: 40 }, (_, i) => ({
+      id: `doc_${String(i + 1).padStart(2, '0')}`,
+      filename: `invoice_${i + 1}.pdf`,
+    }));
+    // Every fourth document errors in this run: some of them were read ahead for the reference.
+    const current = documents.map((_, i) => (i % 4 === 0 ? null : 0.9));
+    const gate = await gateInProcess(ctx, {
+      scenario: pairedScenario(
+        documents,
+        documents.map(() => 0.9),
+        current,
+        { dialect, artifactOperation: 'artifact' },
+      ),
+    });
+    const artifacts = gate.retab.requests.filter(isArtifactRead).map(artifactOf);
+    const of = (run: string) =>
+      artifacts.flatMap((a) => (a?.run === run ? [a.document] : [])).sort();
+    const errored = new Set(documents.filter((_, i) => i % 4 === 0).map((d) => d.id));
+    expect(of('exprun_1').length).toBeLessThanOrEqual(30);
+    expect(of(NEW_RUN).length).toBeGreaterThanOrEqual(20);
+    expect(of(NEW_RUN).every((id) => !errored.has(id))).toBe(true);
+    expect(of(NEW_RUN).every((id) => of('exprun_1').includes(id))).toBe(true);
+    expect(gate.report.cost?.credits).toMatchObject({ documents: of(NEW_RUN).length, of: 30 });
   });
 
   test('a reused run: its figures shown, no change judged against the previous run', async (ctx) => {
