@@ -125,15 +125,23 @@ export async function readCost(deps: RetabDeps, input: CostReadInput): Promise<C
 
 /**
  * What cost and time will read of the reference, read while this run is going (the reference has
- * ended): its pages, then the credits of the documents the sample will most likely hold (those
- * it completed, in the sample's order). A failure is left for readCost to report.
+ * ended): its pages, then, when they hold all of its results, the credits of the documents the
+ * sample will most likely hold (those it completed, in the sample's order). A failure is left
+ * for readCost to report.
  */
 export async function readReferenceAhead(
   deps: RetabDeps,
   results: RunResults,
   slot: Slot,
 ): Promise<ReadAhead> {
-  const rows = await readRows(results, slot).catch(() => [] as ResultRecord[]);
+  const { rows, whole } = await readPages(results, slot).catch(() => ({
+    rows: [] as ResultRecord[],
+    whole: false,
+  }));
+  // Only when the pages name every document: the sample is then among the documents the
+  // reference read ahead, whatever order this run's pages list them in. A larger run on the
+  // current API reads its credits once this run's pages are known, as the sample needs.
+  if (!whole) return new Map();
   const completed = new Map(
     rows.flatMap((row) =>
       row.error === undefined && row.artifact ? [[row.documentId, row.artifact] as const] : [],
@@ -164,14 +172,22 @@ function byHash(ids: readonly string[]): string[] {
 
 /** The rows of a run's first pages: its one `content` read, or at most COST_PAGES pages. */
 async function readRows(results: RunResults, slot: Slot): Promise<ResultRecord[]> {
+  return (await readPages(results, slot)).rows;
+}
+
+/** The rows of a run's first pages, and whether they are all of its results. */
+async function readPages(
+  results: RunResults,
+  slot: Slot,
+): Promise<{ rows: ResultRecord[]; whole: boolean }> {
   const rows: ResultRecord[] = [];
   for (let index = 0; index < COST_PAGES; index++) {
     const page = await results.page(index, slot);
-    if (!page) break;
+    if (!page) return { rows, whole: true };
     rows.push(...page.rows);
-    if (page.last) break;
+    if (page.last) return { rows, whole: true };
   }
-  return rows;
+  return { rows, whole: false };
 }
 
 interface IndexedRows {
