@@ -11,6 +11,8 @@ import type { ResultRecord, RunResults } from './results.js';
 
 /** Documents per run whose credits are read, at most: the same documents in both runs. */
 export const COST_DOCUMENTS = 30;
+/** Documents in the sample whenever both runs' pages share that many, at least. */
+const MIN_SAMPLE = 10;
 /** Pages of the current API's results read per run for the times, at most. */
 export const COST_PAGES = 5;
 /** Cost reads still unanswered after this long are given up: they never hold the verdict long. */
@@ -125,9 +127,8 @@ export async function readCost(deps: RetabDeps, input: CostReadInput): Promise<C
 
 /**
  * What cost and time will read of the reference, read while this run is going (the reference has
- * ended): its pages, then, when they hold all of its results, the credits of the documents the
- * sample will most likely hold (those it completed, in the sample's order). A failure is left
- * for readCost to report.
+ * ended): its pages, then the credits of the documents the sample will most likely hold (those
+ * it completed, in the sample's order). A failure is left for readCost to report.
  */
 export async function readReferenceAhead(
   deps: RetabDeps,
@@ -136,12 +137,13 @@ export async function readReferenceAhead(
 ): Promise<ReadAhead> {
   const { rows, whole } = await readPages(results, slot).catch(() => ({
     rows: [] as ResultRecord[],
-    whole: false,
+    whole: true,
   }));
-  // Only when the pages name every document: the sample is then among the documents the
-  // reference read ahead, whatever order this run's pages list them in. A larger run on the
-  // current API reads its credits once this run's pages are known, as the sample needs.
-  if (!whole) return new Map();
+  // When the pages name every document, the sample is among those read ahead whatever order
+  // this run's pages list them in. Otherwise (a current-API run of more than 500 documents)
+  // this run's pages may name others: MIN_SAMPLE reads are kept for them, so the sample still
+  // holds at least MIN_SAMPLE documents whenever both runs' pages share that many.
+  const ahead = whole ? COST_DOCUMENTS : COST_DOCUMENTS - MIN_SAMPLE;
   const completed = new Map(
     rows.flatMap((row) =>
       row.error === undefined && row.artifact ? [[row.documentId, row.artifact] as const] : [],
@@ -150,7 +152,7 @@ export async function readReferenceAhead(
   const deadline = completed.size > 0 ? AbortSignal.timeout(COST_READS_MS) : undefined;
   return new Map(
     byHash([...completed.keys()])
-      .slice(0, COST_DOCUMENTS)
+      .slice(0, ahead)
       .map((id) => [id, readArtifact(deps, slot, completed.get(id)!, deadline)]),
   );
 }

@@ -51,6 +51,34 @@ function artifactOf(r: RecordedRequest): { run: string; document: string } | und
   return match ? { run: match[1]!, document: match[2]! } : undefined;
 }
 
+test('current API, 1,000 documents listed in another order by each run: the sample holds at least 10 of the documents both runs’ pages name, within 30 reads per run', async (ctx) => {
+  const documents = Array.from({ length: 1_000 }, (_, i) => ({
+    id: `doc_${String(i + 1).padStart(4, '0')}`,
+    filename: `invoice_${i + 1}.pdf`,
+  }));
+  const scores = documents.map(() => 0.9);
+  // The reference lists its results from the 461st document on: its first 5 pages name documents
+  // 461–960, this run's 1–500; 40 are named by both.
+  const rotated = [...documents.slice(460), ...documents.slice(0, 460)];
+  const gate = await gateInProcess(ctx, {
+    scenario: pairedScenario(documents, scores, scores, {
+      dialect: 'current',
+      artifactOperation: 'artifact',
+      history: [
+        { id: 'exprun_1', definitionFingerprint: 'fp_base', scores: scoresOf(rotated, scores) },
+      ],
+    }),
+  });
+  const artifacts = gate.retab.requests.filter(isArtifactRead).map(artifactOf);
+  const of = (run: string) => artifacts.flatMap((a) => (a?.run === run ? [a.document] : [])).sort();
+  const sharedByPages = (id: string) => id >= 'doc_0461' && id <= 'doc_0500';
+  expect(of('exprun_1').length).toBeLessThanOrEqual(30);
+  expect(of(NEW_RUN).length).toBeGreaterThanOrEqual(10);
+  expect(of(NEW_RUN).every(sharedByPages)).toBe(true);
+  expect(of(NEW_RUN).every((id) => of('exprun_1').includes(id))).toBe(true);
+  expect(gate.report.cost?.credits.documents).toBe(of(NEW_RUN).length);
+});
+
 describe.each(DIALECTS)('the %s API', (dialect) => {
   test('the figures: reference → current with the change, the median against one slow document', async (ctx) => {
     const gate = await gateInProcess(ctx, { scenario: costScenario(dialect, BEFORE, AFTER) });
