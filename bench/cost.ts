@@ -33,6 +33,7 @@ import {
   privateEvent,
   seconds,
   writeSection,
+  writtenOn,
 } from './reads.ts';
 
 const { readCost } = await import('../src/retab/cost.ts');
@@ -235,8 +236,7 @@ async function writeResults(
   await writeSection('cost', [
     '## Cost and time (`node bench/cost.ts`)',
     '',
-    `Written on ${new Date().toISOString().slice(0, 10)} in ${Math.round(tookMs / 1000)} s, on the machine above ` +
-      `(load average ${load.toFixed(1)} at the start). Every request to the fake Retab (and to GitHub) ` +
+    `${writtenOn(tookMs, load)} Every request to the fake Retab (and to GitHub) ` +
       `takes ${LATENCY_MS} ms; each run's artifacts report credits, each result its time.`,
     '',
     `**The reads alone** (src/retab/cost.ts \`readCost\` in this process, median of ${READ_REPEATS}): ` +

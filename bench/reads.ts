@@ -138,6 +138,14 @@ export function markdownTable(rows: string[][]): string {
 }
 
 /** A bench's own section of bench/RESULTS.md (`<!-- bench:name -->`), replaced in place or added. */
+/** A section's first words: when it was written, how long it took, how loaded the machine was. */
+export function writtenOn(tookMs: number, load: number): string {
+  return (
+    `Written on ${new Date().toISOString().slice(0, 10)} in ${Math.round(tookMs / 1000)} s, on the machine above ` +
+    `(load average ${load.toFixed(1)} at the start).`
+  );
+}
+
 export async function writeSection(name: string, lines: readonly string[]): Promise<void> {
   const start = `<!-- bench:${name} -->`;
   const end = `<!-- /bench:${name} -->`;

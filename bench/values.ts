@@ -27,6 +27,7 @@ import {
   privateEvent,
   seconds,
   writeSection,
+  writtenOn,
 } from './reads.ts';
 
 const { readFieldScores } = await import('../src/retab/evidence.ts');
@@ -193,8 +194,7 @@ async function writeResults(
   await writeSection('values', [
     '## Extracted values (`node bench/values.ts`)',
     '',
-    `Written on ${new Date().toISOString().slice(0, 10)} in ${Math.round(tookMs / 1000)} s, on the machine above ` +
-      `(load average ${load.toFixed(1)} at the start). ` +
+    `${writtenOn(tookMs, load)} ` +
       `A regression: ${FALLING} documents fall 30 points, so the 10 worst are listed, each with five ` +
       'fields that fell and passes split 3 to 2; every request to the fake Retab (and to GitHub) takes ' +
       `${LATENCY_MS} ms. Values off is \`show-values: false\`; on is \`true\` (or a private repository).`,

@@ -59,15 +59,15 @@ export function setOutputs(report: Report, reportPath: string, commentUrl: strin
   core.setOutput(OUTPUT.creditsDelta, number(report.cost?.credits.delta));
   core.setOutput(OUTPUT.secondsPerDocument, number(report.cost?.seconds.current));
   core.setOutput(OUTPUT.secondsDelta, number(report.cost?.seconds.delta));
-  // A threshold that cannot be checked is said where it is read: the verdict stands on accuracy.
-  for (const { input, why } of report.cost?.unchecked ?? []) {
-    core.warning(`Input '${input}' could not be checked: ${why}. The verdict stands on accuracy.`);
-  }
 }
 
 /** The step's result: pass, a warning (a regression that does not block), or a failure. */
 export function conclude(report: Report, redact: (text: string) => string): void {
   const why = redact(explainVerdict(report));
+  // A threshold that cannot be checked is said with the result: the verdict stands on accuracy.
+  for (const { input, why } of report.cost?.unchecked ?? []) {
+    core.warning(`Input '${input}' could not be checked: ${why}. The verdict stands on accuracy.`);
+  }
   const advice = documentsAdvice(report);
   if (advice) core.notice(redact(advice));
   if (report.verdict === 'pass') core.info(`Verdict: pass (score ${report.run?.score ?? '—'}).`);
