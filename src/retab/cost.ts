@@ -57,13 +57,32 @@ export async function readCost(deps: RetabDeps, input: CostReadInput): Promise<C
       .filter((d) => d.score !== null && (input.reference === undefined || d.priorScore !== null))
       .map((d) => d.id),
   );
-  const read = (results: RunResults) =>
-    readRows(results, slot).catch((error: unknown) => {
-      failed(`the results of run ${results.runId}`, error);
-      return [] as ResultRecord[];
-    });
+  const ahead: ReadAhead = (await input.referenceAhead) ?? new Map();
+  // Every document read ahead that both runs scored is in the sample once this run's pages name
+  // it (below): its artifact in this run is asked for as soon as a page names it, while the
+  // next pages are read.
+  let deadline: AbortSignal | undefined;
+  const readBy = (artifact: { operation: string | undefined; id: string }) =>
+    readArtifact(deps, slot, artifact, (deadline ??= AbortSignal.timeout(COST_READS_MS)));
+  const early: ReadAhead = new Map();
+  const readEarly = (rows: readonly ResultRecord[]) => {
+    for (const row of rows) {
+      const { documentId: id, artifact } = row;
+      if (artifact && ahead.has(id) && scored.has(id) && !early.has(id)) {
+        early.set(id, readBy(artifact));
+      }
+    }
+  };
+  const read = (results: RunResults, onRows?: (rows: readonly ResultRecord[]) => void) =>
+    readPages(results, slot, onRows).then(
+      (pages) => pages.rows,
+      (error: unknown) => {
+        failed(`the results of run ${results.runId}`, error);
+        return [] as ResultRecord[];
+      },
+    );
   const [currentRows, referenceRows] = await Promise.all([
-    read(input.current),
+    read(input.current, readEarly),
     input.reference ? read(input.reference) : undefined,
   ]);
   const current = indexRows(currentRows, scored);
@@ -72,14 +91,12 @@ export async function readCost(deps: RetabDeps, input: CostReadInput): Promise<C
   // The sample: among the documents both scored that the pages read name in both runs, the
   // reference's documents read ahead first, then others, never past COST_DOCUMENTS reads per run.
   const named = [...current.named].filter((id) => !reference || reference.named.has(id));
-  const ahead: ReadAhead = (await input.referenceAhead) ?? new Map();
   const others = Math.max(0, COST_DOCUMENTS - ahead.size);
   const sampled = [
     ...byHash(named.filter((id) => ahead.has(id))),
     ...byHash(named.filter((id) => !ahead.has(id))).slice(0, others),
   ].slice(0, COST_DOCUMENTS);
 
-  const deadline = sampled.length > 0 ? AbortSignal.timeout(COST_READS_MS) : undefined;
   const readCredits = async (
     run: IndexedRows,
     runId: string,
@@ -91,7 +108,7 @@ export async function readCost(deps: RetabDeps, input: CostReadInput): Promise<C
       sampled.map((id) => {
         const artifact = run.artifacts.get(id);
         if (!artifact) return undefined;
-        return readAhead?.get(id) ?? readArtifact(deps, slot, artifact, deadline);
+        return readAhead?.get(id) ?? readBy(artifact);
       }),
     );
     sampled.forEach((id, i) => {
@@ -105,7 +122,7 @@ export async function readCost(deps: RetabDeps, input: CostReadInput): Promise<C
     return { credits, creditsUnread };
   };
   const [currentCredits, referenceCredits] = await Promise.all([
-    readCredits(current, input.current.runId),
+    readCredits(current, input.current.runId, early),
     reference && input.reference ? readCredits(reference, input.reference.runId, ahead) : undefined,
   ]);
   if (failedReads > 0) {
@@ -172,21 +189,24 @@ function byHash(ids: readonly string[]): string[] {
   return [...ids].sort((a, b) => hash(a) - hash(b) || (a < b ? -1 : a > b ? 1 : 0));
 }
 
-/** The rows of a run's first pages: its one `content` read, or at most COST_PAGES pages. */
-async function readRows(results: RunResults, slot: Slot): Promise<ResultRecord[]> {
-  return (await readPages(results, slot)).rows;
-}
-
-/** The rows of a run's first pages, and whether they are all of its results. */
+/**
+ * The rows of a run's first pages (its one `content` read, or at most COST_PAGES pages), and
+ * whether they are all of its results; `onRows` is told each page's rows as they come. A page
+ * goes before the reads queued without priority: the artifact reads it starts do not hold the
+ * next one.
+ */
 async function readPages(
   results: RunResults,
   slot: Slot,
+  onRows?: (rows: readonly ResultRecord[]) => void,
 ): Promise<{ rows: ResultRecord[]; whole: boolean }> {
   const rows: ResultRecord[] = [];
+  const first: Slot = (read) => slot(read, true);
   for (let index = 0; index < COST_PAGES; index++) {
-    const page = await results.page(index, slot);
+    const page = await results.page(index, first);
     if (!page) return { rows, whole: true };
     rows.push(...page.rows);
+    onRows?.(page.rows);
     if (page.last) return { rows, whole: true };
   }
   return { rows, whole: false };

@@ -79,6 +79,34 @@ test('current API, 1,000 documents listed in another order by each run: the samp
   expect(gate.report.cost?.credits.documents).toBe(of(NEW_RUN).length);
 });
 
+test('current API, 2,000 documents: this run’s artifacts of the documents read ahead are asked for while its pages are still being read', async (ctx) => {
+  const documents = Array.from({ length: 2_000 }, (_, i) => ({
+    id: `doc_${String(i + 1).padStart(4, '0')}`,
+    filename: `invoice_${i + 1}.pdf`,
+  }));
+  const scores = documents.map(() => 0.9);
+  const gate = await gateInProcess(ctx, {
+    scenario: pairedScenario(documents, scores, scores, {
+      dialect: 'current',
+      artifactOperation: 'artifact',
+    }),
+  });
+  const ofThisRun = (r: RecordedRequest) =>
+    (isArtifactRead(r) && artifactOf(r)?.run === NEW_RUN) ||
+    (r.path === CURRENT_RESULTS_PATH && r.query.run_id === NEW_RUN);
+  const reads = gate.retab.requests.filter(ofThisRun);
+  const pages = reads.filter((r) => r.path === CURRENT_RESULTS_PATH);
+  expect(pages).toHaveLength(5);
+  const lastPageAsked = Math.max(...pages.map((r) => r.order?.arrived ?? 0));
+  const artifactsBefore = reads.filter(
+    (r) => isArtifactRead(r) && (r.order?.arrived ?? Infinity) < lastPageAsked,
+  );
+  // The reference's 20 read ahead are spread over the 5 pages both runs list alike.
+  expect(artifactsBefore.length).toBeGreaterThanOrEqual(5);
+  expect(reads.filter(isArtifactRead)).toHaveLength(30);
+  expect(gate.report.cost?.credits).toMatchObject({ documents: 30, of: 2_000, sampled: true });
+});
+
 describe.each(DIALECTS)('the %s API', (dialect) => {
   test('the figures: reference → current with the change, the median against one slow document', async (ctx) => {
     const gate = await gateInProcess(ctx, { scenario: costScenario(dialect, BEFORE, AFTER) });
