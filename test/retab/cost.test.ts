@@ -288,6 +288,9 @@ describe.each(DIALECTS)('the %s API', (dialect) => {
     expect(of(NEW_RUN)).toHaveLength(30);
     expect(of('exprun_1')).toEqual(of(NEW_RUN));
     expect(new Set(of(NEW_RUN)).size).toBe(30);
+    // Spread over the documents, not a few runs of neighbouring ids (doc_0121 to doc_0129).
+    const tens = new Set(of(NEW_RUN).map((id) => id.slice(0, -1)));
+    expect(tens.size).toBeGreaterThanOrEqual(20);
     expect(gate.retab.maxInFlight(isArtifactRead)).toBe(10);
     const resultsPath = dialect === 'current' ? CURRENT_RESULTS_PATH : CONTENT_PATH;
     const pages = gate.retab.requests.filter((r) => r.path === resultsPath);
