@@ -256,8 +256,10 @@ async function writeResults(
     '- Per run: the older API reads its `content` once (every document’s time and artifact), the ' +
       'current one at most 5 pages of 100 results; then the artifacts of the same 30 documents in ' +
       'both runs. 2 to 10 page reads and 60 artifact reads in all, at most 10 in flight. The ' +
-      'reference has ended before the gate starts: its page and its 30 artifacts are read while the ' +
-      'run is going, so after completion only this run’s are (the “+N reads” above): its artifacts ' +
+      'reference has ended before the gate starts: its pages and 30 of its artifacts are read while ' +
+      'the run is going (20 when its 5 pages do not hold all its results, as for a current-API run ' +
+      'of 10,000 documents: the other 10 once this run’s pages are read), so after completion mostly ' +
+      'this run’s are (the “+N reads” above): its artifacts ' +
       'of the documents read ahead are asked for as soon as a page names them, the others once its ' +
       'pages are read. The reads alone (first table) read both runs after completion.',
     '- This bundle also computes the seeded bootstrap interval in about half the time, with the same ' +
