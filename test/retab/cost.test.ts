@@ -42,6 +42,15 @@ function costScenario(
   });
 }
 
+/** `count` documents, doc_0001 on, each scored 0.9 in both runs. */
+function manyDocuments(count: number) {
+  const documents = Array.from({ length: count }, (_, i) => ({
+    id: `doc_${String(i + 1).padStart(4, '0')}`,
+    filename: `invoice_${i + 1}.pdf`,
+  }));
+  return { documents, scores: documents.map(() => 0.9) };
+}
+
 /** An artifact's own read, on any of its routes. */
 const isArtifactRead = (r: RecordedRequest) =>
   /^\/v1\/(extractions|classifications|splits|partitions|workflows\/artifacts)\//.test(r.path);
@@ -52,11 +61,7 @@ function artifactOf(r: RecordedRequest): { run: string; document: string } | und
 }
 
 test('current API, 1,000 documents listed in another order by each run: the sample holds at least 10 of the documents both runs’ pages name, within 30 reads per run', async (ctx) => {
-  const documents = Array.from({ length: 1_000 }, (_, i) => ({
-    id: `doc_${String(i + 1).padStart(4, '0')}`,
-    filename: `invoice_${i + 1}.pdf`,
-  }));
-  const scores = documents.map(() => 0.9);
+  const { documents, scores } = manyDocuments(1_000);
   // The reference lists its results from the 461st document on: its first 5 pages name documents
   // 461–960, this run's 1–500; 40 are named by both.
   const rotated = [...documents.slice(460), ...documents.slice(0, 460)];
@@ -80,11 +85,7 @@ test('current API, 1,000 documents listed in another order by each run: the samp
 });
 
 test('current API, 2,000 documents: this run’s artifacts of the documents read ahead are asked for while its pages are still being read', async (ctx) => {
-  const documents = Array.from({ length: 2_000 }, (_, i) => ({
-    id: `doc_${String(i + 1).padStart(4, '0')}`,
-    filename: `invoice_${i + 1}.pdf`,
-  }));
-  const scores = documents.map(() => 0.9);
+  const { documents, scores } = manyDocuments(2_000);
   const gate = await gateInProcess(ctx, {
     scenario: pairedScenario(documents, scores, scores, {
       dialect: 'current',
@@ -260,11 +261,7 @@ describe.each(DIALECTS)('the %s API', (dialect) => {
   );
 
   test('the read budget at 2,000 documents: 30 artifacts per run, the same documents, ≤ 5 pages, ≤ 10 in flight', async (ctx) => {
-    const documents = Array.from({ length: 2_000 }, (_, i) => ({
-      id: `doc_${String(i + 1).padStart(4, '0')}`,
-      filename: `invoice_${i + 1}.pdf`,
-    }));
-    const scores = documents.map(() => 0.9);
+    const { documents, scores } = manyDocuments(2_000);
     const gate = await gateInProcess(ctx, {
       scenario: pairedScenario(documents, scores, scores, {
         dialect,
