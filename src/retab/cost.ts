@@ -73,14 +73,13 @@ export async function readCost(deps: RetabDeps, input: CostReadInput): Promise<C
       }
     }
   };
-  const read = (results: RunResults, onRows?: (rows: readonly ResultRecord[]) => void) =>
-    readPages(results, slot, onRows).then(
-      (pages) => pages.rows,
-      (error: unknown) => {
-        failed(`the results of run ${results.runId}`, error);
-        return [] as ResultRecord[];
-      },
-    );
+  // A page that fails ends the run's pages; the rows before it still count (and so do the reads
+  // they started).
+  const read = async (results: RunResults, onRows?: (rows: readonly ResultRecord[]) => void) => {
+    const pages = await readPages(results, slot, onRows);
+    if (pages.failure !== undefined) failed(`the results of run ${results.runId}`, pages.failure);
+    return pages.rows;
+  };
   const [currentRows, referenceRows] = await Promise.all([
     read(input.current, readEarly),
     input.reference ? read(input.reference) : undefined,
@@ -152,20 +151,19 @@ export async function readReferenceAhead(
   results: RunResults,
   slot: Slot,
 ): Promise<ReadAhead> {
-  const { rows, whole } = await readPages(results, slot).catch(() => ({
-    rows: [] as ResultRecord[],
-    whole: true,
-  }));
+  const { rows, whole } = await readPages(results, slot);
   // When the pages name every document, the sample is among those read ahead whatever order
   // this run's pages list them in. Otherwise (a current-API run of more than 500 documents)
   // this run's pages may name others: MIN_SAMPLE reads are kept for them, so the sample still
   // holds at least MIN_SAMPLE documents whenever both runs' pages share that many.
   const ahead = whole ? COST_DOCUMENTS : COST_DOCUMENTS - MIN_SAMPLE;
-  const completed = new Map(
-    rows.flatMap((row) =>
-      row.error === undefined && row.artifact ? [[row.documentId, row.artifact] as const] : [],
-    ),
-  );
+  // The first row that names a document, as readCost's own reading of the rows.
+  const completed = new Map<string, { operation: string | undefined; id: string }>();
+  for (const row of rows) {
+    if (row.error === undefined && row.artifact && !completed.has(row.documentId)) {
+      completed.set(row.documentId, row.artifact);
+    }
+  }
   const deadline = completed.size > 0 ? AbortSignal.timeout(COST_READS_MS) : undefined;
   return new Map(
     byHash([...completed.keys()])
@@ -190,20 +188,25 @@ function byHash(ids: readonly string[]): string[] {
 }
 
 /**
- * The rows of a run's first pages (its one `content` read, or at most COST_PAGES pages), and
- * whether they are all of its results; `onRows` is told each page's rows as they come. A page
- * goes before the reads queued without priority: the artifact reads it starts do not hold the
- * next one.
+ * The rows of a run's first pages (its one `content` read, or at most COST_PAGES pages), whether
+ * they are all of its results, and why a page could not be read; never rejects. `onRows` is told
+ * each page's rows as they come. A page goes before the reads waiting without priority, such as
+ * the artifact reads the page before started.
  */
 async function readPages(
   results: RunResults,
   slot: Slot,
   onRows?: (rows: readonly ResultRecord[]) => void,
-): Promise<{ rows: ResultRecord[]; whole: boolean }> {
+): Promise<{ rows: ResultRecord[]; whole: boolean; failure?: unknown }> {
   const rows: ResultRecord[] = [];
   const first: Slot = (read) => slot(read, true);
   for (let index = 0; index < COST_PAGES; index++) {
-    const page = await results.page(index, first);
+    let page;
+    try {
+      page = await results.page(index, first);
+    } catch (failure) {
+      return { rows, whole: false, failure };
+    }
     if (!page) return { rows, whole: true };
     rows.push(...page.rows);
     onRows?.(page.rows);
@@ -219,10 +222,11 @@ interface IndexedRows {
   artifacts: Map<string, { operation: string | undefined; id: string }>;
 }
 
+/** The rows of the documents both runs scored; of a document named twice, its first row. */
 function indexRows(rows: readonly ResultRecord[], scored: ReadonlySet<string>): IndexedRows {
   const indexed: IndexedRows = { named: new Set(), durations: new Map(), artifacts: new Map() };
   for (const row of rows) {
-    if (!scored.has(row.documentId)) continue;
+    if (!scored.has(row.documentId) || indexed.named.has(row.documentId)) continue;
     indexed.named.add(row.documentId);
     if (row.durationMs !== undefined) indexed.durations.set(row.documentId, row.durationMs);
     if (row.artifact) indexed.artifacts.set(row.documentId, row.artifact);

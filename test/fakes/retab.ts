@@ -196,6 +196,11 @@ export interface RetabScenario {
    */
   artifactFaults?: Record<string, number | 'timeout'>;
   /**
+   * Current API: pages of a run's results that fail with this status each time they are asked,
+   * by run id and page from 1 (`exprun_new/2`: its second page).
+   */
+  resultsFaults?: Record<string, number>;
+  /**
    * The operation results name for their artifacts (default 'extraction'): each is read on its
    * own route (`/v1/classifications/{id}`…); 'artifact' names none, read on
    * `/v1/workflows/artifacts/{id}`.
@@ -981,6 +986,9 @@ export async function startFakeRetab(
     const reply = page(req, cursors, 100);
     if (reply.status !== 200) return reply;
     const body = reply.body as { data: typeof cursors; list_metadata: unknown };
+    const fault =
+      scenario.resultsFaults?.[`${run.id}/${Math.floor((body.data[0]?.index ?? 0) / 100) + 1}`];
+    if (fault !== undefined) return json(fault, { detail: 'Injected failure of a results page' });
     const rowOf = ({ documentId, index }: (typeof cursors)[number]) => {
       const job = documentJob(run, documentId, index);
       const lifecycle =

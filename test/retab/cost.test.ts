@@ -108,6 +108,31 @@ test('current API, 2,000 documents: this run’s artifacts of the documents read
   expect(gate.report.cost?.credits).toMatchObject({ documents: 30, of: 2_000, sampled: true });
 });
 
+test('current API, this run’s second results page fails: the first page’s documents still make the sample, and no artifact is read for nothing', async (ctx) => {
+  const { documents, scores } = manyDocuments(300);
+  const gate = await gateInProcess(ctx, {
+    scenario: pairedScenario(documents, scores, scores, {
+      dialect: 'current',
+      artifactOperation: 'artifact',
+      resultsFaults: { [`${NEW_RUN}/2`]: 500 },
+    }),
+  });
+  expect(gate.verdict).toBe('pass');
+  const cost = gate.report.cost;
+  expect(cost?.failures[0]).toMatch(
+    /^the results of run exprun_new: HTTP 500, x-request-id req_\d+$/,
+  );
+  const read = gate.retab.requests
+    .filter(isArtifactRead)
+    .map(artifactOf)
+    .flatMap((a) => (a?.run === NEW_RUN ? [a.document] : []));
+  expect(read.length).toBeGreaterThan(0);
+  // Every artifact read of this run counts in the figure: the documents its first page names.
+  expect(cost?.credits.documents).toBe(read.length);
+  expect(read.every((id) => id <= 'doc_0100')).toBe(true);
+  expect(cost?.seconds.documents).toBe(100);
+});
+
 describe.each(DIALECTS)('the %s API', (dialect) => {
   test('the figures: reference → current with the change, the median against one slow document', async (ctx) => {
     const gate = await gateInProcess(ctx, { scenario: costScenario(dialect, BEFORE, AFTER) });
