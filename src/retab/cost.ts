@@ -66,10 +66,15 @@ export async function readCost(deps: RetabDeps, input: CostReadInput): Promise<C
     readArtifact(deps, slot, artifact, (deadline ??= AbortSignal.timeout(COST_READS_MS)));
   const early: ReadAhead = new Map();
   const readEarly = (rows: readonly ResultRecord[]) => {
+    // Sent on the next turn of the event loop, once the next page has its place in the queue.
+    const nextTurn = new Promise<void>((resolve) => setImmediate(resolve));
     for (const row of rows) {
       const { documentId: id, artifact } = row;
       if (artifact && ahead.has(id) && scored.has(id) && !early.has(id)) {
-        early.set(id, readBy(artifact));
+        early.set(
+          id,
+          nextTurn.then(() => readBy(artifact)),
+        );
       }
     }
   };
@@ -190,8 +195,7 @@ function byHash(ids: readonly string[]): string[] {
 /**
  * The rows of a run's first pages (its one `content` read, or at most COST_PAGES pages), whether
  * they are all of its results, and why a page could not be read; never rejects. `onRows` is told
- * each page's rows as they come. A page goes before the reads waiting without priority, such as
- * the artifact reads the page before started.
+ * each page's rows as they come. A page goes before the reads waiting without priority.
  */
 async function readPages(
   results: RunResults,

@@ -108,6 +108,32 @@ test('current API, 2,000 documents: this run’s artifacts of the documents read
   expect(gate.report.cost?.credits).toMatchObject({ documents: 30, of: 2_000, sampled: true });
 });
 
+test('current API, 200 documents: this run’s second page does not wait behind the artifact reads its first page started', async (ctx) => {
+  const { documents, scores } = manyDocuments(200);
+  const gate = await gateInProcess(ctx, {
+    scenario: pairedScenario(documents, scores, scores, {
+      dialect: 'current',
+      artifactOperation: 'artifact',
+    }),
+    // Artifact answers wait until the gate can send no more: a page queued behind 10 of them
+    // would be sent only after one is answered.
+    hold: isArtifactRead,
+  });
+  const ofThisRun = gate.retab.requests.filter(
+    (r) => (isArtifactRead(r) && artifactOf(r)?.run === NEW_RUN) || r.query.run_id === NEW_RUN,
+  );
+  const pages = ofThisRun.filter((r) => r.path === CURRENT_RESULTS_PATH);
+  const artifacts = ofThisRun.filter(isArtifactRead);
+  expect(pages).toHaveLength(2);
+  // The first page names more than 10 of the 30 documents read ahead: their reads fill the queue.
+  const namedByFirstPage = artifacts.filter((r) => artifactOf(r)!.document <= 'doc_0100');
+  expect(namedByFirstPage.length).toBeGreaterThan(10);
+  expect(pages[1]!.order!.arrived).toBeLessThan(
+    Math.min(...artifacts.map((r) => r.order?.done ?? Infinity)),
+  );
+  expect(artifacts).toHaveLength(30);
+});
+
 test('current API, this run’s second results page fails: the first page’s documents still make the sample, and no artifact is read for nothing', async (ctx) => {
   const { documents, scores } = manyDocuments(300);
   const gate = await gateInProcess(ctx, {
