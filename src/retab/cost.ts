@@ -65,12 +65,16 @@ export async function readCost(deps: RetabDeps, input: CostReadInput): Promise<C
   const readBy = (artifact: { operation: string | undefined; id: string }) =>
     readArtifact(deps, slot, artifact, (deadline ??= AbortSignal.timeout(COST_READS_MS)));
   const early: ReadAhead = new Map();
+  // Of a document named twice, its first row, as indexRows reads them.
+  const seen = new Set<string>();
   const readEarly = (rows: readonly ResultRecord[]) => {
     // Sent on the next turn of the event loop, once the next page has its place in the queue.
     const nextTurn = new Promise<void>((resolve) => setImmediate(resolve));
     for (const row of rows) {
       const { documentId: id, artifact } = row;
-      if (artifact && ahead.has(id) && scored.has(id) && !early.has(id)) {
+      if (seen.has(id)) continue;
+      seen.add(id);
+      if (artifact && ahead.has(id) && scored.has(id)) {
         early.set(
           id,
           nextTurn.then(() => readBy(artifact)),
@@ -82,7 +86,7 @@ export async function readCost(deps: RetabDeps, input: CostReadInput): Promise<C
   // they started).
   const read = async (results: RunResults, onRows?: (rows: readonly ResultRecord[]) => void) => {
     const pages = await readPages(results, slot, onRows);
-    if (pages.failure !== undefined) failed(`the results of run ${results.runId}`, pages.failure);
+    if ('failure' in pages) failed(`the results of run ${results.runId}`, pages.failure);
     return pages.rows;
   };
   const [currentRows, referenceRows] = await Promise.all([
