@@ -8,7 +8,6 @@ import {
   type SetSettings,
   type Settings,
 } from './inputs.js';
-import { findReportFiles, type ReportFile } from './report-files.js';
 import { createRetabClient, type RetabClient } from './retab/client.js';
 import type { OpenedHistory } from './retab/evidence.js';
 import { abortableSleep } from './retry.js';
@@ -30,8 +29,8 @@ type Started =
   /** Bad inputs or an unreadable baseline file: nothing was sent. */
   | { mode: 'invalid'; error: unknown }
   | { mode: 'comment'; settings: CommentSettings }
-  /** `mode: comment` with `reports`: the report files, found before any request. */
-  | { mode: 'set'; settings: SetSettings; files: ReportFile[] }
+  /** `mode: comment` with `reports`: it sends nothing to Retab, so nothing to start early. */
+  | { mode: 'set'; settings: SetSettings }
   /** The client, and the first page of the run history, already sent. */
   | {
       mode: 'run';
@@ -55,18 +54,16 @@ export async function headStart(): Promise<HeadStart> {
   process.once('SIGTERM', onSignal);
   let settings: Settings | CommentSettings | SetSettings;
   let spec: SpecFile | undefined;
-  let files: ReportFile[] = [];
   try {
     settings = await withPinnedBaseline(readSettings(runnerInput), log);
     if (settings.mode === 'run' && settings.specPath) {
       spec = await readSpecFile(workspace(), settings.specPath);
     }
-    if (settings.mode === 'set') files = await findReportFiles(settings.reports, workspace());
   } catch (error) {
     return { abort, log, mode: 'invalid', error };
   }
   if (settings.mode === 'comment') return { abort, log, mode: 'comment', settings };
-  if (settings.mode === 'set') return { abort, log, mode: 'set', settings, files };
+  if (settings.mode === 'set') return { abort, log, mode: 'set', settings };
 
   const client = createRetabClient({
     baseUrl: settings.apiBaseUrl,
@@ -105,7 +102,7 @@ function headersSent(ms: number): Promise<void> {
 function noop(): void {}
 
 /** Where the repository is checked out: files named by inputs are read from there. */
-function workspace(): string {
+export function workspace(): string {
   return process.env.GITHUB_WORKSPACE || process.cwd();
 }
 

@@ -323,12 +323,10 @@ const DECIMAL = /^(?:\d+(?:\.\d*)?|\.\d+)$/;
 
 export function parseThreshold(raw: string): Threshold {
   const form = `must be a drop on the 0–1 scale such as 0.02, or a percentage of the reference score such as 2%, got '${raw}'`;
-  if (raw.endsWith('%')) {
-    const number = raw.slice(0, -1).trim();
-    if (!DECIMAL.test(number)) throw new Error(form);
-    const value = Number(number);
-    if (value > 100) throw new Error(`must be at most 100%, got '${raw}'`);
-    return { kind: 'percent', value, text: raw };
+  const percent = parsePercent(raw, form);
+  if (percent !== undefined) {
+    if (percent > 100) throw new Error(`must be at most 100%, got '${raw}'`);
+    return { kind: 'percent', value: percent, text: raw };
   }
   if (!DECIMAL.test(raw)) throw new Error(form);
   const value = Number(raw);
@@ -340,20 +338,18 @@ export function parseThreshold(raw: string): Threshold {
   return { kind: 'points', value, text: raw };
 }
 
-/** A percentage of the reference's figure, `20%` (any size: a rise may be more than 100%), or undefined. */
-function parseRisePercent(raw: string): number | undefined {
+/** A percentage, `20%`; undefined without `%`; `form` is the error of a malformed one. */
+function parsePercent(raw: string, form: string): number | undefined {
   if (!raw.endsWith('%')) return undefined;
   const number = raw.slice(0, -1).trim();
-  return DECIMAL.test(number) ? Number(number) : NaN;
+  if (!DECIMAL.test(number)) throw new Error(form);
+  return Number(number);
 }
 
 export function parseCostIncrease(raw: string): CostThreshold {
   const form = `must be a rise of credits per document such as 0.5, or a percentage of the reference's such as 20%, got '${raw}'`;
-  const percent = parseRisePercent(raw);
-  if (percent !== undefined) {
-    if (Number.isNaN(percent)) throw new Error(form);
-    return { kind: 'percent', value: percent, text: raw };
-  }
+  const percent = parsePercent(raw, form);
+  if (percent !== undefined) return { kind: 'percent', value: percent, text: raw };
   if (!DECIMAL.test(raw)) throw new Error(form);
   return { kind: 'credits', value: Number(raw), text: raw };
 }
@@ -362,11 +358,8 @@ const TIME_UNIT_S: Record<string, number> = { ms: 0.001, s: 1, m: 60, h: 3600 };
 
 export function parseTimeIncrease(raw: string): TimeThreshold {
   const form = `must be a rise of the time per document such as 2s, 500ms, 1m or 1m30s, or a percentage of the reference's such as 50%, got '${raw}'`;
-  const percent = parseRisePercent(raw);
-  if (percent !== undefined) {
-    if (Number.isNaN(percent)) throw new Error(form);
-    return { kind: 'percent', value: percent, text: raw };
-  }
+  const percent = parsePercent(raw, form);
+  if (percent !== undefined) return { kind: 'percent', value: percent, text: raw };
   const parts = [...raw.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h)/g)];
   if (raw === '' || parts.map((p) => p[0]).join('') !== raw) throw new Error(form);
   const seconds = parts.reduce(

@@ -11,6 +11,7 @@ import { runnerInput, valuesHiddenBy } from './inputs.js';
 import { COST_OUTPUTS, INPUT, OUTPUT } from './names.js';
 import {
   commentTargetFor,
+  NO_TOKEN_WARNING,
   createOctokit,
   lookUpComment,
   postComment,
@@ -49,7 +50,7 @@ export async function run(head?: HeadStart): Promise<void> {
   try {
     if (head.mode === 'invalid') throw head.error;
     if (head.mode === 'comment') await commentFromReport(head.settings);
-    else if (head.mode === 'set') await commentForSet(head.settings, head.files);
+    else if (head.mode === 'set') await commentForSet(head.settings);
     else await gate(head, redact);
   } catch (error) {
     core.setOutput(OUTPUT.verdict, 'error');
@@ -146,9 +147,7 @@ async function gate(
   const existing = findExisting();
   if (commentTarget) {
     if (!octokit || !existing) {
-      core.warning(
-        `No PR comment: input '${INPUT.githubToken}' is empty. Leave it at its default (\${{ github.token }}).`,
-      );
+      core.warning(NO_TOKEN_WARNING);
     } else {
       commentUrl = await postComment(
         octokit,

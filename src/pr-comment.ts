@@ -12,10 +12,11 @@ import {
   type StickyComment,
 } from './github/comment.js';
 import { retryGitHubRequests } from './github/retry.js';
-import { commentMarker } from './names.js';
+import { commentMarker, INPUT } from './names.js';
 import { renderComment } from './report/markdown.js';
 import type { Report } from './report/model.js';
-import { reportsNewerThan, reportTime } from './report/run-data.js';
+import { reportTime } from './gate/set.js';
+import { reportsNewerThan } from './report/run-data.js';
 
 /** A comment to post: its body, rendered only when it is written, and when what it tells happened. */
 export interface CommentToPost {
@@ -27,6 +28,9 @@ export interface CommentToPost {
 export function reportComment(report: Report): CommentToPost {
   return { render: () => renderComment(report), time: reportTime(report) };
 }
+
+/** Said when a pull request would get a comment but the token to write it is empty. */
+export const NO_TOKEN_WARNING = `No PR comment: input '${INPUT.githubToken}' is empty. Leave it at its default (\${{ github.token }}).`;
 
 export function commentTargetFor(issueNumber: number): CommentTarget {
   const { owner, repo } = github.context.repo;

@@ -6,9 +6,16 @@ import { gatherSet, pullRequestOf, type Candidate } from './gate/set.js';
 import { readEvent } from './github/event.js';
 import type { SetSettings } from './inputs.js';
 import { INPUT, OUTPUT } from './names.js';
-import { commentTargetFor, createOctokit, lookUpComment, postComment } from './pr-comment.js';
+import {
+  commentTargetFor,
+  createOctokit,
+  lookUpComment,
+  NO_TOKEN_WARNING,
+  postComment,
+} from './pr-comment.js';
 import type { Report } from './report/model.js';
-import type { ReportFile } from './report-files.js';
+import { findReportFiles } from './report-files.js';
+import { workspace } from './head-start.js';
 import { explainVerdict } from './report/sections.js';
 import {
   renderSetComment,
@@ -25,7 +32,9 @@ import { writeSummary } from './step-results.js';
  * pull request and commit of this event (on pull_request, the event's own; on workflow_run, the
  * commit it ran on, with the pull request GitHub confirms is at that commit).
  */
-export async function commentForSet(settings: SetSettings, files: ReportFile[]): Promise<void> {
+export async function commentForSet(settings: SetSettings): Promise<void> {
+  // Found before any request to GitHub: a bad glob or an empty folder is one error, nothing sent.
+  const files = await findReportFiles(settings.reports, workspace());
   const { context } = github;
   const event = readEvent(context.eventName, context.payload);
   const headSha = event.pullRequest?.headSha ?? event.workflowRunHeadSha;
@@ -63,9 +72,7 @@ export async function commentForSet(settings: SetSettings, files: ReportFile[]):
   if (setContext.pullRequest === undefined) {
     core.info('No report names a pull request at this commit: no comment.');
   } else if (!settings.githubToken) {
-    core.warning(
-      `No PR comment: input '${INPUT.githubToken}' is empty. Leave it at its default (\${{ github.token }}).`,
-    );
+    core.warning(NO_TOKEN_WARNING);
   } else {
     const octokit = createOctokit(settings.githubToken);
     const target = commentTargetFor(setContext.pullRequest);

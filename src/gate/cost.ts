@@ -6,6 +6,7 @@
  */
 import type { CostEvidence, RunCost } from './evidence.js';
 import { average, changeInterval, median } from './stats.js';
+import { allowedChange, DEFAULT_LEVEL, EPSILON } from './verdict.js';
 
 /** `max-cost-increase`: a share of the reference's credits per document, or credits. */
 export type CostThreshold =
@@ -25,11 +26,7 @@ export interface CostThresholds {
 }
 
 /** A move of either figure by this share or more is named in the first line. */
-export const NOTABLE_CHANGE = 0.25;
-/** The level of the interval of the credits change when no `confidence` is set. */
-const DEFAULT_LEVEL = 0.95;
-/** Closer than this is equal: keeps float noise out of "more than". */
-const EPSILON = 1e-9;
+const NOTABLE_CHANGE = 0.25;
 
 /** One figure, reference and current, over the same documents. */
 export interface CostFigure {
@@ -111,7 +108,7 @@ export function compareCost({ cost, thresholds, judgesChange }: CompareCostInput
   const maxCost = thresholds.maxCostIncrease;
   if (maxCost && !cannot('max-cost-increase', credits, whyNoCredits(cost, credits))) {
     const reference = credits.reference ?? 0;
-    const allowed = maxCost.kind === 'percent' ? (maxCost.value / 100) * reference : maxCost.value;
+    const allowed = allowedChange(maxCost, reference);
     const rose = (credits.delta ?? 0) > allowed + EPSILON;
     // A sampled rise is credible only when its interval lies wholly above the threshold.
     const credible =
@@ -138,7 +135,7 @@ export function compareCost({ cost, thresholds, judgesChange }: CompareCostInput
     )
   ) {
     const reference = seconds.reference ?? 0;
-    const allowed = maxTime.kind === 'percent' ? (maxTime.value / 100) * reference : maxTime.value;
+    const allowed = allowedChange(maxTime, reference);
     if ((seconds.delta ?? 0) > allowed + EPSILON) {
       reasons.push({
         rule: 'max-time-increase',

@@ -1,7 +1,7 @@
 // Which fields got worse: each field's (or label's) agreement over all the run's documents,
 // against the reference run's. Pure.
 import type { FieldAggregate } from './evidence.js';
-import { allowedDrop, EPSILON, type Threshold } from './verdict.js';
+import { allowedChange, EPSILON, type Threshold } from './verdict.js';
 
 export type FieldStatus = 'regressed' | 'removed' | 'new' | 'improved' | 'unchanged';
 
@@ -78,7 +78,7 @@ export function compareFields(input: CompareFieldsInput): FieldComparison | unde
       return { name, reference: null, current: score, delta: null, status: 'new', counts: false };
     }
     const delta = score - referenceScore;
-    const allowed = allowedDrop(thresholds.maxFieldDrop ?? thresholds.maxDrop, referenceScore);
+    const allowed = allowedChange(thresholds.maxFieldDrop ?? thresholds.maxDrop, referenceScore);
     const row = { name, reference: referenceScore, current: score, delta };
     if (-delta > allowed + EPSILON) {
       const counts = comparable && thresholds.maxFieldDrop !== undefined;

@@ -1,5 +1,6 @@
 // How long the next run should take, and how sure that is, from the durations of recent runs.
 // Pure: plain numbers in, plain numbers out.
+import { median } from './stats.js';
 
 /** One recent completed run: how long it took and, when known, how many documents it had. */
 export interface DurationSample {
@@ -69,12 +70,4 @@ function relativeSpread(durations: readonly number[], centre: number): number {
   const i = Math.min(n, SPREAD_PER_SCATTER.length - 1);
   const spread = scatter * (SPREAD_PER_SCATTER[i] ?? 1);
   return Math.min(Math.max(spread, SPREAD_FLOOR[i] ?? FALLBACK_SPREAD), SPREAD_CEILING);
-}
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1
-    ? (sorted[mid] ?? Number.NaN)
-    : ((sorted[mid - 1] ?? Number.NaN) + (sorted[mid] ?? Number.NaN)) / 2;
 }

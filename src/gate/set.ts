@@ -102,7 +102,7 @@ export interface ExperimentSet<R extends SetReport> {
 
 const RANK: Record<Verdict, number> = { error: 0, regression: 1, pass: 2 };
 
-export function verdictOf<R extends SetReport>(row: SetRow<R>): Verdict {
+function verdictOf<R extends SetReport>(row: SetRow<R>): Verdict {
   return row.kind === 'report' ? row.report.verdict : 'error';
 }
 
@@ -175,7 +175,7 @@ export function gatherSet<R extends SetReport>(
     if (row.kind !== 'report') continue;
     regressedDocuments += row.report.regressedCount;
     if (verdict === 'regression' && row.report.blocking) blocking = true;
-    const time = timeOf(row.report);
+    const time = reportTime(row.report);
     if (time !== undefined && (newest === undefined || instant(time) > instant(newest))) {
       newest = time;
     }
@@ -192,8 +192,11 @@ export function gatherSet<R extends SetReport>(
   };
 }
 
-/** When a report's story happened: its run's creation, or its gate's start when it has no run. */
-function timeOf(report: SetReport): string | undefined {
+/**
+ * When what a report tells happened: its run's creation, or, for an error before the run was
+ * read, its gate's start (always earlier than the run it would have started).
+ */
+export function reportTime(report: Pick<SetReport, 'run' | 'startedAt'>): string | undefined {
   return report.run?.createdAt ?? report.startedAt;
 }
 
@@ -212,7 +215,7 @@ function isNewer(
   b: { report: SetReport; writtenAt: number },
 ): boolean {
   return (
-    (Math.sign(instant(timeOf(a.report)) - instant(timeOf(b.report))) ||
+    (Math.sign(instant(reportTime(a.report)) - instant(reportTime(b.report))) ||
       Math.sign(instant(a.report.startedAt) - instant(b.report.startedAt)) ||
       Math.sign(a.writtenAt - b.writtenAt)) > 0
   );

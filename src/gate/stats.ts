@@ -106,11 +106,11 @@ export function average(values: readonly number[]): number {
 
 /** The middle value (the mean of the two middle ones for an even count); NaN when empty. */
 export function median(values: readonly number[]): number {
-  if (values.length === 0) return NaN;
-  return quantile(
-    [...values].sort((a, b) => a - b),
-    0.5,
-  );
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1
+    ? (sorted[mid] ?? Number.NaN)
+    : ((sorted[mid - 1] ?? Number.NaN) + (sorted[mid] ?? Number.NaN)) / 2;
 }
 
 /** Sample standard deviation (n − 1). */

@@ -11,8 +11,8 @@ export type Threshold =
 /** Fields named in the reason of `max-field-drop`, worst first; the rest are counted. */
 export const FIELD_NAMES_IN_REASON = 5;
 
-/** The level of the interval shown when no `confidence` is set. */
-const DEFAULT_LEVEL = 0.95;
+/** The level of the intervals shown when no `confidence` is set. */
+export const DEFAULT_LEVEL = 0.95;
 
 /** Two scores closer than this are equal: keeps float noise out of "more than". */
 export const EPSILON = 1e-9;
@@ -70,6 +70,8 @@ export interface JudgeInput {
   thresholds: Thresholds;
   /** The field table (./fields.ts); its rows that count make a regression. */
   fields?: FieldComparison | undefined;
+  /** Cost and time past their thresholds (./cost.ts, judged with `judgesChange`): each a regression. */
+  costReasons?: readonly CostReason[] | undefined;
   /**
    * No new run: an earlier run was judged again (nothing changed since it ran). The change
    * against the previous run is then shown, not judged; min-score and a baseline still apply.
@@ -130,6 +132,14 @@ export interface Judgement {
 }
 
 /**
+ * Whether the change against the reference is judged: not for a reused run against its previous
+ * run (nothing changed since that run was judged); min-score and a baseline still apply.
+ */
+export function judgesChange(reused: boolean, reference: ReferenceRun | undefined): boolean {
+  return !(reused && reference?.kind === 'previous');
+}
+
+/**
  * The verdict rules (README, "What decides the verdict"): a regression when the score fell past
  * max-drop (unless within noise with `confidence`), fell below min-score, a document fell past
  * max-document-drop, a document scored before errored now, or a field fell past max-field-drop;
@@ -137,16 +147,16 @@ export interface Judgement {
  */
 export function judge(input: JudgeInput): Judgement {
   const { thresholds, reference } = input;
-  const judgesChange = !(input.reused && reference?.kind === 'previous');
+  const changeJudged = judgesChange(input.reused === true, reference);
   const rows = sortRows(
     input.documents.map((doc) => {
       const row = classify(doc, thresholds);
-      return judgesChange ? row : { ...row, counts: false };
+      return changeJudged ? row : { ...row, counts: false };
     }),
   );
   // A field's change against the previous run is the same change: shown, and judged only then.
   const fields =
-    input.fields && !judgesChange
+    input.fields && !changeJudged
       ? { ...input.fields, rows: input.fields.rows.map((row) => ({ ...row, counts: false })) }
       : input.fields;
   // What the table shows as regressed: dropped past the document threshold, or scored before and errored now.
@@ -184,7 +194,7 @@ export function judge(input: JudgeInput): Judgement {
     }
     const breached = -comparison.delta > comparison.allowedDrop + EPSILON;
     noise = assessNoise(input.documents, breached, thresholds.confidence, comparison.allowedDrop);
-    if (breached && !noise.dismissed && judgesChange) {
+    if (breached && !noise.dismissed && changeJudged) {
       reasons.push({
         rule: 'max-drop',
         current: comparison.current,
@@ -211,6 +221,7 @@ export function judge(input: JudgeInput): Judgement {
       names: droppedFields.slice(0, FIELD_NAMES_IN_REASON).map((row) => row.name),
     });
   }
+  reasons.push(...(input.costReasons ?? []));
 
   return {
     verdict: reasons.length > 0 ? 'regression' : 'pass',
@@ -283,18 +294,24 @@ function compare(
     delta: current - referenceScore,
     likeForLike,
     sharedDocuments: shared.length,
-    allowedDrop: allowedDrop(input.thresholds.maxDrop, referenceScore),
+    allowedDrop: allowedChange(input.thresholds.maxDrop, referenceScore),
   };
 }
 
-/** The threshold in points on the 0–1 scale, for a given reference score. */
-export function allowedDrop(threshold: Threshold, referenceScore: number): number {
-  return threshold.kind === 'points' ? threshold.value : (threshold.value / 100) * referenceScore;
+/**
+ * How far a figure may move, in its own units, for a given reference: a share of the reference
+ * (`percent`), or the threshold's value itself (points of score, credits, seconds).
+ */
+export function allowedChange(
+  threshold: { kind: string; value: number },
+  reference: number,
+): number {
+  return threshold.kind === 'percent' ? (threshold.value / 100) * reference : threshold.value;
 }
 
 /** How far one document may move before it counts as regressed (or improved). */
 function documentAllowance(thresholds: Thresholds, referenceScore: number): number {
-  return allowedDrop(thresholds.maxDocumentDrop ?? thresholds.maxDrop, referenceScore);
+  return allowedChange(thresholds.maxDocumentDrop ?? thresholds.maxDrop, referenceScore);
 }
 
 /** A document whose score fell past the document threshold: the table marks it regressed. */

@@ -10,7 +10,13 @@ import { compareFields } from '../gate/fields.js';
 import { compactDiff, describeValue } from './config-values.js';
 import { reportConfusions } from './confusions.js';
 import { runToRunNoise } from '../gate/stats.js';
-import { judge, type DocumentScore, type ReferenceRun, type Thresholds } from '../gate/verdict.js';
+import {
+  judge,
+  judgesChange,
+  type DocumentScore,
+  type ReferenceRun,
+  type Thresholds,
+} from '../gate/verdict.js';
 import {
   clipText,
   CONFIG_CHANGES_SHOWN,
@@ -127,6 +133,16 @@ export function assembleReport({
         thresholds: settings,
       })
     : undefined;
+  // Cost and time: shown whenever read; a rise past a threshold is a regression like the others.
+  const reused = started?.reused === true;
+  const costRead = evidence.cost;
+  const cost =
+    costRead &&
+    compareCost({
+      cost: costRead,
+      thresholds: settings,
+      judgesChange: judgesChange(reused, reference),
+    });
   const judgement =
     error === undefined && scores
       ? judge({
@@ -136,21 +152,12 @@ export function assembleReport({
           documents,
           thresholds: settings,
           fields,
-          reused: started?.reused === true,
+          costReasons: cost?.reasons,
+          reused,
         })
       : undefined;
-
-  // Cost and time: shown whenever read; a rise past a threshold is a regression like the others.
-  const cost =
-    evidence.cost &&
-    compareCost({
-      cost: evidence.cost,
-      thresholds: settings,
-      judgesChange: !(started?.reused === true && reference?.kind === 'previous'),
-    });
-  const judged = judgement && judgement.verdict !== 'error';
-  const reasons = [...(judgement?.reasons ?? []), ...(judged ? (cost?.reasons ?? []) : [])];
-  const verdict = judged ? (reasons.length > 0 ? 'regression' : 'pass') : 'error';
+  const verdict = judgement?.verdict ?? 'error';
+  const reasons = judgement?.reasons ?? [];
 
   return {
     schema: 'retab-experiment-gate/report@1',
@@ -214,15 +221,16 @@ export function assembleReport({
         : undefined,
     documentErrors: evidence.documentErrors,
     trend: trend(evidence),
-    ...(cost
+    ...(cost && costRead
       ? {
           cost: {
             credits: cost.credits,
             seconds: cost.seconds,
             judged: cost.judged,
-            unchecked: judged ? cost.unchecked : [],
-            failures: evidence.cost?.failures.map((f) => clipText(f, TEXT_MAX.message)) ?? [],
-            failedReads: evidence.cost?.failedReads ?? 0,
+            // A threshold that could not be checked matters only to a verdict that was reached.
+            unchecked: verdict === 'error' ? [] : cost.unchecked,
+            failures: costRead.failures.map((f) => clipText(f, TEXT_MAX.message)),
+            failedReads: costRead.failedReads,
           },
         }
       : {}),

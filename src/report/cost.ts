@@ -2,10 +2,9 @@
 // current | change), what the figures are over, and the reasons and first-line notes they give.
 // Every figure is a number of the report, formatted here: no text read from Retab's `usage`
 // reaches a rendering.
-import { markdownTable } from 'markdown-table';
 import { isNotable, type CostReason } from '../gate/cost.js';
 import { escapeText } from './escape.js';
-import { formatCount, formatLevel, plural } from './format.js';
+import { formatCount, formatLevel, plural, table } from './format.js';
 import type { Report } from './model.js';
 
 type Cost = NonNullable<Report['cost']>;
@@ -19,7 +18,7 @@ export function formatCredits(credits: number | null | undefined): string {
 }
 
 /** Seconds to one decimal: "3.2 s". */
-export function formatSeconds(seconds: number | null | undefined): string {
+function formatSeconds(seconds: number | null | undefined): string {
   return seconds === null || seconds === undefined ? '—' : `${seconds.toFixed(1)} s`;
 }
 
@@ -36,14 +35,14 @@ function formatRelative(relative: number | null): string {
   return ` (${percent === 0 ? '±0' : `${percent > 0 ? '+' : '−'}${formatCount(Math.abs(percent))}`} %)`;
 }
 
-function creditsChange(delta: number | null, relative: number | null): string {
+/** A change in `format`'s unit, with its sign and, when given, its relative change. */
+function formatChange(
+  format: (value: number) => string,
+  delta: number | null,
+  relative: number | null = null,
+): string {
   if (delta === null) return '—';
-  return signed(formatCredits(Math.abs(delta)), delta) + formatRelative(relative);
-}
-
-function secondsChange(delta: number | null, relative: number | null): string {
-  if (delta === null) return '—';
-  return signed(formatSeconds(Math.abs(delta)), delta) + formatRelative(relative);
+  return signed(format(Math.abs(delta)), delta) + formatRelative(relative);
 }
 
 /** The figures' rows and the lines that say what they are over; '' when none was read. */
@@ -59,16 +58,16 @@ export function renderCost(report: Report): string {
       'Credits per document',
       reference(formatCredits(credits.reference)),
       formatCredits(credits.current),
-      creditsChange(credits.delta, credits.relative),
+      formatChange(formatCredits, credits.delta, credits.relative),
     ],
     [
       'Time per document',
       reference(formatSeconds(seconds.reference)),
       formatSeconds(seconds.current),
-      secondsChange(seconds.delta, seconds.relative),
+      formatChange(formatSeconds, seconds.delta, seconds.relative),
     ],
   ];
-  return [markdownTable(rows, { alignDelimiters: false }), ...notes(report, cost)].join('\n\n');
+  return [table(rows), ...notes(report, cost)].join('\n\n');
 }
 
 function notes(report: Report, cost: Cost): string[] {
@@ -79,7 +78,7 @@ function notes(report: Report, cost: Cost): string[] {
     // An interval of one point (every sampled document moved alike) says nothing more.
     const interval =
       credits.interval && credits.interval.high - credits.interval.low > 1e-9
-        ? `; change ${formatLevel(credits.interval.level)}: ${signedCredits(credits.interval.low)} to ${signedCredits(credits.interval.high)}`
+        ? `; change ${formatLevel(credits.interval.level)}: ${formatChange(formatCredits, credits.interval.low)} to ${formatChange(formatCredits, credits.interval.high)}`
         : '';
     lines.push(
       `Credits: a sample of ${formatCount(credits.documents)} of ${plural(credits.of, 'document')}${same}${interval}.`,
@@ -132,10 +131,6 @@ function notes(report: Report, cost: Cost): string[] {
   return lines.map((line) => `_${line}_`);
 }
 
-function signedCredits(value: number): string {
-  return signed(formatCredits(Math.abs(value)), value);
-}
-
 /** What the first line says of cost and time: a failed threshold, or a move of 25 % or more. */
 export function costHeadline(report: Report): string[] {
   const cost = report.cost;
@@ -143,10 +138,14 @@ export function costHeadline(report: Report): string[] {
   const failed = (rule: CostReason['rule']) => report.reasons.some((r) => r.rule === rule);
   const bits: string[] = [];
   if (cost.credits.delta !== null && isNotable(cost.credits, failed('max-cost-increase'))) {
-    bits.push(`credits/document ${creditsChange(cost.credits.delta, cost.credits.relative)}`);
+    bits.push(
+      `credits/document ${formatChange(formatCredits, cost.credits.delta, cost.credits.relative)}`,
+    );
   }
   if (cost.seconds.delta !== null && isNotable(cost.seconds, failed('max-time-increase'))) {
-    bits.push(`time/document ${secondsChange(cost.seconds.delta, cost.seconds.relative)}`);
+    bits.push(
+      `time/document ${formatChange(formatSeconds, cost.seconds.delta, cost.seconds.relative)}`,
+    );
   }
   return bits;
 }

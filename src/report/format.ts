@@ -1,4 +1,5 @@
-/** Number formats shared by every rendering of the report. */
+/** Number formats and the table shared by every rendering of the report. */
+import { markdownTable } from 'markdown-table';
 
 export function formatScore(score: number | null | undefined): string {
   return score === null || score === undefined ? '—' : score.toFixed(3);
@@ -60,4 +61,9 @@ export function formatCount(count: number): string {
 export function formatTime(iso: string): string {
   const match = /^(\d{4}-\d\d-\d\d)T(\d\d:\d\d)(?::\d\d(?:\.\d+)?)?Z$/.exec(iso);
   return match ? `${match[1]} ${match[2]} UTC` : '';
+}
+
+/** A GFM table; the first row is the header. Cells must be escaped already. */
+export function table(rows: string[][]): string {
+  return markdownTable(rows, { alignDelimiters: false });
 }

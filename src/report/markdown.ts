@@ -1,7 +1,7 @@
 import { Buffer } from 'node:buffer';
 import { commentMarker } from '../names.js';
 import type { DocumentRow } from '../gate/verdict.js';
-import { plural } from './format.js';
+import { plural, table } from './format.js';
 import { confusionsSection } from './confusions.js';
 import type { Report } from './model.js';
 import { renderCost } from './cost.js';
@@ -20,7 +20,6 @@ import {
   renderReasons,
   renderScores,
   renderTrend,
-  table,
 } from './sections.js';
 
 /** GitHub refuses comment bodies over 65,536 characters; keep a margin. */

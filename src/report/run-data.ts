@@ -2,6 +2,7 @@
  * The run a comment reports, kept in the comment in a hidden line of its own (the marker stays
  * exactly as it is): a later run can tell whether the comment already reports a newer run.
  */
+import { reportTime } from '../gate/set.js';
 import type { Report } from './model.js';
 
 const PREFIX = '<!-- retab-experiment-gate-run: ';
@@ -13,14 +14,6 @@ interface RunData {
   /** Absent when the gate failed before a run was started. */
   runId: string | undefined;
   createdAt: string | undefined;
-}
-
-/**
- * When what the report tells happened: its run's creation, or, for an error before the run was
- * read, the gate's start (always earlier than the run it would have started).
- */
-export function reportTime(report: Report): string | undefined {
-  return report.run?.createdAt ?? report.startedAt;
 }
 
 /** The hidden line of a report, or '' when there is nothing safe to say in it. */

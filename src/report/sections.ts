@@ -1,7 +1,6 @@
 // The report's sections, each rendered on its own from the report: the first screen, why it
 // failed, the scores, the trend, the fields that fell, the footer, and the cells of the document
 // table. ./markdown.ts puts them together within the size limit.
-import { markdownTable } from 'markdown-table';
 import type { FieldRow } from '../gate/fields.js';
 import type { DocumentRow, Reason } from '../gate/verdict.js';
 import { costHeadline, describeCostReason } from './cost.js';
@@ -16,6 +15,7 @@ import {
   formatScore,
   formatTime,
   plural,
+  table,
 } from './format.js';
 import { VALUE_SHOWN } from './limits.js';
 import { renderDetectableDrop } from './power.js';
@@ -478,11 +478,6 @@ export function fieldCells(row: FieldRow): string[] {
     formatPoints(row.delta),
     STATUS_LABEL[row.status],
   ];
-}
-
-/** A GFM table; the first row is the header. Cells must be escaped already. */
-export function table(rows: string[][]): string {
-  return markdownTable(rows, { alignDelimiters: false });
 }
 
 function countStatuses(rows: readonly DocumentRow[]) {

@@ -6,11 +6,11 @@ import type { ExperimentSet, Mismatch, SetRow } from '../gate/set.js';
 import { commentMarker } from '../names.js';
 import { formatCredits } from './cost.js';
 import { code, escapeText } from './escape.js';
-import { formatCount, formatPoints, formatScore, plural } from './format.js';
+import { formatCount, formatPoints, formatScore, plural, table } from './format.js';
 import { COMMENT_LIMIT, mostThatFit, renderReportWithin, SUMMARY_LIMIT_BYTES } from './markdown.js';
 import type { Report } from './model.js';
 import { formatRunLine } from './run-data.js';
-import { MARK, table, verdictTitle } from './sections.js';
+import { MARK, verdictTitle } from './sections.js';
 
 export type ReportSet = ExperimentSet<Report>;
 type Row = SetRow<Report>;
@@ -25,10 +25,7 @@ export interface SetContext {
   pullRequest: number | undefined;
 }
 
-/**
- * Credits per document of an experiment's run, as its report carries them (the cost work:
- * `cost.credits.current`); undefined when not reported. The one place that reads that path.
- */
+/** Credits per document of an experiment's run, as its report carries them; undefined when not reported. */
 export function creditsPerDocument(report: Report): number | undefined {
   return report.cost?.credits.current ?? undefined;
 }
@@ -114,7 +111,7 @@ function detailsMore(count: number): string {
 }
 
 /** The set's first line: the worst verdict and the counts; then what was gathered. */
-export function renderSetHeadline(set: ReportSet, context: SetContext): string {
+function renderSetHeadline(set: ReportSet, context: SetContext): string {
   const { passed, regressed, errored } = set.counts;
   const bits = [
     `${MARK[set.verdict]} Experiment gate: ${verdictTitle(set)}`,
@@ -190,7 +187,7 @@ function reportCells(report: Report): string[] {
   ];
 }
 
-/** Credits per document: two decimals, more for small figures. */
+/** Why a report was left out of the set, in a few words. */
 function describeMismatch(mismatch: Mismatch): string {
   switch (mismatch.kind) {
     case 'no-pull-request':

@@ -10,11 +10,11 @@ import { creditsOf } from './records.js';
 import type { ResultRecord, RunResults } from './results.js';
 
 /** Documents per run whose credits are read, at most: the same documents in both runs. */
-export const COST_DOCUMENTS = 30;
+const COST_DOCUMENTS = 30;
 /** Documents in the sample whenever both runs' pages share that many, at least. */
 const MIN_SAMPLE = 10;
 /** Pages of the current API's results read per run for the times, at most. */
-export const COST_PAGES = 5;
+const COST_PAGES = 5;
 /** Cost reads still unanswered after this long are given up: they never hold the verdict long. */
 const COST_READS_MS = 15_000;
 /** Read failures named in the report, at most; the others are counted. */
@@ -35,8 +35,10 @@ export interface CostReadInput {
 }
 
 /** Artifact reads sent ahead, by document id; each within this run's budget of COST_DOCUMENTS. */
-type ReadAhead = Map<string, Promise<Settled<Artifact>>>;
-type Artifact = Awaited<ReturnType<RetabDeps['client']['getArtifact']>>;
+type ReadAhead = Map<string, Promise<Settled<ArtifactAnswer>>>;
+type ArtifactAnswer = Awaited<ReturnType<RetabDeps['client']['getArtifact']>>;
+/** The work behind a document's result, whose own read says what it cost. */
+type ArtifactRef = NonNullable<ResultRecord['artifact']>;
 
 /**
  * What the documents cost and took in this run and its reference. Never throws: a read that
@@ -62,24 +64,12 @@ export async function readCost(deps: RetabDeps, input: CostReadInput): Promise<C
   // it (below): its artifact in this run is asked for as soon as a page names it, while the
   // next pages are read.
   let deadline: AbortSignal | undefined;
-  const readBy = (artifact: { operation: string | undefined; id: string }) =>
+  const readBy = (artifact: ArtifactRef) =>
     readArtifact(deps, slot, artifact, (deadline ??= AbortSignal.timeout(COST_READS_MS)));
   const early: ReadAhead = new Map();
-  // Of a document named twice, its first row, as indexRows reads them.
-  const seen = new Set<string>();
   const readEarly = (rows: readonly ResultRecord[]) => {
-    // Sent on the next turn of the event loop, once the next page has its place in the queue.
-    const nextTurn = new Promise<void>((resolve) => setImmediate(resolve));
-    for (const row of rows) {
-      const { documentId: id, artifact } = row;
-      if (seen.has(id)) continue;
-      seen.add(id);
-      if (artifact && ahead.has(id) && scored.has(id)) {
-        early.set(
-          id,
-          nextTurn.then(() => readBy(artifact)),
-        );
-      }
+    for (const { documentId: id, artifact } of rows) {
+      if (artifact && ahead.has(id) && scored.has(id)) early.set(id, readBy(artifact));
     }
   };
   // A page that fails ends the run's pages; the rows before it still count (and so do the reads
@@ -166,12 +156,9 @@ export async function readReferenceAhead(
   // this run's pages may name others: MIN_SAMPLE reads are kept for them, so the sample still
   // holds at least MIN_SAMPLE documents whenever both runs' pages share that many.
   const ahead = whole ? COST_DOCUMENTS : COST_DOCUMENTS - MIN_SAMPLE;
-  // The first row that names a document, as readCost's own reading of the rows.
-  const completed = new Map<string, { operation: string | undefined; id: string }>();
+  const completed = new Map<string, ArtifactRef>();
   for (const row of rows) {
-    if (row.error === undefined && row.artifact && !completed.has(row.documentId)) {
-      completed.set(row.documentId, row.artifact);
-    }
+    if (row.error === undefined && row.artifact) completed.set(row.documentId, row.artifact);
   }
   const deadline = completed.size > 0 ? AbortSignal.timeout(COST_READS_MS) : undefined;
   return new Map(
@@ -185,9 +172,9 @@ export async function readReferenceAhead(
 function readArtifact(
   deps: RetabDeps,
   slot: Slot,
-  artifact: { operation: string | undefined; id: string },
+  artifact: ArtifactRef,
   deadline: AbortSignal | undefined,
-): Promise<Settled<Artifact>> {
+): Promise<Settled<ArtifactAnswer>> {
   return settle(slot(() => deps.client.getArtifact(artifact.operation, artifact.id, deadline)));
 }
 
@@ -199,7 +186,8 @@ function byHash(ids: readonly string[]): string[] {
 /**
  * The rows of a run's first pages (its one `content` read, or at most COST_PAGES pages), whether
  * they are all of its results, and why a page could not be read; never rejects. `onRows` is told
- * each page's rows as they come. A page goes before the reads waiting without priority.
+ * each page's rows as they come, once the next page is asked for: a page goes before the reads
+ * waiting without priority, and before those `onRows` starts.
  */
 async function readPages(
   results: RunResults,
@@ -208,15 +196,17 @@ async function readPages(
 ): Promise<{ rows: ResultRecord[]; whole: boolean; failure?: unknown }> {
   const rows: ResultRecord[] = [];
   const first: Slot = (read) => slot(read, true);
+  let next = results.page(0, first);
   for (let index = 0; index < COST_PAGES; index++) {
     let page;
     try {
-      page = await results.page(index, first);
+      page = await next;
     } catch (failure) {
       return { rows, whole: false, failure };
     }
     if (!page) return { rows, whole: true };
     rows.push(...page.rows);
+    if (!page.last && index + 1 < COST_PAGES) next = results.page(index + 1, first);
     onRows?.(page.rows);
     if (page.last) return { rows, whole: true };
   }
@@ -227,14 +217,14 @@ interface IndexedRows {
   /** Documents both runs scored that the rows name. */
   named: Set<string>;
   durations: Map<string, number>;
-  artifacts: Map<string, { operation: string | undefined; id: string }>;
+  artifacts: Map<string, ArtifactRef>;
 }
 
-/** The rows of the documents both runs scored; of a document named twice, its first row. */
+/** The rows of the documents both runs scored. */
 function indexRows(rows: readonly ResultRecord[], scored: ReadonlySet<string>): IndexedRows {
   const indexed: IndexedRows = { named: new Set(), durations: new Map(), artifacts: new Map() };
   for (const row of rows) {
-    if (!scored.has(row.documentId) || indexed.named.has(row.documentId)) continue;
+    if (!scored.has(row.documentId)) continue;
     indexed.named.add(row.documentId);
     if (row.durationMs !== undefined) indexed.durations.set(row.documentId, row.durationMs);
     if (row.artifact) indexed.artifacts.set(row.documentId, row.artifact);

@@ -4,18 +4,18 @@
 import { RetabApiError } from './client.js';
 
 /** Reads about single documents in flight at once, at most: field, value and cost reads together. */
-export const DOCUMENT_READS_IN_FLIGHT = 10;
+const DOCUMENT_READS_IN_FLIGHT = 10;
 
 /** Runs a read when a place is free; `first`: before any read queued without it. */
 export type Slot = <T>(read: () => Promise<T>, first?: boolean) => Promise<T>;
 
-/** Runs reads with at most `max` in flight; the others wait their turn in order of arrival. */
-export function limitInFlight(max: number = DOCUMENT_READS_IN_FLIGHT): Slot {
+/** Runs reads with at most DOCUMENT_READS_IN_FLIGHT in flight; the others wait in order of arrival. */
+export function limitInFlight(): Slot {
   let active = 0;
   const waiting = { first: [] as Array<() => void>, rest: [] as Array<() => void> };
   return async <T>(read: () => Promise<T>, first = false): Promise<T> => {
     // A finished read hands its place to the next in line: nobody slips in between.
-    if (active < max) active++;
+    if (active < DOCUMENT_READS_IN_FLIGHT) active++;
     else await new Promise<void>((resolve) => waiting[first ? 'first' : 'rest'].push(resolve));
     try {
       return await read();

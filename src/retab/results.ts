@@ -37,6 +37,15 @@ export interface RunResults {
 
 export function runResults(client: RetabClient, options: ExperimentRef, runId: string): RunResults {
   const pages: Array<Promise<ResultsPage | undefined>> = [];
+  // A document named twice (a retried or shifting listing) keeps its first row, whoever reads:
+  // the pages are built in order, each after the one before.
+  const named = new Set<string>();
+  const firstRows = (rows: ResultRecord[]) =>
+    rows.filter((row) => {
+      if (named.has(row.documentId)) return false;
+      named.add(row.documentId);
+      return true;
+    });
   const readPage = async (
     index: number,
     slot: Slot | undefined,
@@ -53,11 +62,13 @@ export function runResults(client: RetabClient, options: ExperimentRef, runId: s
         durationMs: job.duration_ms ?? undefined,
         artifact: job.artifact ? artifactOf(job.artifact) : undefined,
       }));
-      return { rows, last: true };
+      return { rows: firstRows(rows), last: true };
     }
     let after: string | undefined;
     if (index > 0) {
-      const before = await page(index - 1, slot);
+      // Asked for once the page before is known, the read is sent at once (it takes its place in
+      // the queue before anything its caller does next); otherwise after that page.
+      const before = known[index - 1]?.page ?? (await page(index - 1, slot));
       if (!before || before.last) return undefined;
       after = before.after;
     }
@@ -68,9 +79,18 @@ export function runResults(client: RetabClient, options: ExperimentRef, runId: s
       durationMs: row.timing?.duration_ms ?? undefined,
       artifact: row.artifact ? artifactOf(row.artifact) : undefined,
     }));
-    return { rows, last: !list.after || list.rows.length === 0, after: list.after };
+    return {
+      rows: firstRows(rows),
+      last: !list.after || list.rows.length === 0,
+      after: list.after,
+    };
   };
-  const page = (index: number, slot?: Slot) => (pages[index] ??= readPage(index, slot));
+  const known: Array<{ page: ResultsPage | undefined }> = [];
+  const page = (index: number, slot?: Slot) =>
+    (pages[index] ??= readPage(index, slot).then((read) => {
+      known[index] = { page: read };
+      return read;
+    }));
   return { runId, page };
 }
 

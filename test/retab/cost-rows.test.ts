@@ -1,13 +1,14 @@
 // readCost against results that name a document twice: what a retried or unstable listing can
 // give. The sample reads each document once, from its first row, and no artifact read is spent
-// on a figure that does not count. In-process with stand-ins for the results and the client:
-// the fake Retab never lists a document twice (the usual cases: ./cost.test.ts).
+// on a figure that does not count. In-process, the results read by runResults from a stand-in
+// client: the fake Retab never lists a document twice (the usual cases: ./cost.test.ts).
 import { expect, test } from 'vitest';
 import type { ScoreSheet } from '../../src/gate/evidence.js';
 import type { RetabDeps } from '../../src/retab/evidence.js';
 import { readCost, readReferenceAhead } from '../../src/retab/cost.js';
 import { limitInFlight } from '../../src/retab/queue.js';
-import type { ResultRecord, ResultsPage, RunResults } from '../../src/retab/results.js';
+import type { RetabClient } from '../../src/retab/client.js';
+import { runResults, type ResultRecord, type RunResults } from '../../src/retab/results.js';
 
 const ids = Array.from({ length: 40 }, (_, i) => `doc_${String(i + 1).padStart(2, '0')}`);
 
@@ -20,9 +21,24 @@ function row(documentId: string, artifactId: string | undefined): ResultRecord {
   };
 }
 
+/** A run whose current-API results list is `pages`, read through runResults. */
 function resultsOf(runId: string, pages: ResultRecord[][]): RunResults {
-  const answers: ResultsPage[] = pages.map((rows, i) => ({ rows, last: i === pages.length - 1 }));
-  return { runId, page: async (index) => answers[index] };
+  const client = {
+    dialect: 'current',
+    listResults: async (_runId: string, after?: string) => {
+      const index = after === undefined ? 0 : Number(after);
+      return {
+        rows: (pages[index] ?? []).map((r) => ({
+          document_id: r.documentId,
+          lifecycle: { status: 'completed' },
+          timing: { duration_ms: r.durationMs },
+          artifact: r.artifact,
+        })),
+        after: index + 1 < pages.length ? String(index + 1) : undefined,
+      };
+    },
+  } as unknown as RetabClient;
+  return runResults(client, { workflowId: 'wf_test', experimentId: 'exp_test' }, runId);
 }
 
 async function readTwiceNamed(secondRows: (id: string) => ResultRecord) {
