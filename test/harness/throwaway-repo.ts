@@ -6,12 +6,6 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { TestContext } from 'vitest';
 
-/**
- * For tests that spawn git and builds many times: seconds on a busy machine, where vitest's 5 s
- * would fail a test that is only slow. The timeout guards against a hang; nothing is timed.
- */
-export const SPAWNS = { timeout: 60_000 };
-
 export interface ThrowawayRepo {
   dir: string;
   /** Runs git in the repository; returns its output without the final newline, throws on failure. */
