@@ -2,7 +2,12 @@
 // figures, the thresholds, credits Retab does not report, reads that fail, the read budget of a
 // large run, and a reused run. The comparison's own cases: test/gate/cost.test.ts.
 import { describe, expect, test } from 'vitest';
-import type { FakeCost, RecordedRequest, RetabScenario } from '../fakes/retab.ts';
+import {
+  ARTIFACT_READ,
+  type FakeCost,
+  type RecordedRequest,
+  type RetabScenario,
+} from '../fakes/retab.ts';
 import { DISPUTED_FIELDS, scoresOf } from '../fakes/scenarios.ts';
 import { gateInProcess, renderComment } from '../harness/gate-in-process.ts';
 import {
@@ -52,12 +57,19 @@ function manyDocuments(count: number) {
 }
 
 /** An artifact's own read, on any of its routes. */
-const isArtifactRead = (r: RecordedRequest) =>
-  /^\/v1\/(extractions|classifications|splits|partitions|workflows\/artifacts)\//.test(r.path);
+const isArtifactRead = (r: RecordedRequest) => ARTIFACT_READ.test(r.path);
 /** The run and document an artifact read is about (the fake's ids: extr_{run}~{document}). */
 function artifactOf(r: RecordedRequest): { run: string; document: string } | undefined {
   const match = /extr_(.+?)~(.+)$/.exec(decodeURIComponent(r.path));
   return match ? { run: match[1]!, document: match[2]! } : undefined;
+}
+/** The documents whose artifacts of `run` were read, sorted. */
+function artifactDocuments(requests: readonly RecordedRequest[], run: string): string[] {
+  return requests
+    .filter(isArtifactRead)
+    .map(artifactOf)
+    .flatMap((a) => (a?.run === run ? [a.document] : []))
+    .sort();
 }
 
 test('current API, 1,000 documents listed in another order by each run: the sample holds at least 10 of the documents both runs’ pages name, within 30 reads per run', async (ctx) => {
@@ -74,8 +86,7 @@ test('current API, 1,000 documents listed in another order by each run: the samp
       ],
     }),
   });
-  const artifacts = gate.retab.requests.filter(isArtifactRead).map(artifactOf);
-  const of = (run: string) => artifacts.flatMap((a) => (a?.run === run ? [a.document] : [])).sort();
+  const of = (run: string) => artifactDocuments(gate.retab.requests, run);
   const sharedByPages = (id: string) => id >= 'doc_0461' && id <= 'doc_0500';
   expect(of('exprun_1').length).toBeLessThanOrEqual(30);
   expect(of(NEW_RUN).length).toBeGreaterThanOrEqual(10);
@@ -148,10 +159,7 @@ test('current API, this run’s second results page fails: the first page’s do
   expect(cost?.failures[0]).toMatch(
     /^the results of run exprun_new: HTTP 500, x-request-id req_\d+$/,
   );
-  const read = gate.retab.requests
-    .filter(isArtifactRead)
-    .map(artifactOf)
-    .flatMap((a) => (a?.run === NEW_RUN ? [a.document] : []));
+  const read = artifactDocuments(gate.retab.requests, NEW_RUN);
   expect(read.length).toBeGreaterThan(0);
   // Every artifact read of this run counts in the figure: the documents its first page names.
   expect(cost?.credits.documents).toBe(read.length);
@@ -330,9 +338,7 @@ describe.each(DIALECTS)('the %s API', (dialect) => {
       hold: isArtifactRead,
     });
     expect(gate.verdict).toBe('pass');
-    const artifacts = gate.retab.requests.filter(isArtifactRead).map(artifactOf);
-    const of = (run: string) =>
-      artifacts.flatMap((a) => (a?.run === run ? [a.document] : [])).sort();
+    const of = (run: string) => artifactDocuments(gate.retab.requests, run);
     expect(of(NEW_RUN)).toHaveLength(30);
     expect(of('exprun_1')).toEqual(of(NEW_RUN));
     expect(new Set(of(NEW_RUN)).size).toBe(30);
@@ -426,9 +432,7 @@ describe.each(DIALECTS)('the %s API', (dialect) => {
         { dialect, artifactOperation: 'artifact' },
       ),
     });
-    const artifacts = gate.retab.requests.filter(isArtifactRead).map(artifactOf);
-    const of = (run: string) =>
-      artifacts.flatMap((a) => (a?.run === run ? [a.document] : [])).sort();
+    const of = (run: string) => artifactDocuments(gate.retab.requests, run);
     const errored = new Set(documents.filter((_, i) => i % 4 === 0).map((d) => d.id));
     expect(of('exprun_1').length).toBeLessThanOrEqual(30);
     expect(of(NEW_RUN).length).toBeGreaterThanOrEqual(20);
