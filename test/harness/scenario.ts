@@ -8,7 +8,7 @@ import type {
   RecordedRequest,
   RetabScenario,
 } from '../fakes/retab.ts';
-import { scoresOf } from '../fakes/scenarios.ts';
+import { DISPUTED_FIELDS, scoresOf } from '../fakes/scenarios.ts';
 
 /** Distinctive, so that any leak of it is found by a plain substring search. */
 export const API_KEY = 'rk_live_e2eSecretKey_4Qz9Lm2Vx7Tn';
@@ -117,6 +117,33 @@ export function pairedScenario(
     },
     ...overrides,
   });
+}
+
+/** `count` documents, expdoc_1 (doc_1.pdf) on. */
+export function numberedDocuments(count: number): FakeDocument[] {
+  return Array.from({ length: count }, (_, i) => ({
+    id: `expdoc_${i + 1}`,
+    filename: `doc_${i + 1}.pdf`,
+  }));
+}
+
+/**
+ * 15 documents fall (the 10 worst are listed), each with five fields that fell and disagree
+ * (DISPUTED_FIELDS); the cost reads on their own route (`artifactOperation: 'artifact'`), apart
+ * from the older API's extraction reads.
+ */
+export function disputedRegression(dialect: Dialect): RetabScenario {
+  const documents = numberedDocuments(15);
+  return pairedScenario(
+    documents,
+    documents.map(() => 0.95),
+    documents.map((_, i) => Number((0.9 - i * 0.03).toFixed(2))),
+    {
+      artifactOperation: 'artifact',
+      dialect,
+      fieldScores: Object.fromEntries(documents.map((d) => [d.id, DISPUTED_FIELDS])),
+    },
+  );
 }
 
 const HEADER = { older: 'Api-Key', current: 'Authorization: Bearer' } as const;

@@ -8,7 +8,7 @@ import {
   type RecordedRequest,
   type RetabScenario,
 } from '../fakes/retab.ts';
-import { DISPUTED_FIELDS, scoresOf } from '../fakes/scenarios.ts';
+import { scoresOf } from '../fakes/scenarios.ts';
 import { gateInProcess, renderComment } from '../harness/gate-in-process.ts';
 import {
   BASE,
@@ -17,6 +17,7 @@ import {
   DIALECTS,
   DOCS,
   NEW_RUN,
+  disputedRegression,
   history,
   next,
   pairedScenario,
@@ -369,23 +370,8 @@ describe.each(DIALECTS)('the %s API', (dialect) => {
 
   test('the cost reads go after the field and value reads of regressed documents; the reference’s results and credits are read ahead', async (ctx) => {
     // 15 regressed documents, 5 fields each: the field and value reads fill the queue.
-    const documents = Array.from({ length: 15 }, (_, i) => ({
-      id: `expdoc_${i + 1}`,
-      filename: `doc_${i + 1}.pdf`,
-    }));
-    const fields = DISPUTED_FIELDS;
     const gate = await gateInProcess(ctx, {
-      scenario: pairedScenario(
-        documents,
-        documents.map(() => 0.95),
-        documents.map((_, i) => Number((0.9 - i * 0.03).toFixed(2))),
-        {
-          dialect,
-          fieldScores: Object.fromEntries(documents.map((d) => [d.id, fields])),
-          // The cost reads on their own route, apart from the older API's extraction reads.
-          artifactOperation: 'artifact',
-        },
-      ),
+      scenario: disputedRegression(dialect),
       repositoryPrivate: true,
     });
     expect(gate.verdict).toBe('regression');
