@@ -2,6 +2,7 @@
 // experiment the fake Retab holds by default, and what must hold for every request it receives.
 import type { ExpectStatic } from 'vitest';
 import type {
+  FakeCost,
   FakeDocument,
   FakeHistoryRun,
   FakeNextRun,
@@ -64,6 +65,27 @@ export function scenario(overrides: Partial<RetabScenario> = {}): RetabScenario 
     next: next(BASE),
     ...overrides,
   };
+}
+
+/** The same time for each of DOCS, in ms (a FakeCost's `documentMs`). */
+export const ms = (value: number) => Object.fromEntries(DOCS.map((d) => [d.id, value]));
+
+/** retab-small at 5 passes, 3.2 s a document. */
+export const BEFORE: FakeCost = { creditsPerDocument: 2.5, documentMs: ms(3_200) };
+
+/** The default experiment, its reference run at the cost `before`, the next run at `after`. */
+export function costScenario(
+  dialect: Dialect,
+  before: FakeCost,
+  after: FakeCost,
+  overrides: Partial<RetabScenario> = {},
+): RetabScenario {
+  return scenario({
+    dialect,
+    history: [history('exprun_1', 'fp_base', BASE, { cost: before })],
+    next: next(BASE, { cost: after }),
+    ...overrides,
+  });
 }
 
 /** Mean 0.82: alpha −30 points, −6 points on the mean of BASE. */

@@ -2,51 +2,30 @@
 // figures, the thresholds, credits Retab does not report, reads that fail, the read budget of a
 // large run, and a reused run. The comparison's own cases: test/gate/cost.test.ts.
 import { describe, expect, test } from 'vitest';
-import {
-  ARTIFACT_READ,
-  type FakeCost,
-  type RecordedRequest,
-  type RetabScenario,
-} from '../fakes/retab.ts';
+import { ARTIFACT_READ, type FakeCost, type RecordedRequest } from '../fakes/retab.ts';
 import { scoresOf } from '../fakes/scenarios.ts';
 import { gateInProcess, renderComment } from '../harness/gate-in-process.ts';
 import {
   BASE,
+  BEFORE,
   CONTENT_PATH,
   CURRENT_RESULTS_PATH,
   DIALECTS,
   DOCS,
   NEW_RUN,
+  costScenario,
   disputedRegression,
   history,
-  next,
+  ms,
   pairedScenario,
   scenario,
 } from '../harness/scenario.ts';
 
-const ms = (value: number) => Object.fromEntries(DOCS.map((d) => [d.id, value]));
-
-/** retab-small at 5 passes, 3.2 s a document. */
-const BEFORE: FakeCost = { creditsPerDocument: 2.5, documentMs: ms(3_200) };
 /** retab-large: three times the credits, twice the time, and one document that took 10 minutes. */
 const AFTER: FakeCost = {
   creditsPerDocument: 7.5,
   documentMs: { ...ms(6_400), expdoc_5: 600_000 },
 };
-
-function costScenario(
-  dialect: (typeof DIALECTS)[number],
-  before: FakeCost,
-  after: FakeCost,
-  overrides: Partial<RetabScenario> = {},
-): RetabScenario {
-  return scenario({
-    dialect,
-    history: [history('exprun_1', 'fp_base', BASE, { cost: before })],
-    next: next(BASE, { cost: after }),
-    ...overrides,
-  });
-}
 
 /** `count` documents, doc_0001 on, each scored 0.9 in both runs. */
 function manyDocuments(count: number) {
