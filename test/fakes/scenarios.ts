@@ -704,9 +704,6 @@ export function exampleClassifierScenario(): RetabScenario {
 
 // ---- Several experiments of one pull request (`npm run demo -- --several`, docs/examples/several.md) ----
 
-/** The commit of the pull request the matrix ran on. */
-export const SEVERAL_SHA = '6dcb09b5b57875f334f61aebed695e2e4193db5e';
-
 /**
  * Three pipelines of one pull request, each its experiment: the invoices gain, the receipts
  * regress (the handwritten total of the demo), the contracts hold.

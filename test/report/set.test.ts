@@ -8,10 +8,10 @@ import {
   renderSetSummary,
   type SetContext,
 } from '../../src/report/set.js';
+import { DEFAULT_SHA as SHA } from '../harness/run-action.ts';
 import { HOSTILE, report, row } from './fixtures.ts';
 import { ALLOWED_TAGS, renderGfm, tableShapes, tagsIn, visibleText } from './render.ts';
 
-const SHA = '6dcb09b5b57875f334f61aebed695e2e4193db5e';
 const OLD_SHA = 'ffffffffffffffffffffffffffffffffffffffff';
 const CONTEXT: SetContext = { header: 'experiments', headSha: SHA, pullRequest: 7 };
 const GITHUB_COMMENT_LIMIT = 65_536;
