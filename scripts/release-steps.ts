@@ -181,7 +181,7 @@ function pushAll(cwd: string, commands: string[][], log: (line: string) => void)
 type Git = (...args: string[]) => string;
 
 /** Runs git in `cwd` and returns its output without the final newline; a failure throws unless `mayFail`. */
-function gitIn(cwd: string, { mayFail = false } = {}): Git {
+export function gitIn(cwd: string, { mayFail = false } = {}): Git {
   return (...args) => {
     const result = spawnSync('git', args, { cwd, encoding: 'utf8' });
     if (result.status !== 0 && !mayFail) {

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test, type TestContext } from 'vitest';
 import { distAfterBuild, staleDist } from '../scripts/dist-diff.ts';
-import { throwawayRepo } from './harness/throwaway-repo.ts';
+import { BUILD, throwawayRepo } from './harness/throwaway-repo.ts';
 
 /** A repository whose one commit holds src.txt and dist/index.js, its build. */
 async function repoWithDist(ctx: TestContext): Promise<string> {
@@ -16,14 +16,6 @@ async function repoWithDist(ctx: TestContext): Promise<string> {
   });
   return repo.dir;
 }
-
-/** The throwaway repository's build: dist/index.js logs what src.txt says. */
-const BUILD = [
-  process.execPath,
-  '-e',
-  `const fs = require('node:fs');
-   fs.writeFileSync('dist/index.js', 'console.log("' + fs.readFileSync('src.txt', 'utf8') + '");\\n');`,
-];
 
 test('a dist/ that is what git has passes', async (ctx) => {
   const dir = await repoWithDist(ctx);

@@ -5,15 +5,8 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, test, type TestContext } from 'vitest';
 import { release, ReleaseRefused, type ReleaseOptions } from '../scripts/release-steps.ts';
-import { throwawayRepo, withOrigin, type ThrowawayRepo } from './harness/throwaway-repo.ts';
+import { BUILD, throwawayRepo, withOrigin, type ThrowawayRepo } from './harness/throwaway-repo.ts';
 
-const BUILD = [
-  process.execPath,
-  '-e',
-  `const fs = require('node:fs');
-   fs.mkdirSync('dist', { recursive: true });
-   fs.writeFileSync('dist/index.js', 'console.log("' + fs.readFileSync('src.txt', 'utf8') + '");\\n');`,
-];
 /** A build that leaves a trace: the checks before the build must refuse without running it. */
 const BUILD_NEVER = [
   process.execPath,
@@ -22,6 +15,20 @@ const BUILD_NEVER = [
 ];
 
 const json = (value: object) => `${JSON.stringify(value, null, 2)}\n`;
+
+/** package.json and its lock, both at `version`. */
+function versionFiles(version: string): Record<string, string> {
+  return {
+    'package.json': json({ name: 'app', version, private: true }),
+    'package-lock.json': json({
+      name: 'app',
+      version,
+      lockfileVersion: 3,
+      requires: true,
+      packages: { '': { name: 'app', version } },
+    }),
+  };
+}
 
 function changelog(...versions: string[]): string {
   const sections = versions.map(
@@ -33,14 +40,7 @@ function changelog(...versions: string[]): string {
 /** A project at version 0.0.0 with a lock, a changelog up to 1.1.0 and a dist/ freshly built. */
 async function project(ctx: TestContext): Promise<ThrowawayRepo> {
   const repo = await throwawayRepo(ctx, {
-    'package.json': json({ name: 'app', version: '0.0.0', private: true }),
-    'package-lock.json': json({
-      name: 'app',
-      version: '0.0.0',
-      lockfileVersion: 3,
-      requires: true,
-      packages: { '': { name: 'app', version: '0.0.0' } },
-    }),
+    ...versionFiles('0.0.0'),
     'CHANGELOG.md': changelog('1.1.0', '1.0.0'),
     'src.txt': 'one',
     'dist/index.js': 'console.log("one");\n',
@@ -242,14 +242,7 @@ describe('a release: the version committed, vX.Y.Z annotated, vX plain and moved
     const v1 = repo.git('rev-parse', 'v1');
     await repo.write({
       'CHANGELOG.md': changelog('2.0.0', '1.1.0', '1.0.0'),
-      'package.json': json({ name: 'app', version: '2.0.0', private: true }),
-      'package-lock.json': json({
-        name: 'app',
-        version: '2.0.0',
-        lockfileVersion: 3,
-        requires: true,
-        packages: { '': { name: 'app', version: '2.0.0' } },
-      }),
+      ...versionFiles('2.0.0'),
     });
     repo.git('commit', '--quiet', '--all', '--message', '2.0.0 notes and version');
     const head = repo.git('rev-parse', 'HEAD');
