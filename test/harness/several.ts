@@ -34,9 +34,7 @@ function pullRequestEvent(): unknown {
  * Runs the matrix and the gathering job; `clock` is the fake Retab's clock (examples fix it).
  * The caller closes `github`.
  */
-export async function runSeveral(
-  options: { clock?: () => number; inputs?: Record<string, string> } = {},
-): Promise<SeveralRun> {
+export async function runSeveral(options: { clock?: () => number } = {}): Promise<SeveralRun> {
   const github = await startFakeGitHub({
     ...demoGitHubScenario(),
     pulls: [{ number: DEMO.pullRequest, headSha: DEFAULT_SHA }],
@@ -62,7 +60,6 @@ export async function runSeveral(
               'github-token': DEMO.githubToken,
               'max-drop': '0.02',
               comment: 'false',
-              ...options.inputs,
             },
             eventName: 'pull_request',
             event: pullRequestEvent(),
