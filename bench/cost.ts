@@ -28,13 +28,9 @@ import {
   regression,
   REPEATS,
   SIZES,
-  markdownTable,
-  median,
   privateEvent,
-  seconds,
-  writeSection,
-  writtenOn,
 } from './reads.ts';
+import { markdownTable, median, seconds, writeSection, writtenOn } from './results.ts';
 
 const { readCost } = await import('../src/retab/cost.ts');
 const { limitInFlight } = await import('../src/retab/queue.ts');
