@@ -30,7 +30,7 @@ export const SIZES = [
 export const DIALECTS = ['older', 'current'] as const;
 
 /** Five fields that fell in each falling document, the passes split 3 to 2 on each. */
-export const FIELDS: FakeFieldScore[] = [
+const FIELDS: FakeFieldScore[] = [
   'total_amount',
   'subtotal',
   'tax.amount',

@@ -39,7 +39,6 @@ export {
   WORKFLOW_ID,
   costScenario,
   expectKeyOnlyInHeader,
-  flakyScenario,
   history,
   ms,
   next,
