@@ -15,7 +15,7 @@ import { mkdtemp } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RecordedRequest } from '../test/fakes/http.ts';
-import type { RetabScenario } from '../test/fakes/retab.ts';
+import { ARTIFACT_READ, type RetabScenario } from '../test/fakes/retab.ts';
 import { REPO_ROOT } from '../test/harness/run-action.ts';
 import { measureOverhead, type OverheadResult } from './action.ts';
 import {
@@ -28,13 +28,9 @@ import {
   regression,
   REPEATS,
   SIZES,
-  markdownTable,
-  median,
   privateEvent,
-  seconds,
-  writeSection,
-  writtenOn,
 } from './reads.ts';
+import { markdownTable, median, seconds, writeSection, writtenOn } from './results.ts';
 
 const { readCost } = await import('../src/retab/cost.ts');
 const { limitInFlight } = await import('../src/retab/queue.ts');
@@ -61,7 +57,7 @@ function isCostRead(path: string): boolean {
   return (
     path === '/v1/workflows/experiments/results' ||
     path.endsWith('/content') ||
-    /^\/v1\/(extractions|classifications|splits|partitions|workflows\/artifacts)\//.test(path)
+    ARTIFACT_READ.test(path)
   );
 }
 
@@ -95,10 +91,7 @@ async function measureReads(documents: number, dialect: 'older' | 'current'): Pr
     if (cost.sampled.length !== 30)
       throw new Error(`expected 30 sampled, got ${cost.sampled.length}`);
     const reads = retab.requests.slice(before);
-    const isArtifact = (r: RecordedRequest) =>
-      isCostRead(r.path) &&
-      !r.path.startsWith('/v1/workflows/experiments/results') &&
-      !r.path.endsWith('/content');
+    const isArtifact = (r: RecordedRequest) => ARTIFACT_READ.test(r.path);
     return {
       ms,
       pages: reads.filter((r) => isCostRead(r.path) && !isArtifact(r)).length,

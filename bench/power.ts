@@ -14,7 +14,7 @@
 // Prints the table and writes its own section of bench/RESULTS.md (`npm run bench` keeps it).
 // About a minute of CPU (3 minutes on a busy 2-CPU machine).
 import { resolveTsSiblings } from './resolve-ts.ts';
-import { writeSection } from './reads.ts';
+import { median, writeSection } from './results.ts';
 
 // The sources import their siblings as `./x.js`: load the `.ts` (see bench/run.ts).
 resolveTsSiblings();
@@ -179,14 +179,6 @@ function simulateRow(documents: number, noise: number, level: number): Row {
     caughtOwn: caughtOwn / PAIRS,
     observed: final.observed,
   };
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = sorted.length / 2;
-  return Number.isInteger(middle)
-    ? ((sorted[middle - 1] ?? NaN) + (sorted[middle] ?? NaN)) / 2
-    : (sorted[Math.floor(middle)] ?? NaN);
 }
 
 const points = (drop: number) => `${(drop * 100).toFixed(2)} pts`;

@@ -1,8 +1,6 @@
 // What bench/values.ts and bench/cost.ts share: a fake Retab whose run has completed, read as the
 // action reads it up to its scores (the part they time comes after); the private pull request
-// whose values show; medians; their own section of bench/RESULTS.md.
-import { readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+// whose values show. Medians and their own section of bench/RESULTS.md: ./results.ts.
 import {
   startFakeRetab,
   type FakeFieldScore,
@@ -10,7 +8,7 @@ import {
   type RetabScenario,
 } from '../test/fakes/retab.ts';
 import { invoiceDocuments, scoresOf } from '../test/fakes/scenarios.ts';
-import { REPO_ROOT, defaultEvent } from '../test/harness/run-action.ts';
+import { defaultEvent } from '../test/harness/run-action.ts';
 import { resolveTsSiblings } from './resolve-ts.ts';
 
 // The sources import their siblings as `./x.js`: load the `.ts` (see bench/run.ts).
@@ -32,7 +30,7 @@ export const SIZES = [
 export const DIALECTS = ['older', 'current'] as const;
 
 /** Five fields that fell in each falling document, the passes split 3 to 2 on each. */
-export const FIELDS: FakeFieldScore[] = [
+const FIELDS: FakeFieldScore[] = [
   'total_amount',
   'subtotal',
   'tax.amount',
@@ -122,41 +120,4 @@ export async function completedRun(
 export function privateEvent(): unknown {
   const event = defaultEvent('pull_request', 'acme/invoices') as { repository: object };
   return { ...event, repository: { ...event.repository, private: true } };
-}
-
-export function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
-
-export const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
-
-export function markdownTable(rows: string[][]): string {
-  const [header = [], ...body] = rows;
-  return [header, header.map(() => '-'), ...body].map((r) => `| ${r.join(' | ')} |`).join('\n');
-}
-
-/** A bench's own section of bench/RESULTS.md (`<!-- bench:name -->`), replaced in place or added. */
-/** A section's first words: when it was written, how long it took, how loaded the machine was. */
-export function writtenOn(tookMs: number, load: number): string {
-  return (
-    `Written on ${new Date().toISOString().slice(0, 10)} in ${Math.round(tookMs / 1000)} s, on the machine above ` +
-    `(load average ${load.toFixed(1)} at the start).`
-  );
-}
-
-export async function writeSection(name: string, lines: readonly string[]): Promise<void> {
-  const start = `<!-- bench:${name} -->`;
-  const end = `<!-- /bench:${name} -->`;
-  const section = [start, ...lines, end].join('\n');
-  const path = join(REPO_ROOT, 'bench', 'RESULTS.md');
-  const text = await readFile(path, 'utf8');
-  const from = text.indexOf(start);
-  const to = text.indexOf(end);
-  const next =
-    from >= 0 && to > from
-      ? text.slice(0, from) + section + text.slice(to + end.length)
-      : `${text.trimEnd()}\n\n${section}\n`;
-  await writeFile(path, next);
 }

@@ -22,13 +22,9 @@ import {
   regression,
   REPEATS,
   SIZES,
-  markdownTable,
-  median,
   privateEvent,
-  seconds,
-  writeSection,
-  writtenOn,
 } from './reads.ts';
+import { markdownTable, median, seconds, writeSection, writtenOn } from './results.ts';
 
 const { readFieldScores } = await import('../src/retab/evidence.ts');
 const { limitInFlight } = await import('../src/retab/queue.ts');

@@ -21,7 +21,7 @@ export function changelogSection(text: string, version: string): string | undefi
 }
 
 /** The versions the changelog has sections for, in its order (`Unreleased` included). */
-export function changelogVersions(text: string): string[] {
+function changelogVersions(text: string): string[] {
   return text.split(/\r?\n/).flatMap((line) => /^## \[([^\]]+)\]/.exec(line)?.[1] ?? []);
 }
 

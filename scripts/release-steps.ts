@@ -149,7 +149,7 @@ function commitVersion(cwd: string, git: Git, version: string): boolean {
  * package.json or package-lock.json with the project's own version set: the top level's and, in a
  * lock, the root package's (`packages[""]`), so `npm ci` agrees. Written as npm writes both.
  */
-export function withOwnVersion(text: string, version: string): string {
+function withOwnVersion(text: string, version: string): string {
   const json = JSON.parse(text) as {
     version?: string;
     packages?: Record<string, { version?: string }>;
@@ -181,7 +181,7 @@ function pushAll(cwd: string, commands: string[][], log: (line: string) => void)
 type Git = (...args: string[]) => string;
 
 /** Runs git in `cwd` and returns its output without the final newline; a failure throws unless `mayFail`. */
-function gitIn(cwd: string, { mayFail = false } = {}): Git {
+export function gitIn(cwd: string, { mayFail = false } = {}): Git {
   return (...args) => {
     const result = spawnSync('git', args, { cwd, encoding: 'utf8' });
     if (result.status !== 0 && !mayFail) {

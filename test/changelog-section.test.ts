@@ -1,11 +1,14 @@
-// The release's notes (release.yml): the one CHANGELOG.md section of the tagged version, nothing
-// of its neighbours, and one clear error when the version or its section is missing.
+// A version's section of CHANGELOG.md, what the release looks for, and the release's notes
+// (release.yml): the one section of the tagged version, nothing of its neighbours, and one clear
+// error when the version or its section is missing.
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { changelogSection, releaseNotes } from '../scripts/changelog.ts';
+import { REPO_ROOT } from './harness/run-action.ts';
 
 const CHANGELOG = [
   '# Changelog',
@@ -47,6 +50,33 @@ const CHANGELOG = [
   '',
 ].join('\n');
 
+/** Another changelog: a heading without a date (1.0.10), beside 1.0.0 and 1.1.0. */
+const UNDATED_CHANGELOG = `# Changelog
+
+## [Unreleased]
+
+### Fixed
+
+- Something not yet released.
+
+## [1.1.0] - 2027-01-05
+
+### Added
+
+- A new input.
+
+## [1.0.10]
+
+- The tenth patch.
+
+## [1.0.0] - 2026-12-07
+
+The first release.
+
+[unreleased]: https://github.com/retab/experiment-gate/compare/v1.1.0...HEAD
+[1.1.0]: https://github.com/retab/experiment-gate/compare/v1.0.0...v1.1.0
+`;
+
 describe('changelogSection', () => {
   it.each([
     {
@@ -77,6 +107,30 @@ describe('changelogSection', () => {
     expect(notes).toContain('### Added');
     expect(notes).not.toContain('## [');
     expect(notes).not.toContain('[Unreleased]:');
+  });
+
+  it('a heading without a date counts, and 1.0.1 is not 1.0.10', () => {
+    expect(changelogSection(UNDATED_CHANGELOG, '1.0.10')).toBe('- The tenth patch.');
+    expect(changelogSection(UNDATED_CHANGELOG, '1.0.1')).toBeUndefined();
+  });
+
+  it('no heading for the version: none; a heading with nothing under it: empty', () => {
+    expect(changelogSection(UNDATED_CHANGELOG, '2.0.0')).toBeUndefined();
+    expect(changelogSection('## [2.0.0] - 2027-02-01\n## [1.0.0]\n', '2.0.0')).toBe('');
+    expect(
+      changelogSection('- mentions [2.0.0] in passing\n### [2.0.0]\n', '2.0.0'),
+    ).toBeUndefined();
+  });
+
+  it('the repository’s own CHANGELOG.md has a section for the version in package.json', () => {
+    const version = (
+      JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string }
+    ).version;
+    const section = changelogSection(
+      readFileSync(join(REPO_ROOT, 'CHANGELOG.md'), 'utf8'),
+      version,
+    );
+    expect(section).toContain('### Added');
   });
 });
 

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test, type TestContext } from 'vitest';
 import { distAfterBuild, staleDist } from '../scripts/dist-diff.ts';
-import { SPAWNS, throwawayRepo } from './harness/throwaway-repo.ts';
+import { BUILD, throwawayRepo } from './harness/throwaway-repo.ts';
 
 /** A repository whose one commit holds src.txt and dist/index.js, its build. */
 async function repoWithDist(ctx: TestContext): Promise<string> {
@@ -16,14 +16,6 @@ async function repoWithDist(ctx: TestContext): Promise<string> {
   });
   return repo.dir;
 }
-
-/** The throwaway repository's build: dist/index.js logs what src.txt says. */
-const BUILD = [
-  process.execPath,
-  '-e',
-  `const fs = require('node:fs');
-   fs.writeFileSync('dist/index.js', 'console.log("' + fs.readFileSync('src.txt', 'utf8') + '");\\n');`,
-];
 
 test('a dist/ that is what git has passes', async (ctx) => {
   const dir = await repoWithDist(ctx);
@@ -56,18 +48,14 @@ test('outside a git repository the check fails rather than pass', async (ctx) =>
   expect(() => staleDist(dir)).toThrow(/dist check: git diff/);
 });
 
-test(
-  'build then compare: a source changed without a rebuild fails, a fresh build passes',
-  SPAWNS,
-  async (ctx) => {
-    const dir = await repoWithDist(ctx);
-    expect(distAfterBuild(dir, BUILD)).toBeUndefined();
-    await writeFile(join(dir, 'src.txt'), 'changed');
-    expect(distAfterBuild(dir, BUILD)).toContain('dist/index.js');
-  },
-);
+test('build then compare: a source changed without a rebuild fails, a fresh build passes', async (ctx) => {
+  const dir = await repoWithDist(ctx);
+  expect(distAfterBuild(dir, BUILD)).toBeUndefined();
+  await writeFile(join(dir, 'src.txt'), 'changed');
+  expect(distAfterBuild(dir, BUILD)).toContain('dist/index.js');
+});
 
-test('a build that fails fails the check, naming the build', SPAWNS, async (ctx) => {
+test('a build that fails fails the check, naming the build', async (ctx) => {
   const dir = await repoWithDist(ctx);
   const problem = distAfterBuild(dir, [
     process.execPath,

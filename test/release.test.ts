@@ -5,15 +5,8 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, test, type TestContext } from 'vitest';
 import { release, ReleaseRefused, type ReleaseOptions } from '../scripts/release-steps.ts';
-import { SPAWNS, throwawayRepo, withOrigin, type ThrowawayRepo } from './harness/throwaway-repo.ts';
+import { BUILD, throwawayRepo, withOrigin, type ThrowawayRepo } from './harness/throwaway-repo.ts';
 
-const BUILD = [
-  process.execPath,
-  '-e',
-  `const fs = require('node:fs');
-   fs.mkdirSync('dist', { recursive: true });
-   fs.writeFileSync('dist/index.js', 'console.log("' + fs.readFileSync('src.txt', 'utf8') + '");\\n');`,
-];
 /** A build that leaves a trace: the checks before the build must refuse without running it. */
 const BUILD_NEVER = [
   process.execPath,
@@ -22,6 +15,20 @@ const BUILD_NEVER = [
 ];
 
 const json = (value: object) => `${JSON.stringify(value, null, 2)}\n`;
+
+/** package.json and its lock, both at `version`. */
+function versionFiles(version: string): Record<string, string> {
+  return {
+    'package.json': json({ name: 'app', version, private: true }),
+    'package-lock.json': json({
+      name: 'app',
+      version,
+      lockfileVersion: 3,
+      requires: true,
+      packages: { '': { name: 'app', version } },
+    }),
+  };
+}
 
 function changelog(...versions: string[]): string {
   const sections = versions.map(
@@ -33,14 +40,7 @@ function changelog(...versions: string[]): string {
 /** A project at version 0.0.0 with a lock, a changelog up to 1.1.0 and a dist/ freshly built. */
 async function project(ctx: TestContext): Promise<ThrowawayRepo> {
   const repo = await throwawayRepo(ctx, {
-    'package.json': json({ name: 'app', version: '0.0.0', private: true }),
-    'package-lock.json': json({
-      name: 'app',
-      version: '0.0.0',
-      lockfileVersion: 3,
-      requires: true,
-      packages: { '': { name: 'app', version: '0.0.0' } },
-    }),
+    ...versionFiles('0.0.0'),
     'CHANGELOG.md': changelog('1.1.0', '1.0.0'),
     'src.txt': 'one',
     'dist/index.js': 'console.log("one");\n',
@@ -81,102 +81,91 @@ function refusal(repo: ThrowawayRepo, version: string, build = BUILD_NEVER): str
   throw new Error(`release ${version} was not refused`);
 }
 
-describe(
-  'refusals: one error naming the problem and the accepted form; nothing changed',
-  SPAWNS,
-  () => {
-    test('a version that is not X.Y.Z: a v, two numbers, a pre-release, nothing, an unknown option', async (ctx) => {
-      const repo = await project(ctx);
-      const before = await state(repo);
-      for (const version of ['v1.0.0', '1.0', '1.0.0-rc.1', '1.0.0 --dry-run']) {
-        expect(refusal(repo, version)).toBe(
-          `release: “${version}” is not a release version. ` +
-            'Give X.Y.Z, three numbers without a v or a suffix: npm run release -- 1.2.0 [--push]',
-        );
-      }
-      expect(refusal(repo, '')).toMatch(/^release: no version given\. Give X\.Y\.Z/);
-      expect(await state(repo)).toEqual(before);
-    });
-
-    test('a version not greater than the newest vX.Y.Z tag (the major tag vX does not count)', async (ctx) => {
-      const repo = await project(ctx);
-      repo.git('tag', '--annotate', '--message', 'v1.0.0', 'v1.0.0');
-      repo.git('tag', 'v7'); // a major tag, as if moved by hand: not a release
-      const before = await state(repo);
-      for (const version of ['1.0.0', '0.9.0']) {
-        expect(refusal(repo, version)).toBe(
-          `release: ${version} is not greater than the newest release tag, v1.0.0. Give a version after it, e.g. 1.0.1.`,
-        );
-      }
-      expect(await state(repo)).toEqual(before);
-    });
-
-    test('CHANGELOG.md without a ## [X.Y.Z] section', async (ctx) => {
-      const repo = await project(ctx);
-      const before = await state(repo);
-      expect(refusal(repo, '1.2.0')).toBe(
-        'release: CHANGELOG.md has no section for 1.2.0. Add one headed “## [1.2.0] - YYYY-MM-DD” ' +
-          "(its notes become the release's), commit it and run again.",
+describe('refusals: one error naming the problem and the accepted form; nothing changed', () => {
+  test('a version that is not X.Y.Z: a v, two numbers, a pre-release, nothing, an unknown option', async (ctx) => {
+    const repo = await project(ctx);
+    const before = await state(repo);
+    for (const version of ['v1.0.0', '1.0', '1.0.0-rc.1', '1.0.0 --dry-run']) {
+      expect(refusal(repo, version)).toBe(
+        `release: “${version}” is not a release version. ` +
+          'Give X.Y.Z, three numbers without a v or a suffix: npm run release -- 1.2.0 [--push]',
       );
-      expect(await state(repo)).toEqual(before);
-      repo.git('rm', '--quiet', 'CHANGELOG.md');
-      repo.git('commit', '--quiet', '--message', 'no changelog');
-      const withoutChangelog = await state(repo);
-      expect(refusal(repo, '1.0.0')).toContain('CHANGELOG.md has no section for 1.0.0');
-      expect(await state(repo)).toEqual(withoutChangelog);
-    });
+    }
+    expect(refusal(repo, '')).toMatch(/^release: no version given\. Give X\.Y\.Z/);
+    expect(await state(repo)).toEqual(before);
+  });
 
-    test('a working tree that is not clean: a change, a staged file or an untracked one', async (ctx) => {
-      const repo = await project(ctx);
-      for (const change of ['modified', 'staged', 'untracked'] as const) {
-        await repo.write({ [change === 'modified' ? 'src.txt' : `${change}.txt`]: 'work' });
-        if (change === 'staged') repo.git('add', 'staged.txt');
-        const before = await state(repo);
-        const message = refusal(repo, '1.0.0');
-        expect(message).toMatch(/^release: the working tree is not clean:\n/);
-        expect(message).toContain(change === 'modified' ? 'src.txt' : `${change}.txt`);
-        expect(message).toContain('Commit or stash these changes and run again');
-        expect(await state(repo)).toEqual(before);
-        repo.git('reset', '--quiet', '--hard');
-        repo.git('clean', '-fdq');
-      }
-    });
-
-    test('dist/ that differs from a fresh build: refused after the build, dist/ put back', async (ctx) => {
-      const repo = await project(ctx);
-      await repo.write({ 'src.txt': 'two' }); // committed without rebuilding
-      repo.git('commit', '--quiet', '--all', '--message', 'src without dist');
-      const before = await state(repo);
-      const message = refusal(repo, '1.0.0', BUILD);
-      expect(message).toMatch(/^release: dist\/ is not a fresh build; nothing was changed\.\n/);
-      expect(message).toContain('dist/index.js');
-      expect(message).toContain('Run `npm run build` and commit dist/.');
-      expect(await state(repo)).toEqual(before); // the working tree is clean again
-    });
-
-    test('a new dist/ file that git does not know, and a build that fails, are refused too', async (ctx) => {
-      const repo = await project(ctx);
-      const before = await state(repo);
-      const extraFile = [
-        ...BUILD.slice(0, 2),
-        `${BUILD[2]} fs.writeFileSync('dist/chunk.js', '');`,
-      ];
-      expect(refusal(repo, '1.0.0', extraFile)).toContain('dist/chunk.js');
-      expect(await state(repo)).toEqual(before);
-      const failing = [
-        process.execPath,
-        '-e',
-        'console.error("ncc: cannot build"); process.exit(2)',
-      ];
-      expect(refusal(repo, '1.0.0', failing)).toMatch(
-        /ncc: cannot build\n+dist check: the build \(.+\) failed/,
+  test('a version not greater than the newest vX.Y.Z tag (the major tag vX does not count)', async (ctx) => {
+    const repo = await project(ctx);
+    repo.git('tag', '--annotate', '--message', 'v1.0.0', 'v1.0.0');
+    repo.git('tag', 'v7'); // a major tag, as if moved by hand: not a release
+    const before = await state(repo);
+    for (const version of ['1.0.0', '0.9.0']) {
+      expect(refusal(repo, version)).toBe(
+        `release: ${version} is not greater than the newest release tag, v1.0.0. Give a version after it, e.g. 1.0.1.`,
       );
-      expect(await state(repo)).toEqual(before);
-    });
-  },
-);
+    }
+    expect(await state(repo)).toEqual(before);
+  });
 
-describe('a release: the version committed, vX.Y.Z annotated, vX plain and moved', SPAWNS, () => {
+  test('CHANGELOG.md without a ## [X.Y.Z] section', async (ctx) => {
+    const repo = await project(ctx);
+    const before = await state(repo);
+    expect(refusal(repo, '1.2.0')).toBe(
+      'release: CHANGELOG.md has no section for 1.2.0. Add one headed “## [1.2.0] - YYYY-MM-DD” ' +
+        "(its notes become the release's), commit it and run again.",
+    );
+    expect(await state(repo)).toEqual(before);
+    repo.git('rm', '--quiet', 'CHANGELOG.md');
+    repo.git('commit', '--quiet', '--message', 'no changelog');
+    const withoutChangelog = await state(repo);
+    expect(refusal(repo, '1.0.0')).toContain('CHANGELOG.md has no section for 1.0.0');
+    expect(await state(repo)).toEqual(withoutChangelog);
+  });
+
+  test('a working tree that is not clean: a change, a staged file or an untracked one', async (ctx) => {
+    const repo = await project(ctx);
+    for (const change of ['modified', 'staged', 'untracked'] as const) {
+      await repo.write({ [change === 'modified' ? 'src.txt' : `${change}.txt`]: 'work' });
+      if (change === 'staged') repo.git('add', 'staged.txt');
+      const before = await state(repo);
+      const message = refusal(repo, '1.0.0');
+      expect(message).toMatch(/^release: the working tree is not clean:\n/);
+      expect(message).toContain(change === 'modified' ? 'src.txt' : `${change}.txt`);
+      expect(message).toContain('Commit or stash these changes and run again');
+      expect(await state(repo)).toEqual(before);
+      repo.git('reset', '--quiet', '--hard');
+      repo.git('clean', '-fdq');
+    }
+  });
+
+  test('dist/ that differs from a fresh build: refused after the build, dist/ put back', async (ctx) => {
+    const repo = await project(ctx);
+    await repo.write({ 'src.txt': 'two' }); // committed without rebuilding
+    repo.git('commit', '--quiet', '--all', '--message', 'src without dist');
+    const before = await state(repo);
+    const message = refusal(repo, '1.0.0', BUILD);
+    expect(message).toMatch(/^release: dist\/ is not a fresh build; nothing was changed\.\n/);
+    expect(message).toContain('dist/index.js');
+    expect(message).toContain('Run `npm run build` and commit dist/.');
+    expect(await state(repo)).toEqual(before); // the working tree is clean again
+  });
+
+  test('a new dist/ file that git does not know, and a build that fails, are refused too', async (ctx) => {
+    const repo = await project(ctx);
+    const before = await state(repo);
+    const extraFile = [...BUILD.slice(0, 2), `${BUILD[2]} fs.writeFileSync('dist/chunk.js', '');`];
+    expect(refusal(repo, '1.0.0', extraFile)).toContain('dist/chunk.js');
+    expect(await state(repo)).toEqual(before);
+    const failing = [process.execPath, '-e', 'console.error("ncc: cannot build"); process.exit(2)'];
+    expect(refusal(repo, '1.0.0', failing)).toMatch(
+      /ncc: cannot build\n+dist check: the build \(.+\) failed/,
+    );
+    expect(await state(repo)).toEqual(before);
+  });
+});
+
+describe('a release: the version committed, vX.Y.Z annotated, vX plain and moved', () => {
   test('the first release may be any version; package.json and the lock hold it, in a commit of its own', async (ctx) => {
     const repo = await project(ctx);
     const origin = await withOrigin(ctx, repo);
@@ -253,14 +242,7 @@ describe('a release: the version committed, vX.Y.Z annotated, vX plain and moved
     const v1 = repo.git('rev-parse', 'v1');
     await repo.write({
       'CHANGELOG.md': changelog('2.0.0', '1.1.0', '1.0.0'),
-      'package.json': json({ name: 'app', version: '2.0.0', private: true }),
-      'package-lock.json': json({
-        name: 'app',
-        version: '2.0.0',
-        lockfileVersion: 3,
-        requires: true,
-        packages: { '': { name: 'app', version: '2.0.0' } },
-      }),
+      ...versionFiles('2.0.0'),
     });
     repo.git('commit', '--quiet', '--all', '--message', '2.0.0 notes and version');
     const head = repo.git('rev-parse', 'HEAD');

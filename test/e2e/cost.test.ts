@@ -4,10 +4,12 @@
 import { afterEach, describe, test } from 'vitest';
 import {
   BASE,
+  BEFORE,
   closeFakes,
+  costScenario,
   errorLines,
   gate,
-  history,
+  ms,
   next,
   scenario,
   startFakes,
@@ -16,24 +18,13 @@ import {
 
 afterEach(closeFakes);
 
-const ms = (value: number) =>
-  Object.fromEntries(
-    ['expdoc_1', 'expdoc_2', 'expdoc_3', 'expdoc_4', 'expdoc_5'].map((id) => [id, value]),
-  );
-
 describe.concurrent('cost and time', () => {
   test('max-cost-increase: three times the credits fail the step; the outputs say by how much', async (ctx) => {
     const { expect } = ctx;
     const fakes = await startFakes(
       ctx,
-      scenario({
-        history: [
-          history('exprun_1', 'fp_base', BASE, {
-            cost: { creditsPerDocument: 2.5, documentMs: ms(3_200) },
-          }),
-        ],
-        next: next(BASE, { cost: { creditsPerDocument: 7.5, documentMs: ms(6_400) } }),
-      }),
+      // The fake's own default API, named.
+      costScenario('older', BEFORE, { creditsPerDocument: 7.5, documentMs: ms(6_400) }),
     );
     const run = await gate(ctx, fakes, { inputs: { 'max-cost-increase': '50%' } });
     expect(run.code).toBe(1);

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, test, type TestContext } from 'vitest';
 import { parseReport } from '../harness/gate-in-process.ts';
-import { runAction } from '../harness/run-action.ts';
+import { DEFAULT_SHA as SHA, runAction } from '../harness/run-action.ts';
 import { report, row } from '../report/fixtures.ts';
 import {
   closeFakes,
@@ -20,7 +20,6 @@ import {
 
 afterEach(closeFakes);
 
-const SHA = '6dcb09b5b57875f334f61aebed695e2e4193db5e';
 const NEXT_SHA = '1111111111111111111111111111111111111111';
 const MARKER = '<!-- retab-experiment-gate:experiments -->';
 const EXPERIMENTS = 'exp_invoices, exp_receipts\nexp_contracts';

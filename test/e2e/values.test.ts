@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, test, type TestContext } from 'vitest';
 import type { FakeFieldScore } from '../fakes/retab.ts';
-import { defaultEvent, runAction } from '../harness/run-action.ts';
+import { DEFAULT_SHA as SHA, defaultEvent, runAction } from '../harness/run-action.ts';
 import {
   closeFakes,
   errorLines,
@@ -20,8 +20,6 @@ import {
 } from './setup.ts';
 
 afterEach(closeFakes);
-
-const SHA = '6dcb09b5b57875f334f61aebed695e2e4193db5e';
 
 /** Values no other text contains: any trace of them outside the comment is a leak. */
 const FIELDS: FakeFieldScore[] = [

@@ -4,7 +4,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, test, type TestContext } from 'vitest';
-import { runAction } from '../harness/run-action.ts';
+import { DEFAULT_SHA as SHA, runAction } from '../harness/run-action.ts';
 import {
   BASE,
   closeFakes,
@@ -23,7 +23,6 @@ import {
 
 afterEach(closeFakes);
 
-const SHA = '6dcb09b5b57875f334f61aebed695e2e4193db5e';
 const OTHER_SHA = 'ffffffffffffffffffffffffffffffffffffffff';
 
 function forkPullRequest(sha = SHA) {

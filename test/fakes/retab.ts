@@ -332,6 +332,20 @@ interface NewRun {
   next: FakeNextRun;
 }
 
+/** The extraction's own route (`/v1/extractions/{id}`): its artifact, and its values on the older API. */
+const EXTRACTION_ROUTE = '/v1/extractions';
+/** The other routes an artifact is read on (`{route}/{id}`), with the operation each answers as. */
+const OTHER_ARTIFACT_ROUTES = [
+  ['/v1/classifications', 'classification'],
+  ['/v1/splits', 'split'],
+  ['/v1/partitions', 'partition'],
+  ['/v1/workflows/artifacts', 'extraction'],
+] as const;
+/** The path of an artifact's own read, on any of its routes. */
+export const ARTIFACT_READ = new RegExp(
+  `^(${[EXTRACTION_ROUTE, ...OTHER_ARTIFACT_ROUTES.map(([route]) => route)].join('|')})/`,
+);
+
 const QUEUED_MS = 50;
 /** A document's default time: one page, one model call per pass. */
 const DOCUMENT_MS = 3_000;
@@ -1520,20 +1534,13 @@ export async function startFakeRetab(
     },
     {
       method: 'GET',
-      pattern: '/v1/extractions/:id',
+      pattern: `${EXTRACTION_ROUTE}/:id`,
       endpoint: 'extraction',
       handler: (_req, p, now) => artifactFault(p.id ?? '') ?? extraction(p.id ?? '', now),
     },
-    ...(
-      [
-        ['/v1/classifications/:id', 'classification'],
-        ['/v1/splits/:id', 'split'],
-        ['/v1/partitions/:id', 'partition'],
-        ['/v1/workflows/artifacts/:id', 'extraction'],
-      ] as const
-    ).map(([pattern, operation]) => ({
+    ...OTHER_ARTIFACT_ROUTES.map(([route, operation]) => ({
       method: 'GET',
-      pattern,
+      pattern: `${route}/:id`,
       endpoint: 'artifact' as const,
       handler: (_req: IncomingRequest, p: Record<string, string>, now: number) =>
         artifact(p.id ?? '', operation, now),

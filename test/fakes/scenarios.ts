@@ -144,10 +144,7 @@ export function demoScenario(): RetabScenario {
   const older = [0.93, 0.90, 0.86, 0.92, 0.95, 0.80, 0.90, 0.88, 0.87, 0.94, 0.91, 0.85];
   // prettier-ignore
   const newer = [0.96, 0.91, 0.88, 0.94, 0.97, 0.85, 0.92, 0.90, 0.89, 0.95, 0.93, 0.87];
-  const demoCost = {
-    creditsPerDocument: SMALL_MODEL_CREDITS,
-    documentMs: invoiceTimes(documents, 1),
-  };
+  const demoCost = smallModelCost(documents);
   // prettier-ignore
   const next = [0.96, 0.91, 0.89, 0.94, 0.97, 0.53, 0.92, 0.90, 0.90, 0.95, 0.93, 0.87];
   return {
@@ -704,9 +701,6 @@ export function exampleClassifierScenario(): RetabScenario {
 
 // ---- Several experiments of one pull request (`npm run demo -- --several`, docs/examples/several.md) ----
 
-/** The commit of the pull request the matrix ran on. */
-export const SEVERAL_SHA = '6dcb09b5b57875f334f61aebed695e2e4193db5e';
-
 /**
  * Three pipelines of one pull request, each its experiment: the invoices gain, the receipts
  * regress (the handwritten total of the demo), the contracts hold.
@@ -739,6 +733,11 @@ function invoiceTimes(documents: readonly FakeDocument[], scale: number): Record
   );
 }
 
+/** What retab-small costs and takes over these invoices. */
+function smallModelCost(documents: readonly FakeDocument[]) {
+  return { creditsPerDocument: SMALL_MODEL_CREDITS, documentMs: invoiceTimes(documents, 1) };
+}
+
 /**
  * A model change that buys accuracy with money: retab-small to retab-large gains 2.6 points over
  * twelve invoices, at three times the credits per document and twice the time.
@@ -746,7 +745,7 @@ function invoiceTimes(documents: readonly FakeDocument[], scale: number): Record
 export function exampleCostScenario(): RetabScenario {
   const base = examplePassScenario();
   const documents = base.documents;
-  const small = { creditsPerDocument: SMALL_MODEL_CREDITS, documentMs: invoiceTimes(documents, 1) };
+  const small = smallModelCost(documents);
   return {
     ...base,
     history: base.history.map((run) => ({ ...run, cost: small })),

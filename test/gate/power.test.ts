@@ -1,7 +1,8 @@
 import { describe, expect, test } from 'vitest';
 import { detectableDrop, detectableDropOf, documentsToDetect } from '../../src/gate/power.js';
-import { judge, type DocumentScore } from '../../src/gate/verdict.js';
+import { judge } from '../../src/gate/verdict.js';
 import { parseThreshold } from '../../src/inputs.js';
+import { doc, input } from './fixtures.ts';
 
 // Expected values computed independently with SciPy 1.17.1 (Python), not with this code's own
 // Student t: (scipy.stats.t.ppf(c, n−1) + scipy.stats.t.ppf(0.8, n−1)) × s / √n, and for the
@@ -79,25 +80,19 @@ describe('detectableDrop over per-document changes', () => {
 
   /** The judgement of 12 documents at 0.8 whose changes are ±0.05, with this max-drop. */
   function judged(maxDrop: string, confidence: number | undefined) {
-    const documents: DocumentScore[] = changes.map((change, i) => ({
-      id: `d${i}`,
-      filename: `d${i}.pdf`,
-      score: 0.8 + change,
-      inReference: true,
-      referenceScore: 0.8,
-    }));
-    return judge({
-      runScore: 0.8,
-      reference: { kind: 'previous', runId: 'r1', score: 0.8 },
-      documentSetsDiffer: false,
-      documents,
-      thresholds: {
-        maxDrop: parseThreshold(maxDrop),
-        minScore: undefined,
-        maxDocumentDrop: undefined,
-        confidence,
-      },
-    });
+    return judge(
+      input({
+        runScore: 0.8,
+        reference: { kind: 'previous', runId: 'r1', score: 0.8 },
+        documents: changes.map((change, i) => doc(`d${i}`, 0.8, 0.8 + change)),
+        thresholds: {
+          maxDrop: parseThreshold(maxDrop),
+          minScore: undefined,
+          maxDocumentDrop: undefined,
+          confidence,
+        },
+      }),
+    );
   }
 
   test.each([

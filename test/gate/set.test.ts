@@ -6,8 +6,8 @@ import {
   type Candidate,
   type SetReport,
 } from '../../src/gate/set.js';
+import { DEFAULT_SHA as SHA } from '../harness/run-action.ts';
 
-const SHA = '6dcb09b5b57875f334f61aebed695e2e4193db5e';
 const OLD_SHA = 'ffffffffffffffffffffffffffffffffffffffff';
 const TARGET = { headSha: SHA, pullRequest: 7 };
 

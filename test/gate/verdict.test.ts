@@ -1,37 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { parseThreshold } from '../../src/inputs.js';
-import {
-  judge,
-  pairedChanges,
-  type DocumentScore,
-  type JudgeInput,
-} from '../../src/gate/verdict.js';
-
-function doc(
-  id: string,
-  referenceScore: number | null,
-  score: number | null,
-  inReference = true,
-): DocumentScore {
-  return { id, filename: `${id}.pdf`, score, referenceScore, inReference };
-}
-
-function input(overrides: Partial<JudgeInput> = {}): JudgeInput {
-  const documents = overrides.documents ?? [doc('a', 0.9, 0.9), doc('b', 0.8, 0.8)];
-  return {
-    runScore: 0.85,
-    reference: { kind: 'previous', runId: 'r1', score: 0.85 },
-    documentSetsDiffer: false,
-    documents,
-    thresholds: {
-      maxDrop: parseThreshold('0.02'),
-      minScore: undefined,
-      maxDocumentDrop: undefined,
-      confidence: undefined,
-    },
-    ...overrides,
-  };
-}
+import { judge, pairedChanges, type DocumentScore } from '../../src/gate/verdict.js';
+import { doc, input } from './fixtures.ts';
 
 describe('judge', () => {
   test.each([

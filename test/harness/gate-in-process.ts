@@ -112,7 +112,7 @@ export function clientOnClock(
  * A dispatcher that counts the requests the client sends and the answers (or failures) it
  * receives: held answers are released once the fake has caught up with both (see HoldOptions).
  */
-export function countingDispatcher(): {
+function countingDispatcher(): {
   dispatcher: Dispatcher;
   caughtUp: NonNullable<HoldOptions['caughtUp']>;
 } {

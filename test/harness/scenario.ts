@@ -2,13 +2,14 @@
 // experiment the fake Retab holds by default, and what must hold for every request it receives.
 import type { ExpectStatic } from 'vitest';
 import type {
+  FakeCost,
   FakeDocument,
   FakeHistoryRun,
   FakeNextRun,
   RecordedRequest,
   RetabScenario,
 } from '../fakes/retab.ts';
-import { scoresOf } from '../fakes/scenarios.ts';
+import { DISPUTED_FIELDS, scoresOf } from '../fakes/scenarios.ts';
 
 /** Distinctive, so that any leak of it is found by a plain substring search. */
 export const API_KEY = 'rk_live_e2eSecretKey_4Qz9Lm2Vx7Tn';
@@ -66,6 +67,27 @@ export function scenario(overrides: Partial<RetabScenario> = {}): RetabScenario 
   };
 }
 
+/** The same time for each of DOCS, in ms (a FakeCost's `documentMs`). */
+export const ms = (value: number) => Object.fromEntries(DOCS.map((d) => [d.id, value]));
+
+/** retab-small at 5 passes, 3.2 s a document. */
+export const BEFORE: FakeCost = { creditsPerDocument: 2.5, documentMs: ms(3_200) };
+
+/** The default experiment, its reference run at the cost `before`, the next run at `after`. */
+export function costScenario(
+  dialect: Dialect,
+  before: FakeCost,
+  after: FakeCost,
+  overrides: Partial<RetabScenario> = {},
+): RetabScenario {
+  return scenario({
+    dialect,
+    history: [history('exprun_1', 'fp_base', BASE, { cost: before })],
+    next: next(BASE, { cost: after }),
+    ...overrides,
+  });
+}
+
 /** Mean 0.82: alpha −30 points, −6 points on the mean of BASE. */
 export const DROP = BASE.map((score, i) => (i === 0 ? score - 0.3 : score));
 
@@ -117,6 +139,33 @@ export function pairedScenario(
     },
     ...overrides,
   });
+}
+
+/** `count` documents, expdoc_1 (doc_1.pdf) on. */
+export function numberedDocuments(count: number): FakeDocument[] {
+  return Array.from({ length: count }, (_, i) => ({
+    id: `expdoc_${i + 1}`,
+    filename: `doc_${i + 1}.pdf`,
+  }));
+}
+
+/**
+ * 15 documents fall (the 10 worst are listed), each with five fields that fell and disagree
+ * (DISPUTED_FIELDS); the cost reads on their own route (`artifactOperation: 'artifact'`), apart
+ * from the older API's extraction reads.
+ */
+export function disputedRegression(dialect: Dialect): RetabScenario {
+  const documents = numberedDocuments(15);
+  return pairedScenario(
+    documents,
+    documents.map(() => 0.95),
+    documents.map((_, i) => Number((0.9 - i * 0.03).toFixed(2))),
+    {
+      artifactOperation: 'artifact',
+      dialect,
+      fieldScores: Object.fromEntries(documents.map((d) => [d.id, DISPUTED_FIELDS])),
+    },
+  );
 }
 
 const HEADER = { older: 'Api-Key', current: 'Authorization: Bearer' } as const;

@@ -7,8 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startFakeGitHub, type FakeGitHub } from '../fakes/github.ts';
 import { startFakeRetab } from '../fakes/retab.ts';
-import { DEMO, demoGitHubScenario, SEVERAL_SHA, severalScenarios } from '../fakes/scenarios.ts';
-import { defaultEvent, runAction, type ActionRun } from './run-action.ts';
+import { DEMO, demoGitHubScenario, severalScenarios } from '../fakes/scenarios.ts';
+import { DEFAULT_SHA, defaultEvent, runAction, type ActionRun } from './run-action.ts';
 
 export interface SeveralRun {
   /** The gathering job. */
@@ -19,14 +19,14 @@ export interface SeveralRun {
   retabRequests: number;
 }
 
-/** The pull request event of the matrix's workflow, at SEVERAL_SHA. */
+/** The pull request event of the matrix's workflow, at DEFAULT_SHA. */
 function pullRequestEvent(): unknown {
   const event = defaultEvent('pull_request', DEMO.repository) as {
     pull_request: { head: object };
   };
   return {
     ...event,
-    pull_request: { ...event.pull_request, head: { ...event.pull_request.head, sha: SEVERAL_SHA } },
+    pull_request: { ...event.pull_request, head: { ...event.pull_request.head, sha: DEFAULT_SHA } },
   };
 }
 
@@ -34,12 +34,10 @@ function pullRequestEvent(): unknown {
  * Runs the matrix and the gathering job; `clock` is the fake Retab's clock (examples fix it).
  * The caller closes `github`.
  */
-export async function runSeveral(
-  options: { clock?: () => number; inputs?: Record<string, string> } = {},
-): Promise<SeveralRun> {
+export async function runSeveral(options: { clock?: () => number } = {}): Promise<SeveralRun> {
   const github = await startFakeGitHub({
     ...demoGitHubScenario(),
-    pulls: [{ number: DEMO.pullRequest, headSha: SEVERAL_SHA }],
+    pulls: [{ number: DEMO.pullRequest, headSha: DEFAULT_SHA }],
   });
   const dir = await mkdtemp(join(tmpdir(), 'several-'));
   const scenarios = severalScenarios();
@@ -62,7 +60,6 @@ export async function runSeveral(
               'github-token': DEMO.githubToken,
               'max-drop': '0.02',
               comment: 'false',
-              ...options.inputs,
             },
             eventName: 'pull_request',
             event: pullRequestEvent(),

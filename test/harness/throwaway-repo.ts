@@ -1,16 +1,19 @@
 // A git repository in a temp folder, for the scripts that work on git (the dist check, the
 // release): made with the given files in one commit on `main`, removed when the test ends.
-import { spawnSync } from 'node:child_process';
 import { appendFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { TestContext } from 'vitest';
+import { gitIn } from '../../scripts/release-steps.ts';
 
-/**
- * For tests that spawn git and builds many times: seconds on a busy machine, where vitest's 5 s
- * would fail a test that is only slow. The timeout guards against a hang; nothing is timed.
- */
-export const SPAWNS = { timeout: 60_000 };
+/** The throwaway repository's build, a one-line script instead of ncc: dist/index.js logs src.txt. */
+export const BUILD = [
+  process.execPath,
+  '-e',
+  `const fs = require('node:fs');
+   fs.mkdirSync('dist', { recursive: true });
+   fs.writeFileSync('dist/index.js', 'console.log("' + fs.readFileSync('src.txt', 'utf8') + '");\\n');`,
+];
 
 export interface ThrowawayRepo {
   dir: string;
@@ -52,14 +55,6 @@ async function repoIn(ctx: TestContext, prefix: string): Promise<ThrowawayRepo> 
   const dir = await mkdtemp(join(tmpdir(), prefix));
   ctx.onTestFinished(() => rm(dir, { recursive: true, force: true }));
   return { dir, git: gitIn(dir), write: (files) => writeAll(dir, files) };
-}
-
-function gitIn(dir: string): ThrowawayRepo['git'] {
-  return (...args) => {
-    const result = spawnSync('git', args, { cwd: dir, encoding: 'utf8' });
-    if (result.status !== 0) throw new Error(`git ${args.join(' ')}: ${result.stderr}`);
-    return result.stdout.trimEnd();
-  };
 }
 
 async function writeAll(dir: string, files: Record<string, string>): Promise<void> {

@@ -1,5 +1,6 @@
 import type { DocumentRow } from '../../src/gate/verdict.js';
 import type { Report } from '../../src/report/model.js';
+import { DEFAULT_SHA } from '../harness/run-action.ts';
 
 /**
  * Names from outside (filenames, field names) that try to break the table, inject HTML, forge the
@@ -119,7 +120,7 @@ export function report(documents: DocumentRow[], overrides: Partial<Report> = {}
     documents,
     regressedCount: documents.filter((d) => d.status === 'regressed').length,
     documentSets: undefined,
-    pullRequest: { number: 7, headSha: '6dcb09b5b57875f334f61aebed695e2e4193db5e' },
+    pullRequest: { number: 7, headSha: DEFAULT_SHA },
     mergeGroup: undefined,
     ...overrides,
   };

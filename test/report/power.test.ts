@@ -13,6 +13,7 @@ import {
   renderComment,
   renderSummary,
 } from '../harness/gate-in-process.ts';
+import { parseOutputFile } from '../harness/run-action.ts';
 import { pairedScenario, scenario } from '../harness/scenario.ts';
 import type { Report } from '../../src/report/model.js';
 
@@ -53,9 +54,8 @@ async function stepResults(ctx: TestContext, report: Report) {
   conclude(report, (text) => text);
   write.mockRestore();
   process.exitCode = undefined; // conclude's setFailed on a regression
-  const file = await readFile(outputFile, 'utf8');
-  const output = (name: string) =>
-    new RegExp(`^${name}<<(\\S+)\\n([^]*?)\\n\\1$`, 'm').exec(file)?.[2];
+  const outputs = parseOutputFile(await readFile(outputFile, 'utf8'));
+  const output = (name: string): string | undefined => outputs[name];
   const notices = written
     .join('')
     .split('\n')

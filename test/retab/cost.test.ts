@@ -2,45 +2,30 @@
 // figures, the thresholds, credits Retab does not report, reads that fail, the read budget of a
 // large run, and a reused run. The comparison's own cases: test/gate/cost.test.ts.
 import { describe, expect, test } from 'vitest';
-import type { FakeCost, RecordedRequest, RetabScenario } from '../fakes/retab.ts';
-import { DISPUTED_FIELDS, scoresOf } from '../fakes/scenarios.ts';
+import { ARTIFACT_READ, type FakeCost, type RecordedRequest } from '../fakes/retab.ts';
+import { scoresOf } from '../fakes/scenarios.ts';
 import { gateInProcess, renderComment } from '../harness/gate-in-process.ts';
 import {
   BASE,
+  BEFORE,
   CONTENT_PATH,
   CURRENT_RESULTS_PATH,
   DIALECTS,
   DOCS,
   NEW_RUN,
+  costScenario,
+  disputedRegression,
   history,
-  next,
+  ms,
   pairedScenario,
   scenario,
 } from '../harness/scenario.ts';
 
-const ms = (value: number) => Object.fromEntries(DOCS.map((d) => [d.id, value]));
-
-/** retab-small at 5 passes, 3.2 s a document. */
-const BEFORE: FakeCost = { creditsPerDocument: 2.5, documentMs: ms(3_200) };
 /** retab-large: three times the credits, twice the time, and one document that took 10 minutes. */
 const AFTER: FakeCost = {
   creditsPerDocument: 7.5,
   documentMs: { ...ms(6_400), expdoc_5: 600_000 },
 };
-
-function costScenario(
-  dialect: (typeof DIALECTS)[number],
-  before: FakeCost,
-  after: FakeCost,
-  overrides: Partial<RetabScenario> = {},
-): RetabScenario {
-  return scenario({
-    dialect,
-    history: [history('exprun_1', 'fp_base', BASE, { cost: before })],
-    next: next(BASE, { cost: after }),
-    ...overrides,
-  });
-}
 
 /** `count` documents, doc_0001 on, each scored 0.9 in both runs. */
 function manyDocuments(count: number) {
@@ -52,12 +37,19 @@ function manyDocuments(count: number) {
 }
 
 /** An artifact's own read, on any of its routes. */
-const isArtifactRead = (r: RecordedRequest) =>
-  /^\/v1\/(extractions|classifications|splits|partitions|workflows\/artifacts)\//.test(r.path);
+const isArtifactRead = (r: RecordedRequest) => ARTIFACT_READ.test(r.path);
 /** The run and document an artifact read is about (the fake's ids: extr_{run}~{document}). */
 function artifactOf(r: RecordedRequest): { run: string; document: string } | undefined {
   const match = /extr_(.+?)~(.+)$/.exec(decodeURIComponent(r.path));
   return match ? { run: match[1]!, document: match[2]! } : undefined;
+}
+/** The documents whose artifacts of `run` were read, sorted. */
+function artifactDocuments(requests: readonly RecordedRequest[], run: string): string[] {
+  return requests
+    .filter(isArtifactRead)
+    .map(artifactOf)
+    .flatMap((a) => (a?.run === run ? [a.document] : []))
+    .sort();
 }
 
 test('current API, 1,000 documents listed in another order by each run: the sample holds at least 10 of the documents both runs’ pages name, within 30 reads per run', async (ctx) => {
@@ -74,8 +66,7 @@ test('current API, 1,000 documents listed in another order by each run: the samp
       ],
     }),
   });
-  const artifacts = gate.retab.requests.filter(isArtifactRead).map(artifactOf);
-  const of = (run: string) => artifacts.flatMap((a) => (a?.run === run ? [a.document] : [])).sort();
+  const of = (run: string) => artifactDocuments(gate.retab.requests, run);
   const sharedByPages = (id: string) => id >= 'doc_0461' && id <= 'doc_0500';
   expect(of('exprun_1').length).toBeLessThanOrEqual(30);
   expect(of(NEW_RUN).length).toBeGreaterThanOrEqual(10);
@@ -148,10 +139,7 @@ test('current API, this run’s second results page fails: the first page’s do
   expect(cost?.failures[0]).toMatch(
     /^the results of run exprun_new: HTTP 500, x-request-id req_\d+$/,
   );
-  const read = gate.retab.requests
-    .filter(isArtifactRead)
-    .map(artifactOf)
-    .flatMap((a) => (a?.run === NEW_RUN ? [a.document] : []));
+  const read = artifactDocuments(gate.retab.requests, NEW_RUN);
   expect(read.length).toBeGreaterThan(0);
   // Every artifact read of this run counts in the figure: the documents its first page names.
   expect(cost?.credits.documents).toBe(read.length);
@@ -330,9 +318,7 @@ describe.each(DIALECTS)('the %s API', (dialect) => {
       hold: isArtifactRead,
     });
     expect(gate.verdict).toBe('pass');
-    const artifacts = gate.retab.requests.filter(isArtifactRead).map(artifactOf);
-    const of = (run: string) =>
-      artifacts.flatMap((a) => (a?.run === run ? [a.document] : [])).sort();
+    const of = (run: string) => artifactDocuments(gate.retab.requests, run);
     expect(of(NEW_RUN)).toHaveLength(30);
     expect(of('exprun_1')).toEqual(of(NEW_RUN));
     expect(new Set(of(NEW_RUN)).size).toBe(30);
@@ -363,23 +349,8 @@ describe.each(DIALECTS)('the %s API', (dialect) => {
 
   test('the cost reads go after the field and value reads of regressed documents; the reference’s results and credits are read ahead', async (ctx) => {
     // 15 regressed documents, 5 fields each: the field and value reads fill the queue.
-    const documents = Array.from({ length: 15 }, (_, i) => ({
-      id: `expdoc_${i + 1}`,
-      filename: `doc_${i + 1}.pdf`,
-    }));
-    const fields = DISPUTED_FIELDS;
     const gate = await gateInProcess(ctx, {
-      scenario: pairedScenario(
-        documents,
-        documents.map(() => 0.95),
-        documents.map((_, i) => Number((0.9 - i * 0.03).toFixed(2))),
-        {
-          dialect,
-          fieldScores: Object.fromEntries(documents.map((d) => [d.id, fields])),
-          // The cost reads on their own route, apart from the older API's extraction reads.
-          artifactOperation: 'artifact',
-        },
-      ),
+      scenario: disputedRegression(dialect),
       repositoryPrivate: true,
     });
     expect(gate.verdict).toBe('regression');
@@ -426,9 +397,7 @@ describe.each(DIALECTS)('the %s API', (dialect) => {
         { dialect, artifactOperation: 'artifact' },
       ),
     });
-    const artifacts = gate.retab.requests.filter(isArtifactRead).map(artifactOf);
-    const of = (run: string) =>
-      artifacts.flatMap((a) => (a?.run === run ? [a.document] : [])).sort();
+    const of = (run: string) => artifactDocuments(gate.retab.requests, run);
     const errored = new Set(documents.filter((_, i) => i % 4 === 0).map((d) => d.id));
     expect(of('exprun_1').length).toBeLessThanOrEqual(30);
     expect(of(NEW_RUN).length).toBeGreaterThanOrEqual(20);

@@ -3,7 +3,7 @@
 // and reads that fail without changing anything else.
 import { describe, expect, test } from 'vitest';
 import type { FakeFieldScore, RecordedRequest, RetabScenario } from '../fakes/retab.ts';
-import { DISPUTED_FIELDS, VALUED_FIELDS } from '../fakes/scenarios.ts';
+import { VALUED_FIELDS } from '../fakes/scenarios.ts';
 import { gateInProcess } from '../harness/gate-in-process.ts';
 import {
   BASE,
@@ -11,7 +11,9 @@ import {
   CURRENT_RESULTS_PATH,
   METRICS_PATH,
   NEW_RUN,
+  disputedRegression,
   next,
+  numberedDocuments,
   pairedScenario,
   scenario,
 } from '../harness/scenario.ts';
@@ -333,27 +335,11 @@ describe('reads that fail leave the scores and the verdict as they are', () => {
 });
 
 describe('the read budget', () => {
-  // 15 documents fall (the 10 worst are listed), each with five fields that fell and disagree.
-  const documents = Array.from({ length: 15 }, (_, i) => ({
-    id: `expdoc_${i + 1}`,
-    filename: `doc_${i + 1}.pdf`,
-  }));
-  const fields = DISPUTED_FIELDS;
-
   test.for(['older', 'current'] as const)(
     '%s API: at most 3 reads per listed document beyond its fields, at most 10 in flight',
     async (dialect, ctx) => {
       const gate = await gateInProcess(ctx, {
-        scenario: pairedScenario(
-          documents,
-          documents.map(() => 0.95),
-          documents.map((_, i) => Number((0.9 - i * 0.03).toFixed(2))),
-          {
-            ...APART,
-            dialect,
-            fieldScores: Object.fromEntries(documents.map((d) => [d.id, fields])),
-          },
-        ),
+        scenario: disputedRegression(dialect),
         repositoryPrivate: true,
         // The answers wait until the gate can send no more: as many reads overlap as it allows.
         hold: perDocument,
@@ -380,10 +366,7 @@ describe('the field reads of the regressed documents', () => {
   ] as const)(
     'values hidden, %i documents fell: the %i worst are read, all at once',
     async ([fell, read], ctx) => {
-      const documents = Array.from({ length: fell }, (_, i) => ({
-        id: `expdoc_${i + 1}`,
-        filename: `doc_${i + 1}.pdf`,
-      }));
+      const documents = numberedDocuments(fell);
       const gate = await gateInProcess(ctx, {
         scenario: pairedScenario(
           documents,
