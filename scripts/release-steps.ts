@@ -110,10 +110,19 @@ function checkVersion(
 function checkChangelog(cwd: string, version: string): void {
   const path = join(cwd, 'CHANGELOG.md');
   const text = existsSync(path) ? readFileSync(path, 'utf8') : '';
-  if (changelogSection(text, version) === undefined) {
+  const section = changelogSection(text, version);
+  if (section === undefined) {
     throw new ReleaseRefused(
       `release: CHANGELOG.md has no section for ${version}. Add one headed ` +
         `“## [${version}] - YYYY-MM-DD” (its notes become the release's), commit it and run again.`,
+    );
+  }
+  // release.yml refuses an empty section (./changelog.ts releaseNotes): refused here first, before
+  // a tag is made that its workflow would fail on.
+  if (section === '') {
+    throw new ReleaseRefused(
+      `release: CHANGELOG.md's section for ${version} is empty. Write what changed under it ` +
+        "(its notes become the release's), commit it and run again.",
     );
   }
 }

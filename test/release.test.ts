@@ -123,6 +123,23 @@ describe('refusals: one error naming the problem and the accepted form; nothing 
     expect(await state(repo)).toEqual(withoutChangelog);
   });
 
+  test('CHANGELOG.md with an empty ## [X.Y.Z] section: refused, as the release workflow would', async (ctx) => {
+    const repo = await project(ctx);
+    await repo.write({
+      'CHANGELOG.md': changelog('1.1.0', '1.0.0').replace(
+        '## [1.1.0]',
+        '## [1.2.0] - 2027-02-01\n\n## [1.1.0]',
+      ),
+    });
+    repo.git('commit', '--quiet', '--all', '--message', 'an empty 1.2.0 section');
+    const before = await state(repo);
+    expect(refusal(repo, '1.2.0')).toBe(
+      "release: CHANGELOG.md's section for 1.2.0 is empty. Write what changed under it " +
+        "(its notes become the release's), commit it and run again.",
+    );
+    expect(await state(repo)).toEqual(before);
+  });
+
   test('a working tree that is not clean: a change, a staged file or an untracked one', async (ctx) => {
     const repo = await project(ctx);
     for (const change of ['modified', 'staged', 'untracked'] as const) {
